@@ -1,0 +1,34 @@
+/**
+ * @cotangent/tensor — the immutable n-d array and its kernels. Nothing here knows about differentiation.
+ * @packageDocumentation
+ */
+export type { DType, FloatDType, Storage } from './dtype.js'
+export { promote } from './dtype.js'
+export { ShapeError, DTypeError, showShape } from './errors.js'
+export { sizeOf, stridesOf, shapesEqual, broadcastShapes, normalizeAxis, normalizeAxes } from './shape.js'
+export {
+  Tensor,
+  type CreateOptions,
+  type NestedArray,
+  tensor,
+  scalar,
+  full,
+  zeros,
+  ones,
+  zerosLike,
+  onesLike,
+  arange,
+  linspace,
+  eye,
+  fromArray,
+  toArray,
+  toNested,
+  item,
+  isTensor,
+} from './tensor.js'
+export * from './kernels/elementwise.js'
+export * from './kernels/reduce.js'
+export * from './kernels/linalg.js'
+export * from './kernels/manip.js'
+export * from './random.js'
+export { toString, type FormatOptions } from './format.js'

@@ -1,0 +1,279 @@
+/**
+ * Element-wise kernels with NumPy broadcasting.
+ *
+ * Each operation's inner loop is generated once, at module load, from a JS expression (`new Function`), so every
+ * operation gets its own monomorphic loop that V8 compiles with the expression inlined: no per-element closure
+ * call and no per-element allocation. Broadcasting walks the outer dimensions and runs the generated loop over
+ * the innermost one with stride 0 or 1 per operand.
+ * @module
+ */
+import { allocate, floatOf, promote, type DType, type FloatDType, type Storage } from '../dtype.js'
+import { broadcastShapes, broadcastStrides, shapesEqual } from '../shape.js'
+import { Tensor, dataOf, wrap } from '../tensor.js'
+
+/** A tensor or a plain number (a weakly typed scalar that adopts the other operand's dtype). */
+export type TensorLike = Tensor | number
+
+type UnaryLoop = (out: Storage, a: Storage, n: number) => void
+type BinaryLoop = (
+  out: Storage,
+  o0: number,
+  a: Storage,
+  a0: number,
+  sa: number,
+  b: Storage,
+  b0: number,
+  sb: number,
+  n: number,
+) => void
+
+/* eslint-disable @typescript-eslint/no-implied-eval */
+const unaryLoop = (expr: string): UnaryLoop =>
+  new Function('out', 'a', 'n', `for (let i = 0; i < n; i++) { const x = a[i]; out[i] = ${expr}; }`) as UnaryLoop
+
+const binaryLoop = (expr: string): BinaryLoop =>
+  new Function(
+    'out',
+    'o0',
+    'a',
+    'a0',
+    'sa',
+    'b',
+    'b0',
+    'sb',
+    'n',
+    `if (sa === 1 && sb === 1) { for (let i = 0; i < n; i++) { const x = a[a0 + i], y = b[b0 + i]; out[o0 + i] = ${expr}; } }
+     else if (sb === 0) { const y = b[b0]; for (let i = 0; i < n; i++) { const x = a[a0 + i * sa]; out[o0 + i] = ${expr}; } }
+     else if (sa === 0) { const x = a[a0]; for (let i = 0; i < n; i++) { const y = b[b0 + i * sb]; out[o0 + i] = ${expr}; } }
+     else { for (let i = 0; i < n; i++) { const x = a[a0 + i * sa], y = b[b0 + i * sb]; out[o0 + i] = ${expr}; } }`,
+  ) as BinaryLoop
+/* eslint-enable @typescript-eslint/no-implied-eval */
+
+const scalarStorage = (v: number, dtype: DType): Storage => {
+  const s = allocate(dtype === 'int32' ? 'float64' : dtype, 1)
+  s[0] = v
+  return s
+}
+
+/**
+ * Runs a binary loop over two operands with broadcasting, writing into fresh storage of `dtype`.
+ * Exported for the other kernel modules (e.g. `where`).
+ */
+export const broadcastBinary = (
+  op: string,
+  loop: BinaryLoop,
+  a: Storage,
+  aShape: readonly number[],
+  b: Storage,
+  bShape: readonly number[],
+  dtype: DType,
+): [Storage, number[]] => {
+  if (shapesEqual(aShape, bShape)) {
+    const out = allocate(dtype, a.length)
+    loop(out, 0, a, 0, 1, b, 0, 1, a.length)
+    return [out, aShape.slice()]
+  }
+  const shape = broadcastShapes(op, aShape, bShape)
+  let n = 1
+  for (const d of shape) n *= d
+  const out = allocate(dtype, n)
+  if (n === 0) return [out, shape]
+  if (a.length === 1 || b.length === 1) {
+    loop(out, 0, a, 0, a.length === 1 ? 0 : 1, b, 0, b.length === 1 ? 0 : 1, n)
+    return [out, shape]
+  }
+  const nd = shape.length
+  const sa = broadcastStrides(aShape, shape)
+  const sb = broadcastStrides(bShape, shape)
+  const inner = shape[nd - 1]!
+  const isa = sa[nd - 1]!
+  const isb = sb[nd - 1]!
+  const idx = new Array<number>(nd - 1).fill(0)
+  let ao = 0
+  let bo = 0
+  for (let o = 0; o < n; o += inner) {
+    loop(out, o, a, ao, isa, b, bo, isb, inner)
+    // advance the odometer over the outer dimensions
+    for (let d = nd - 2; d >= 0; d--) {
+      idx[d]!++
+      ao += sa[d]!
+      bo += sb[d]!
+      if (idx[d]! < shape[d]!) break
+      ao -= sa[d]! * shape[d]!
+      bo -= sb[d]! * shape[d]!
+      idx[d] = 0
+    }
+  }
+  return [out, shape]
+}
+
+/** A unary element-wise operation on tensors. */
+export type UnaryOp = (a: Tensor) => Tensor
+/** A binary element-wise operation with broadcasting; either side may be a plain number. */
+export type BinaryOp = (a: TensorLike, b: TensorLike) => Tensor
+
+const defineUnary = (expr: string, keepInt = false): UnaryOp => {
+  const loop = unaryLoop(expr)
+  return (a) => {
+    const dtype: DType = keepInt && a.dtype === 'int32' ? 'int32' : floatOf(a.dtype)
+    const d = dataOf(a)
+    const out = allocate(dtype, d.length)
+    loop(out, d, d.length)
+    return wrap(out, a.shape, dtype)
+  }
+}
+
+const operand = (x: TensorLike, other: TensorLike): [Storage, readonly number[], DType] => {
+  if (typeof x === 'number') {
+    const dt = typeof other === 'number' ? 'float64' : other.dtype
+    return [scalarStorage(x, dt), [], dt]
+  }
+  return [dataOf(x), x.shape, x.dtype]
+}
+
+const defineBinary = (op: string, expr: string, resultDType: (a: DType, b: DType) => FloatDType = promote): BinaryOp => {
+  const loop = binaryLoop(expr)
+  return (a, b) => {
+    const [da, sa, ta] = operand(a, b)
+    const [db, sb, tb] = operand(b, a)
+    const dtype = resultDType(ta, tb)
+    const [out, shape] = broadcastBinary(op, loop, da, sa, db, sb, dtype)
+    return wrap(out, shape, dtype)
+  }
+}
+
+/** Element-wise `a + b` with broadcasting. */
+export const add: BinaryOp = defineBinary('add', 'x + y')
+/** Element-wise `a - b` with broadcasting. */
+export const sub: BinaryOp = defineBinary('sub', 'x - y')
+/** Element-wise `a * b` with broadcasting. */
+export const mul: BinaryOp = defineBinary('mul', 'x * y')
+/** Element-wise `a / b` with broadcasting (IEEE semantics: x/0 is ±Infinity or NaN). */
+export const div: BinaryOp = defineBinary('div', 'x / y')
+/** Element-wise `a ** b` with broadcasting (`Math.pow` semantics). */
+export const pow: BinaryOp = defineBinary('pow', 'Math.pow(x, y)')
+/** Element-wise maximum; NaN if either is NaN. */
+export const maximum: BinaryOp = defineBinary('maximum', '(x !== x || y !== y) ? NaN : (x >= y ? x : y)')
+/** Element-wise minimum; NaN if either is NaN. */
+export const minimum: BinaryOp = defineBinary('minimum', '(x !== x || y !== y) ? NaN : (x <= y ? x : y)')
+/** Element-wise `atan2(a, b)`. */
+export const atan2: BinaryOp = defineBinary('atan2', 'Math.atan2(x, y)')
+
+/** 1 where `a == b`, else 0 (in the promoted float dtype). */
+export const equal: BinaryOp = defineBinary('equal', 'x === y ? 1 : 0')
+/** 1 where `a != b`, else 0. */
+export const notEqual: BinaryOp = defineBinary('notEqual', 'x !== y ? 1 : 0')
+/** 1 where `a < b`, else 0. */
+export const less: BinaryOp = defineBinary('less', 'x < y ? 1 : 0')
+/** 1 where `a > b`, else 0. */
+export const greater: BinaryOp = defineBinary('greater', 'x > y ? 1 : 0')
+/** 1 where `a <= b`, else 0. */
+export const lessEqual: BinaryOp = defineBinary('lessEqual', 'x <= y ? 1 : 0')
+/** 1 where `a >= b`, else 0. */
+export const greaterEqual: BinaryOp = defineBinary('greaterEqual', 'x >= y ? 1 : 0')
+
+/** Element-wise negation (int32 stays int32). */
+export const neg: UnaryOp = defineUnary('-x', true)
+/** Element-wise absolute value (int32 stays int32). */
+export const abs: UnaryOp = defineUnary('Math.abs(x)', true)
+/** Element-wise sign: -1, 0 or 1 (NaN for NaN). */
+export const sign: UnaryOp = defineUnary('x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : NaN')
+/** Element-wise `e^x`. */
+export const exp: UnaryOp = defineUnary('Math.exp(x)')
+/** Element-wise natural logarithm. */
+export const log: UnaryOp = defineUnary('Math.log(x)')
+/** Element-wise `log(1 + x)`, accurate near 0. */
+export const log1p: UnaryOp = defineUnary('Math.log1p(x)')
+/** Element-wise `e^x - 1`, accurate near 0. */
+export const expm1: UnaryOp = defineUnary('Math.expm1(x)')
+/** Element-wise square root. */
+export const sqrt: UnaryOp = defineUnary('Math.sqrt(x)')
+/** Element-wise sine. */
+export const sin: UnaryOp = defineUnary('Math.sin(x)')
+/** Element-wise cosine. */
+export const cos: UnaryOp = defineUnary('Math.cos(x)')
+/** Element-wise hyperbolic tangent. */
+export const tanh: UnaryOp = defineUnary('Math.tanh(x)')
+/** Element-wise logistic sigmoid `1 / (1 + e^-x)`, computed without overflow for large |x|. */
+export const sigmoid: UnaryOp = defineUnary('x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))')
+/** Element-wise `max(x, 0)`. */
+export const relu: UnaryOp = defineUnary('x > 0 ? x : 0')
+/** Element-wise square. */
+export const square: UnaryOp = defineUnary('x * x')
+/** Element-wise reciprocal `1 / x`. */
+export const reciprocal: UnaryOp = defineUnary('1 / x')
+/** Element-wise `log(1 + e^x)`, computed without overflow. */
+export const softplus: UnaryOp = defineUnary('(x > 0 ? x : 0) + Math.log1p(Math.exp(-Math.abs(x)))')
+/** Element-wise floor. */
+export const floor: UnaryOp = defineUnary('Math.floor(x)')
+/** Element-wise ceiling. */
+export const ceil: UnaryOp = defineUnary('Math.ceil(x)')
+/** Element-wise rounding to the nearest integer (halves away from zero toward +∞, as `Math.round`). */
+export const round: UnaryOp = defineUnary('Math.round(x)')
+/** 1 where the element is NaN, else 0. */
+export const isNaN: UnaryOp = defineUnary('x !== x ? 1 : 0')
+/** 1 where the element is finite, else 0. */
+export const isFinite: UnaryOp = defineUnary('(x - x) === 0 ? 1 : 0')
+
+const whereLoop3 = (
+  out: Storage,
+  c: Storage,
+  sc: readonly number[],
+  a: Storage,
+  sa: readonly number[],
+  b: Storage,
+  sb: readonly number[],
+  shape: readonly number[],
+): void => {
+  const nd = shape.length
+  const n = out.length
+  const idx = new Array<number>(nd).fill(0)
+  let co = 0
+  let ao = 0
+  let bo = 0
+  for (let o = 0; o < n; o++) {
+    out[o] = c[co] !== 0 ? a[ao]! : b[bo]!
+    for (let d = nd - 1; d >= 0; d--) {
+      idx[d]!++
+      co += sc[d]!
+      ao += sa[d]!
+      bo += sb[d]!
+      if (idx[d]! < shape[d]!) break
+      co -= sc[d]! * shape[d]!
+      ao -= sa[d]! * shape[d]!
+      bo -= sb[d]! * shape[d]!
+      idx[d] = 0
+    }
+  }
+}
+
+/**
+ * Picks `a` where `cond` is non-zero and `b` elsewhere; all three broadcast together. The result has the
+ * promoted dtype of `a` and `b`.
+ */
+export const where = (cond: TensorLike, a: TensorLike, b: TensorLike): Tensor => {
+  const [dc, shc] = operand(cond, a)
+  const [da, sha, ta] = operand(a, b)
+  const [db, shb, tb] = operand(b, a)
+  const shape = broadcastShapes('where', broadcastShapes('where', shc, sha), shb)
+  const dtype = ta === 'int32' && tb === 'int32' ? 'int32' : promote(ta, tb)
+  let n = 1
+  for (const d of shape) n *= d
+  const out = allocate(dtype, n)
+  if (n > 0)
+    whereLoop3(out, dc, broadcastStrides(shc, shape), da, broadcastStrides(sha, shape), db, broadcastStrides(shb, shape), shape)
+  return wrap(out, shape, dtype)
+}
+
+/** Converts to another dtype (float → int32 truncates toward zero). Returns the input when the dtype matches. */
+export const astype = (a: Tensor, dtype: DType): Tensor => {
+  if (a.dtype === dtype) return a
+  const d = dataOf(a)
+  const out = allocate(dtype, d.length)
+  if (dtype === 'int32') for (let i = 0; i < d.length; i++) out[i] = Math.trunc(d[i]!)
+  else out.set(d)
+  return wrap(out, a.shape, dtype)
+}
+
+/** Clamps every element into `[lo, hi]`. */
+export const clip = (a: Tensor, lo: number, hi: number): Tensor => minimum(maximum(a, lo), hi)

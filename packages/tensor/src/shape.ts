@@ -1,0 +1,97 @@
+/**
+ * Shape arithmetic shared by every kernel: sizes, strides, axis normalisation and NumPy broadcasting.
+ * @module
+ */
+import { ShapeError, showShape } from './errors.js'
+
+/** Number of elements of a shape (1 for a scalar). */
+export const sizeOf = (shape: readonly number[]): number => {
+  let n = 1
+  for (const d of shape) n *= d
+  return n
+}
+
+/** Row-major (C order) strides of a shape, in elements. */
+export const stridesOf = (shape: readonly number[]): number[] => {
+  const s = new Array<number>(shape.length)
+  let acc = 1
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc
+    acc *= shape[i]!
+  }
+  return s
+}
+
+/** True when two shapes are equal. */
+export const shapesEqual = (a: readonly number[], b: readonly number[]): boolean => {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+/** Checks that `shape` is a list of non-negative integers; `op` names the caller in the error. */
+export const checkShape = (op: string, shape: readonly number[]): void => {
+  for (const d of shape)
+    if (!Number.isInteger(d) || d < 0)
+      throw new ShapeError(op, `invalid shape ${showShape(shape)}: dimensions must be non-negative integers`)
+}
+
+/** Maps a possibly negative axis into `[0, ndim)`, or throws naming the operation and the shape. */
+export const normalizeAxis = (op: string, axis: number, ndim: number, shape?: readonly number[]): number => {
+  const a = axis < 0 ? axis + ndim : axis
+  if (!Number.isInteger(axis) || a < 0 || a >= ndim)
+    throw new ShapeError(
+      op,
+      `axis ${axis} is out of range for ${shape ? `shape ${showShape(shape)}` : `${ndim} dimensions`} (ndim ${ndim})`,
+    )
+  return a
+}
+
+/**
+ * Normalises an `axis` argument (one axis, a list, or undefined = all axes) into a sorted list of distinct
+ * non-negative axes.
+ */
+export const normalizeAxes = (
+  op: string,
+  axis: number | readonly number[] | undefined,
+  shape: readonly number[],
+): number[] => {
+  const ndim = shape.length
+  if (axis === undefined) return Array.from({ length: ndim }, (_, i) => i)
+  const list = typeof axis === 'number' ? [axis] : axis
+  const out = list.map((a) => normalizeAxis(op, a, ndim, shape))
+  if (new Set(out).size !== out.length) throw new ShapeError(op, `repeated axis in [${list.join(',')}]`)
+  return out.sort((x, y) => x - y)
+}
+
+/** The broadcast shape of two shapes (NumPy rules), or a ShapeError naming both. */
+export const broadcastShapes = (op: string, a: readonly number[], b: readonly number[]): number[] => {
+  if (shapesEqual(a, b)) return a.slice()
+  const n = Math.max(a.length, b.length)
+  const out = new Array<number>(n)
+  for (let i = 0; i < n; i++) {
+    const da = a[a.length - n + i] ?? 1
+    const db = b[b.length - n + i] ?? 1
+    if (da === db || db === 1) out[i] = da
+    else if (da === 1) out[i] = db
+    else
+      throw new ShapeError(
+        op,
+        `cannot broadcast ${showShape(a)} with ${showShape(b)} (dimension ${i - n} is ${da} vs ${db})`,
+      )
+  }
+  return out
+}
+
+/**
+ * Strides for reading an operand of shape `inShape` as if it had the (broadcast) shape `outShape`:
+ * broadcast dimensions get stride 0. Assumes `inShape` broadcasts to `outShape`.
+ */
+export const broadcastStrides = (inShape: readonly number[], outShape: readonly number[]): number[] => {
+  const n = outShape.length
+  const off = n - inShape.length
+  const st = stridesOf(inShape)
+  const out = new Array<number>(n).fill(0)
+  for (let i = 0; i < inShape.length; i++) out[i + off] = inShape[i] === 1 && outShape[i + off] !== 1 ? 0 : st[i]!
+  return out
+}

@@ -1,0 +1,238 @@
+/**
+ * The immutable n-d array. A `Tensor` owns a flat typed array that no export can reach or change: every function
+ * returns a new tensor (or, for pure views such as `reshape`, shares storage that nobody can write to).
+ * @module
+ */
+import { allocate, isDType, type DType, type Storage } from './dtype.js'
+import { ShapeError, DTypeError, showShape } from './errors.js'
+import { checkShape, sizeOf } from './shape.js'
+
+let readStorage: (t: Tensor) => Storage
+let construct: (data: Storage, shape: readonly number[], dtype: DType) => Tensor
+let formatter: (t: Tensor) => string = (t) => `Tensor(${showShape(t.shape)}, ${t.dtype})`
+
+/**
+ * An immutable n-dimensional array of `float64` (default), `float32` or `int32` values, stored in row-major order.
+ * Create one with {@link tensor}, {@link zeros}, {@link fromArray}…; read it with {@link toArray} or
+ * {@link toNested}.
+ */
+export class Tensor {
+  /** Dimensions, outermost first; `[]` for a scalar. Frozen. */
+  readonly shape: readonly number[]
+  /** Element type. */
+  readonly dtype: DType
+  /** Number of elements (product of `shape`). */
+  readonly size: number
+  readonly #data: Storage
+
+  private constructor(data: Storage, shape: readonly number[], dtype: DType) {
+    this.#data = data
+    this.shape = Object.freeze(shape.slice())
+    this.dtype = dtype
+    this.size = data.length
+  }
+
+  /** Number of dimensions. */
+  get ndim(): number {
+    return this.shape.length
+  }
+
+  /** A NumPy-like rendering, e.g. `tensor([[1, 2], [3, 4]])`. */
+  toString(): string {
+    return formatter(this)
+  }
+
+  static {
+    readStorage = (t) => t.#data
+    construct = (data, shape, dtype) => new Tensor(data, shape, dtype)
+  }
+}
+
+/** @internal Installs the NumPy-like formatter (lives in format.ts to keep this module small). */
+export const setFormatter = (f: (t: Tensor) => string): void => {
+  formatter = f
+}
+
+/**
+ * @internal The storage of a tensor, for kernels inside this package only. Never write to it, never let it escape.
+ */
+export const dataOf = (t: Tensor): Storage => readStorage(t)
+
+/**
+ * @internal Wraps freshly computed storage. The caller gives up the array: nothing may write to it afterwards.
+ */
+export const wrap = (data: Storage, shape: readonly number[], dtype?: DType): Tensor =>
+  construct(data, shape, dtype ?? dtypeOfStorage(data))
+
+const dtypeOfStorage = (d: Storage): DType =>
+  d instanceof Float64Array ? 'float64' : d instanceof Float32Array ? 'float32' : 'int32'
+
+/** Options for the creation functions. */
+export interface CreateOptions {
+  /** Element type; `float64` when omitted. */
+  readonly dtype?: DType
+}
+
+/** A number or an arbitrarily nested array of numbers, as accepted by {@link tensor}. */
+export type NestedArray = number | readonly NestedArray[]
+
+const checkDType = (op: string, dtype: unknown): DType => {
+  if (!isDType(dtype)) throw new DTypeError(op, `unknown dtype ${String(dtype)} (use 'float64', 'float32' or 'int32')`)
+  return dtype
+}
+
+const fill = (data: Storage, values: ArrayLike<number>): void => {
+  if (data instanceof Int32Array) {
+    for (let i = 0; i < values.length; i++) data[i] = Math.trunc(values[i]!)
+  } else data.set(values)
+}
+
+/**
+ * Creates a tensor from a number or a nested array. Ragged input (sub-arrays of different lengths, or a number
+ * where an array is expected) throws a ShapeError naming the offending index, e.g. `[1][2]`.
+ */
+export const tensor = (value: NestedArray, options?: CreateOptions): Tensor => {
+  const dtype = checkDType('tensor', options?.dtype ?? 'float64')
+  const shape: number[] = []
+  let probe: NestedArray = value
+  while (Array.isArray(probe)) {
+    shape.push(probe.length)
+    probe = (probe as readonly NestedArray[])[0] ?? 0
+    if ((probe as unknown) === undefined) break
+  }
+  const data = allocate(dtype, sizeOf(shape))
+  let k = 0
+  const walk = (v: NestedArray, depth: number, path: string): void => {
+    if (depth === shape.length) {
+      if (typeof v !== 'number')
+        throw new ShapeError('tensor', `ragged input at ${path || 'top level'}: expected a number, got an array`)
+      data[k++] = dtype === 'int32' ? Math.trunc(v) : v
+      return
+    }
+    if (!Array.isArray(v) || v.length !== shape[depth])
+      throw new ShapeError(
+        'tensor',
+        `ragged input at ${path || 'top level'}: expected ${Array.isArray(v) ? 'length ' : 'an array of length '}${shape[depth]}, got ${Array.isArray(v) ? `length ${(v as readonly NestedArray[]).length}` : 'a number'}`,
+      )
+    const arr = v as readonly NestedArray[]
+    for (let i = 0; i < arr.length; i++) walk(arr[i]!, depth + 1, `${path}[${i}]`)
+  }
+  walk(value, 0, '')
+  return wrap(data, shape, dtype)
+}
+
+/** A 0-d tensor holding `value`. */
+export const scalar = (value: number, options?: CreateOptions): Tensor => {
+  const data = allocate(checkDType('scalar', options?.dtype ?? 'float64'), 1)
+  data[0] = value
+  return wrap(data, [])
+}
+
+/** A tensor of `shape` filled with `value`. */
+export const full = (shape: readonly number[], value: number, options?: CreateOptions): Tensor => {
+  checkShape('full', shape)
+  const data = allocate(checkDType('full', options?.dtype ?? 'float64'), sizeOf(shape))
+  if (value !== 0) data.fill(value)
+  return wrap(data, shape)
+}
+
+/** A tensor of zeros. */
+export const zeros = (shape: readonly number[], options?: CreateOptions): Tensor => full(shape, 0, options)
+
+/** A tensor of ones. */
+export const ones = (shape: readonly number[], options?: CreateOptions): Tensor => full(shape, 1, options)
+
+/** Zeros with the shape (and, unless overridden, the dtype) of `t`. */
+export const zerosLike = (t: Tensor, options?: CreateOptions): Tensor =>
+  full(t.shape, 0, { dtype: options?.dtype ?? t.dtype })
+
+/** Ones with the shape (and, unless overridden, the dtype) of `t`. */
+export const onesLike = (t: Tensor, options?: CreateOptions): Tensor =>
+  full(t.shape, 1, { dtype: options?.dtype ?? t.dtype })
+
+/**
+ * Evenly spaced values in `[start, stop)` with `step` (NumPy's arange). With one argument, `arange(n)` is
+ * `0, 1, …, n-1`.
+ */
+export const arange = (start: number, stop?: number, step = 1, options?: CreateOptions): Tensor => {
+  const [a, b] = stop === undefined ? [0, start] : [start, stop]
+  if (step === 0 || !Number.isFinite(step)) throw new ShapeError('arange', `step must be a finite non-zero number, got ${step}`)
+  const n = Math.max(0, Math.ceil((b - a) / step))
+  const data = allocate(checkDType('arange', options?.dtype ?? 'float64'), n)
+  for (let i = 0; i < n; i++) data[i] = a + i * step
+  return wrap(data, [n])
+}
+
+/** `num` evenly spaced values from `start` to `stop` inclusive. */
+export const linspace = (start: number, stop: number, num: number, options?: CreateOptions): Tensor => {
+  if (!Number.isInteger(num) || num < 0) throw new ShapeError('linspace', `num must be a non-negative integer, got ${num}`)
+  const data = allocate(checkDType('linspace', options?.dtype ?? 'float64'), num)
+  const step = num > 1 ? (stop - start) / (num - 1) : 0
+  for (let i = 0; i < num; i++) data[i] = i === num - 1 && num > 1 ? stop : start + i * step
+  return wrap(data, [num])
+}
+
+/** The `n`×`m` identity matrix (`m` defaults to `n`). */
+export const eye = (n: number, m: number = n, options?: CreateOptions): Tensor => {
+  checkShape('eye', [n, m])
+  const data = allocate(checkDType('eye', options?.dtype ?? 'float64'), n * m)
+  for (let i = 0; i < Math.min(n, m); i++) data[i * m + i] = 1
+  return wrap(data, [n, m])
+}
+
+/** A tensor of `shape` from flat row-major values (copied). The length must equal the shape's size. */
+export const fromArray = (values: ArrayLike<number>, shape: readonly number[], options?: CreateOptions): Tensor => {
+  checkShape('fromArray', shape)
+  const n = sizeOf(shape)
+  if (values.length !== n)
+    throw new ShapeError('fromArray', `${values.length} values cannot fill shape ${showShape(shape)} (size ${n})`)
+  const dtype = checkDType('fromArray', options?.dtype ?? 'float64')
+  const data = allocate(dtype, n)
+  fill(data, values)
+  return wrap(data, shape)
+}
+
+/** A copy of the flat row-major values, as a `Float64Array` (`Float32Array`/`Int32Array` for those dtypes). */
+export const toArray = (t: Tensor): Storage => dataOf(t).slice()
+
+/** The values as nested JS arrays (a number for a scalar). */
+export const toNested = (t: Tensor): NestedArray => {
+  const d = dataOf(t)
+  const shape = t.shape
+  if (shape.length === 0) return d[0]!
+  let k = 0
+  const build = (depth: number): NestedArray[] => {
+    const n = shape[depth]!
+    const out = new Array<NestedArray>(n)
+    if (depth === shape.length - 1) for (let i = 0; i < n; i++) out[i] = d[k++]!
+    else for (let i = 0; i < n; i++) out[i] = build(depth + 1)
+    return out
+  }
+  return build(0)
+}
+
+/**
+ * The single element of a tensor of size 1, or, with `index`, the element at that multi-index
+ * (negative indices count from the end).
+ */
+export const item = (t: Tensor, index?: readonly number[]): number => {
+  const d = dataOf(t)
+  if (index === undefined) {
+    if (t.size !== 1) throw new ShapeError('item', `expected a tensor with one element, got shape ${showShape(t.shape)}`)
+    return d[0]!
+  }
+  if (index.length !== t.shape.length)
+    throw new ShapeError('item', `index [${index.join(',')}] has ${index.length} entries for shape ${showShape(t.shape)}`)
+  let off = 0
+  for (let i = 0; i < index.length; i++) {
+    const n = t.shape[i]!
+    const j = index[i]! < 0 ? index[i]! + n : index[i]!
+    if (!Number.isInteger(j) || j < 0 || j >= n)
+      throw new ShapeError('item', `index [${index.join(',')}] is out of bounds for shape ${showShape(t.shape)}`)
+    off = off * n + j
+  }
+  return d[off]!
+}
+
+/** True when `x` is a Tensor. */
+export const isTensor = (x: unknown): x is Tensor => x instanceof Tensor

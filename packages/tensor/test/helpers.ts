@@ -1,0 +1,63 @@
+// Shared helpers for the tensor package's tests: arbitraries and naive reference loops.
+import fc from 'fast-check'
+import { fromArray, toArray, type Tensor } from '../src/index.js'
+
+/** Fixed seed for every property test of this package; fast-check prints it (and the path) on failure. */
+export const SEED = 20261121
+export const params = (numRuns = 100): fc.Parameters<unknown> => ({ seed: SEED, numRuns })
+
+/** A shape with up to `maxRank` dims, each in [1, maxDim]. */
+export const arbShape = (maxRank = 4, maxDim = 4, minRank = 0): fc.Arbitrary<number[]> =>
+  fc.array(fc.integer({ min: 1, max: maxDim }), { minLength: minRank, maxLength: maxRank })
+
+const size = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1)
+
+/** A float64 tensor of the given shape with values in [-lim, lim] (no NaN). */
+export const arbTensorOf = (shape: readonly number[], lim = 10): fc.Arbitrary<Tensor> =>
+  fc
+    .array(fc.double({ min: -lim, max: lim, noNaN: true, noDefaultInfinity: true }), {
+      minLength: size(shape),
+      maxLength: size(shape),
+    })
+    .map((v) => fromArray(v, shape))
+
+/** A float64 tensor of a random shape. */
+export const arbTensor = (maxRank = 4, maxDim = 4): fc.Arbitrary<Tensor> =>
+  arbShape(maxRank, maxDim).chain((s) => arbTensorOf(s))
+
+/** A pair of shapes that broadcast together (some dims set to 1 or dropped on either side). */
+export const arbBroadcastPair = (maxRank = 4, maxDim = 4): fc.Arbitrary<[number[], number[]]> =>
+  arbShape(maxRank, maxDim).chain((s) =>
+    fc
+      .tuple(
+        fc.array(fc.boolean(), { minLength: s.length, maxLength: s.length }),
+        fc.array(fc.boolean(), { minLength: s.length, maxLength: s.length }),
+        fc.nat(s.length),
+        fc.nat(s.length),
+      )
+      .map(([ma, mb, da, db]): [number[], number[]] => [
+        s.map((d, i) => (ma[i] ? 1 : d)).slice(da),
+        s.map((d, i) => (mb[i] && !ma[i] ? 1 : d)).slice(db),
+      ]),
+  )
+
+/** Row-major multi-index of flat offset `k` in `shape`. */
+export const unravel = (k: number, shape: readonly number[]): number[] => {
+  const idx = new Array<number>(shape.length).fill(0)
+  for (let d = shape.length - 1; d >= 0; d--) {
+    idx[d] = k % shape[d]!
+    k = Math.floor(k / shape[d]!)
+  }
+  return idx
+}
+
+/** Flat offset of a multi-index in `shape`. */
+export const ravel = (idx: readonly number[], shape: readonly number[]): number =>
+  idx.reduce((acc, i, d) => acc * shape[d]! + i, 0)
+
+/** Plain number[] copy of a tensor's data. */
+export const values = (t: Tensor): number[] => Array.from(toArray(t))
+
+/** Asserts-free closeness check used inside properties. */
+export const allClose = (a: readonly number[], b: readonly number[], rtol = 1e-9, atol = 1e-12): boolean =>
+  a.length === b.length && a.every((x, i) => Math.abs(x - b[i]!) <= atol + rtol * Math.abs(b[i]!) || (Number.isNaN(x) && Number.isNaN(b[i]!)))
