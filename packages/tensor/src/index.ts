@@ -30,5 +30,19 @@ export * from './kernels/elementwise.js'
 export * from './kernels/reduce.js'
 export * from './kernels/linalg.js'
 export * from './kernels/manip.js'
-export * from './random.js'
+export {
+  type Key,
+  key,
+  split as splitKey,
+  fold,
+  uniform,
+  normal,
+  bernoulli,
+  randint,
+  permutation,
+  shuffle,
+  isKey,
+} from './random.js'
+/** The random functions under their JAX-style names (`random.split(key, n)`), next to the top-level aliases. */
+export * as random from './random.js'
 export { toString, type FormatOptions } from './format.js'

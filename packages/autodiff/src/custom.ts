@@ -1,0 +1,107 @@
+/**
+ * User-defined derivative rules, for numerical stability or speed.
+ *
+ * - `customJvp(f, rule)`: `f` evaluates; `rule(primals, tangents)` returns `[out, tangentOut]`, written with the
+ *   public ops and linear in the tangents. Because the rule is itself differentiable, every order works (forward,
+ *   reverse, Hessians). Used by `logsumexp` and `softplus`.
+ * - `customVjp(f, fwd, bwd)`: `fwd(...args)` returns `[out, residuals]`; `bwd(residuals, ct)` returns one
+ *   cotangent per argument. Reverse mode only (as in JAX): a plain `jvp` through it is an error, but
+ *   `jacfwd(jacrev(f))` works when `bwd` is written with differentiable ops.
+ * @module
+ */
+import * as T from '@cotangent/tensor'
+import {
+  JvpTracer,
+  bind,
+  definePrimitive,
+  topTrace,
+  type Aval,
+  type JvpTrace,
+  type Value,
+} from './core.js'
+
+const zeroTangent = (v: Value): T.Tensor => T.zeros(v.shape, { dtype: v.dtype === 'int32' ? 'float64' : v.dtype })
+
+/**
+ * Gives `f` a custom JVP rule. `rule(primals, tangents)` must return `[f(...primals), tangentOut]`; tangents of
+ * arguments that do not vary are passed as zeros.
+ */
+export const customJvp = <A extends readonly Value[]>(
+  f: (...args: A) => Value,
+  rule: (primals: A, tangents: A) => readonly [Value, Value],
+): ((...args: A) => Value) => {
+  const g = (...args: A): Value => {
+    const top = topTrace(args)
+    if (top === null || top.kind === 'lin') return f(...args)
+    const tr = top as JvpTrace
+    let any = false
+    const primals = args.map((a) => (a instanceof JvpTracer && a.trace === tr ? a.primal : a)) as unknown as A
+    const tangents = args.map((a, i) => {
+      if (a instanceof JvpTracer && a.trace === tr) {
+        any = true
+        return a.tangent
+      }
+      return zeroTangent(primals[i]!)
+    }) as unknown as A
+    if (!any) return g(...primals)
+    const [y, ty] = rule(primals, tangents)
+    return new JvpTracer(tr, y, ty)
+  }
+  return g
+}
+
+interface CustomLinParams {
+  readonly name: string
+  readonly aval: Aval
+  readonly bwd: (ct: Value) => readonly (Value | null)[]
+}
+
+/** The linear half of a customVjp function: recorded while linearizing, transposed by calling `bwd`. */
+const customLinP = definePrimitive<CustomLinParams>({
+  name: 'customLin',
+  impl: (_a, { name }) => {
+    throw new Error(`customVjp: '${name}' defines only a reverse-mode rule; it cannot be evaluated in forward mode (define it with customJvp for jvp/jacfwd)`)
+  },
+  jvp: (_p, _t, { name }) => {
+    throw new Error(`customVjp: '${name}' defines only a reverse-mode rule; forward mode through its linearization is not supported`)
+  },
+  linear: { positions: 'all' },
+  shape: (_a, { aval }) => aval,
+  transpose: (ct, _args, { bwd }) => bwd(ct),
+})
+
+/**
+ * Gives `f` a custom VJP. `fwd(...args)` returns `[out, residuals]`; `bwd(residuals, ct)` returns the cotangent
+ * of each argument (an array with one entry per argument, `null` for zero).
+ */
+export const customVjp = <A extends readonly Value[], Res>(
+  f: (...args: A) => Value,
+  fwd: (...args: A) => readonly [Value, Res],
+  bwd: (residuals: Res, ct: Value) => readonly (Value | null)[],
+  name = f.name || 'anonymous',
+): ((...args: A) => Value) => {
+  const g = (...args: A): Value => {
+    const top = topTrace(args)
+    if (top === null || top.kind === 'lin') return f(...args)
+    const tr = top as JvpTrace
+    const primals = args.map((a) => (a instanceof JvpTracer && a.trace === tr ? a.primal : a)) as unknown as A
+    const tangents = args.map((a) => (a instanceof JvpTracer && a.trace === tr ? a.tangent : null))
+    if (tangents.every((t) => t === null)) return g(...primals)
+    if (tr.lin === null)
+      throw new Error(`customVjp: '${name}' has only a reverse-mode rule, so jvp/jacfwd cannot differentiate it directly (use customJvp, or reverse mode)`)
+    const [y, res] = fwd(...primals)
+    const params: CustomLinParams = {
+      name,
+      aval: { shape: y.shape, dtype: y.dtype },
+      bwd: (ct) => {
+        const out = bwd(res, ct)
+        if (out.length !== args.length)
+          throw new Error(`customVjp: bwd of '${name}' returned ${out.length} cotangents for ${args.length} arguments`)
+        return out
+      },
+    }
+    const filled = tangents.map((t, i) => t ?? zeroTangent(primals[i]!))
+    return new JvpTracer(tr, y, bind(customLinP, filled, params))
+  }
+  return g
+}

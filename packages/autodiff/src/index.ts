@@ -1,0 +1,12 @@
+/**
+ * @cotangent/autodiff — differentiable programming over immutable tensors: a small primitive basis with JVP and
+ * transpose rules, and the transformations `jvp`, `vjp`, `linearize`, `grad`, `valueAndGrad`, `jacfwd`,
+ * `jacrev`, `hessian`, `customJvp`, `customVjp`, composing to any order.
+ * @packageDocumentation
+ */
+export { Tracer, LeakedTracerError, isValue, type Value, type ValueLike, type Primitive, definePrimitive, bind } from './core.js'
+export * from './ops.js'
+export { jvp, vjp, linearize, grad, valueAndGrad, jacfwd, jacrev, hessian } from './transforms.js'
+export type { GradOptions, ValueAndGradOptions, GradOf, Jacobian, MapLeaves } from './transforms.js'
+export { customJvp, customVjp } from './custom.js'
+export { treeFlatten, treeUnflatten, treeLeaves, treeMap, showTreeDef, treeDefEqual, type TreeDef } from './tree.js'

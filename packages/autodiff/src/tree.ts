@@ -1,0 +1,109 @@
+/**
+ * Trees ("pytrees"): nested arrays and plain records whose leaves are tensors (or traced values). Every
+ * transformation takes and returns trees, so a parameter record `{ layers: [{ W, b }] }` is differentiated as a
+ * whole and the gradient comes back in the same shape.
+ *
+ * A node is an array, a plain object (prototype `Object.prototype` or `null`), or `null`/`undefined` (an empty
+ * subtree with no leaves); anything else is a leaf. Object keys are visited in sorted order, so two records with
+ * the same keys flatten alike whatever order they were written in.
+ * @module
+ */
+
+/** The structure of a tree with its leaves taken out; rebuild with {@link treeUnflatten}. */
+export type TreeDef =
+  | { readonly kind: 'leaf' }
+  | { readonly kind: 'none'; readonly value: null | undefined }
+  | { readonly kind: 'array'; readonly children: readonly TreeDef[] }
+  | { readonly kind: 'object'; readonly keys: readonly string[]; readonly children: readonly TreeDef[] }
+
+const LEAF: TreeDef = Object.freeze({ kind: 'leaf' })
+
+const isPlainObject = (x: unknown): x is Record<string, unknown> => {
+  if (typeof x !== 'object' || x === null) return false
+  const p: unknown = Object.getPrototypeOf(x)
+  return p === Object.prototype || p === null
+}
+
+/** Flattens a tree into its leaves (depth first, sorted keys) and its structure. */
+export const treeFlatten = (tree: unknown): [unknown[], TreeDef] => {
+  const leaves: unknown[] = []
+  const go = (t: unknown): TreeDef => {
+    if (Array.isArray(t)) return { kind: 'array', children: t.map(go) }
+    if (t === null || t === undefined) return { kind: 'none', value: t }
+    if (isPlainObject(t)) {
+      const keys = Object.keys(t).sort()
+      return { kind: 'object', keys, children: keys.map((k) => go(t[k])) }
+    }
+    leaves.push(t)
+    return LEAF
+  }
+  const def = go(tree)
+  return [leaves, def]
+}
+
+/** The leaves of a tree, in {@link treeFlatten} order. */
+export const treeLeaves = (tree: unknown): unknown[] => treeFlatten(tree)[0]
+
+/** Number of leaves a structure holds. */
+export const treeDefSize = (def: TreeDef): number =>
+  def.kind === 'leaf' ? 1 : def.kind === 'none' ? 0 : def.children.reduce((n, c) => n + treeDefSize(c), 0)
+
+/** Rebuilds a tree of structure `def` from `leaves` (which must number exactly {@link treeDefSize}). */
+export const treeUnflatten = (def: TreeDef, leaves: readonly unknown[]): unknown => {
+  if (leaves.length !== treeDefSize(def))
+    throw new Error(`treeUnflatten: the structure holds ${treeDefSize(def)} leaves, got ${leaves.length}`)
+  let k = 0
+  const go = (d: TreeDef): unknown => {
+    switch (d.kind) {
+      case 'leaf':
+        return leaves[k++]
+      case 'none':
+        return d.value
+      case 'array':
+        return d.children.map(go)
+      case 'object': {
+        const out: Record<string, unknown> = {}
+        d.keys.forEach((key, i) => {
+          out[key] = go(d.children[i]!)
+        })
+        return out
+      }
+    }
+  }
+  return go(def)
+}
+
+/** A readable rendering of a structure, e.g. `{b: *, w: [*, *]}`, used in error messages. */
+export const showTreeDef = (def: TreeDef): string => {
+  switch (def.kind) {
+    case 'leaf':
+      return '*'
+    case 'none':
+      return String(def.value)
+    case 'array':
+      return `[${def.children.map(showTreeDef).join(', ')}]`
+    case 'object':
+      return `{${def.keys.map((k, i) => `${k}: ${showTreeDef(def.children[i]!)}`).join(', ')}}`
+  }
+}
+
+/** True when two structures are the same. */
+export const treeDefEqual = (a: TreeDef, b: TreeDef): boolean => showTreeDef(a) === showTreeDef(b)
+
+/** Maps `f` over the leaves of `tree` (and the matching leaves of `rest`, which must have the same structure). */
+export const treeMap = <R>(f: (leaf: never, ...rest: never[]) => R, tree: unknown, ...rest: readonly unknown[]): unknown => {
+  const [leaves, def] = treeFlatten(tree)
+  const others = rest.map((r, j) => {
+    const [l, d] = treeFlatten(r)
+    if (!treeDefEqual(d, def))
+      throw new Error(
+        `treeMap: tree ${j + 2} has structure ${showTreeDef(d)}, which differs from the first tree's ${showTreeDef(def)}`,
+      )
+    return l
+  })
+  const g = f as (leaf: unknown, ...rest: unknown[]) => R
+  return treeUnflatten(
+    def,
+    leaves.map((x, i) => g(x, ...others.map((o) => o[i]))),
+  )
+}
