@@ -34,13 +34,17 @@ export default tseslint.config(
       'functional/no-loop-statements': 'off',
     },
   },
-  // Kernels: loops over local typed arrays. The exception is scoped to these files only.
+  // Kernels and the autodiff interpreter (which fills local environment arrays while replaying or transposing a
+  // linear program): local mutation only. The exception is scoped to these files.
   {
     files: [
       'packages/tensor/src/kernels/**/*.ts',
       'packages/tensor/src/random.ts',
       'packages/autodiff/src/core.ts',
       'packages/autodiff/src/tree.ts',
+      'packages/autodiff/src/primitives.ts',
+      'packages/autodiff/src/transforms.ts',
+      'packages/autodiff/src/custom.ts',
       'packages/tensor/src/tensor.ts',
       'packages/tensor/src/format.ts',
     ],

@@ -259,12 +259,12 @@ const valueAndGradCore = (
     return f(...full)
   }
   const { outs, map, aux } = linearizeLeaves(call, pl, hasAux)
-  if (outs.length !== 1 || !isValue(outs[0]) || (outs[0] as Value).shape.length !== 0) {
-    const o = outs[0]
+  const o = outs[0]
+  if (outs.length !== 1 || !isValue(o) || o.shape.length !== 0) {
     const what = outs.length !== 1 ? `${outs.length} outputs` : isValue(o) ? `shape ${showShape(o.shape)}` : typeof o
     throw new ShapeError(op, `the function must return a scalar (a 0-d tensor), got ${what}; reduce it with sum or mean, or use vjp/jacrev for non-scalar outputs`)
   }
-  const out = outs[0] as Value
+  const out = o
   const g = transposeLinear(map, [T.ones([], { dtype: out.dtype === 'int32' ? 'float64' : out.dtype })])
   const grads = treeUnflatten(pdef, g) as unknown[]
   return [out, typeof argnums === 'number' || argnums === undefined ? grads[0] : grads, aux]
@@ -434,9 +434,11 @@ export function jacrev<A extends readonly unknown[], R>(f: (...args: A) => R, op
 }
 
 /** Hessian of a scalar function: `jacfwd(jacrev(f))`. For `x` of shape S the result has shape S ++ S. */
-export function hessian<A extends readonly unknown[]>(f: (...args: A) => Value): (...args: A) => Value
-export function hessian<A extends readonly unknown[]>(f: (...args: A) => Value, options: GradOptions<number>): (...args: A) => Value
-export function hessian<A extends readonly unknown[]>(f: (...args: A) => Value, options?: GradOptions<number>): (...args: A) => unknown {
+export const hessian = <A extends readonly unknown[]>(
+  f: (...args: A) => Value,
+  options?: GradOptions<number>,
+): ((...args: A) => Value) => {
   const argnums = options?.argnums ?? 0
-  return jacfwd(jacrev(f, { argnums }), { argnums }) as (...args: A) => unknown
+  const h = jacfwd(jacrev(f, { argnums }), { argnums })
+  return (...args: A) => h(...args) as Value
 }

@@ -8,6 +8,7 @@
  * the same keys flatten alike whatever order they were written in.
  * @module
  */
+import type { Value } from './core.js'
 
 /** The structure of a tree with its leaves taken out; rebuild with {@link treeUnflatten}. */
 export type TreeDef =
@@ -90,8 +91,15 @@ export const showTreeDef = (def: TreeDef): string => {
 /** True when two structures are the same. */
 export const treeDefEqual = (a: TreeDef, b: TreeDef): boolean => showTreeDef(a) === showTreeDef(b)
 
-/** Maps `f` over the leaves of `tree` (and the matching leaves of `rest`, which must have the same structure). */
-export const treeMap = <R>(f: (leaf: never, ...rest: never[]) => R, tree: unknown, ...rest: readonly unknown[]): unknown => {
+/**
+ * Maps `f` over the leaves of `tree` (and the matching leaves of `rest`, which must have the same structure).
+ * The result has the structure of `tree`; its type is `tree`'s, as when mapping tensors to tensors.
+ */
+export const treeMap = <T, L = Value>(
+  f: (leaf: L, ...rest: L[]) => unknown,
+  tree: T,
+  ...rest: readonly unknown[]
+): T => {
   const [leaves, def] = treeFlatten(tree)
   const others = rest.map((r, j) => {
     const [l, d] = treeFlatten(r)
@@ -101,9 +109,8 @@ export const treeMap = <R>(f: (leaf: never, ...rest: never[]) => R, tree: unknow
       )
     return l
   })
-  const g = f as (leaf: unknown, ...rest: unknown[]) => R
   return treeUnflatten(
     def,
-    leaves.map((x, i) => g(x, ...others.map((o) => o[i]))),
-  )
+    leaves.map((x, i) => f(x as L, ...others.map((o) => o[i] as L))),
+  ) as T
 }
