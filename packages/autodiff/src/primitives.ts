@@ -469,35 +469,49 @@ export const concatP: Primitive<{ readonly axis: number }> = definePrimitive<{ r
 // ---------------------------------------------------------------------------------------------------------------
 // Linear algebra
 
-const swapLast = (x: Value): Value => {
-  const n = x.shape.length
-  const perm = Array.from({ length: n }, (_, i) => i)
-  perm[n - 1] = n - 2
-  perm[n - 2] = n - 1
-  return transpose(x, perm)
+/** Parameters of matmul: whether to use the transpose (last two axes swapped) of each ≥2-D operand. */
+export interface MatmulParams {
+  readonly transA: boolean
+  readonly transB: boolean
 }
 
-/** NumPy matmul (1-D promotion, batched with broadcasting). Linear in each operand separately. */
-export const matmulP = definePrimitive<undefined>({
+const swapLastShape = (s: readonly number[]): number[] => [...s.slice(0, -2), s[s.length - 1]!, s[s.length - 2]!]
+
+const matmulT = (a: ValueLike, b: ValueLike, transA: boolean, transB: boolean): Value =>
+  bind(matmulP, [a, b], { transA, transB })
+
+/**
+ * NumPy matmul (1-D promotion, batched with broadcasting), optionally on transposed operands (as BLAS gemm), so
+ * that backprop's `ct @ Wᵀ` and `xᵀ @ ct` never build a transposed copy. Linear in each operand separately.
+ */
+export const matmulP: Primitive<MatmulParams> = definePrimitive<MatmulParams>({
   name: 'matmul',
-  impl: ([a, b]) => T.matmul(a as Tensor, b as Tensor),
-  jvp: ([a, b], [ta, tb]) => {
-    const out = matmul(a!, b!)
-    return [out, tAdd(!ta ? null : matmul(ta, b!), !tb ? null : matmul(a!, tb), out.shape)]
+  impl: ([a, b], { transA, transB }) =>
+    transA || transB ? T.matmulTransposed(a as Tensor, b as Tensor, { transA, transB }) : T.matmul(a as Tensor, b as Tensor),
+  jvp: ([a, b], [ta, tb], p) => {
+    const out = bind(matmulP, [a!, b!], p)
+    return [out, tAdd(!ta ? null : bind(matmulP, [ta, b!], p), !tb ? null : bind(matmulP, [a!, tb], p), out.shape)]
   },
   linear: { positions: [0, 1], bilinear: true },
-  shape: ([a, b]) => ({ shape: matmulShape(a!.shape, b!.shape), dtype: dtypeOfAvals([a!, b!]) }),
-  transpose: (ct, [a, b], _p, lin) => {
+  shape: ([a, b], { transA, transB }) => ({
+    shape: matmulShape(transA ? swapLastShape(a!.shape) : a!.shape, transB ? swapLastShape(b!.shape) : b!.shape),
+    dtype: dtypeOfAvals([a!, b!]),
+  }),
+  transpose: (ct, [a, b], { transA, transB }, lin) => {
+    // Work on ≥2-D views; 1-D operands (never flagged) are promoted as NumPy does and restored at the end.
     const sa = shapeOf(a!)
     const sb = shapeOf(b!)
     const a2s = sa.length === 1 ? [1, sa[0]!] : sa
     const b2s = sb.length === 1 ? [sb[0]!, 1] : sb
-    const ct2 = reshape(ct, [...matmulShape(a2s, b2s)])
+    const ct2 = reshape(ct, matmulShape(transA ? swapLastShape(a2s) : a2s, transB ? swapLastShape(b2s) : b2s))
+    const a2 = (): Value => reshape(a as Value, a2s)
+    const b2 = (): Value => reshape(b as Value, b2s)
+    // C = op(A)·op(B): dA = ct·op(B)ᵀ (or op(B)·ctᵀ when A is used transposed); dB likewise.
     const ca = lin[0]
-      ? reshape(sumToShape(matmul(ct2, swapLast(reshape(b as Value, b2s))), a2s), sa)
+      ? reshape(sumToShape(transA ? matmulT(b2(), ct2, transB, true) : matmulT(ct2, b2(), false, !transB), a2s), sa)
       : null
     const cb = lin[1]
-      ? reshape(sumToShape(matmul(swapLast(reshape(a as Value, a2s)), ct2), b2s), sb)
+      ? reshape(sumToShape(transB ? matmulT(ct2, a2(), true, transA) : matmulT(a2(), ct2, !transA, false), b2s), sb)
       : null
     return [ca, cb]
   },
@@ -542,8 +556,8 @@ export const transpose = (a: Value, perm: readonly number[]): Value => bind(tran
 /** Broadcasts to a shape. */
 export const broadcastTo = (a: Value, shape: readonly number[]): Value =>
   T.shapesEqual(a.shape, shape) ? a : bind(broadcastToP, [a], { shape })
-/** Matrix product (NumPy semantics). */
-export const matmul = (a: ValueLike, b: ValueLike): Value => bind(matmulP, [a, b], undefined)
+/** Matrix product (NumPy semantics: 1-D operands promoted, leading batch dimensions broadcast). */
+export const matmul = (a: ValueLike, b: ValueLike): Value => bind(matmulP, [a, b], { transA: false, transB: false })
 
 /**
  * Sums `x` down to `shape`, the inverse of broadcasting `shape` up to `x.shape` (transposes `broadcastTo`).

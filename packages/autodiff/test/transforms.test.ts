@@ -324,3 +324,25 @@ describe('errors', () => {
     expect(() => A.reshape(T.zeros([2, 3]), [4, -1])).toThrow('reshape: cannot reshape [2,3] (size 6) into [4,-1]')
   })
 })
+
+describe('matmul transposes (flagged products) at second order', () => {
+  const cases: [number[], number[]][] = [
+    [[3, 4], [4, 2]],
+    [[4], [4, 2]],
+    [[3, 4], [4]],
+    [[4], [4]],
+    [[2, 3, 4], [4, 5]],
+    [[2, 1, 3, 4], [5, 4, 2]],
+  ]
+  it.each(cases)('jacrev(jacrev) equals jacfwd(jacfwd) for %j @ %j', (sa, sb) => {
+    const [k1, k2] = T.splitKey(T.key(3), 2) as [T.Key, T.Key]
+    const a = T.normal(k1, sa)
+    const b = T.normal(k2, sb)
+    const f = (x: Value, y: Value): Value => A.sum(A.square(A.matmul(x, y)))
+    for (const argnums of [0, 1] as const) {
+      const rev = A.jacrev(A.jacrev(f, { argnums }), { argnums })(a, b) as Value
+      const fwd = A.jacfwd(A.jacfwd(f, { argnums }), { argnums })(a, b) as Value
+      close(rev, fwd, 1e-10)
+    }
+  })
+})
