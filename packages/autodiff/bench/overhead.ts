@@ -77,7 +77,7 @@ const run = (name: string, batch: number, inDim: number, hidden: number, classes
   const err = Math.max(
     Math.abs(A.item(l1) - T.item(l2)),
     ...[g1.W1, g1.b1, g1.W2, g1.b2].map((g, i) => {
-      const a = A.toArray(g)
+      const a = Array.from(A.toArray(g))
       const b = T.toArray(g2[i]!)
       return a.reduce((mx, v, j) => Math.max(mx, Math.abs(v - b[j]!)), 0)
     }),
