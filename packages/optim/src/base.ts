@@ -1,0 +1,79 @@
+/**
+ * The shape of every optimiser (Optax's): a `GradientTransformation` is a pair of pure functions over trees.
+ *
+ * - `init(params)` builds the optimiser state (plain data: trees of tensors and a step count).
+ * - `update(grads, state, params?)` returns `[updates, newState]`. Updates are what gets **added** to the
+ *   parameters (so plain gradient descent returns `−lr·g`); apply them with {@link applyUpdates}.
+ *
+ * Transformations compose with {@link chain}: `chain(clipByGlobalNorm(1), adam(1e-3))` clips the gradients, then
+ * feeds them to Adam. Nothing is mutated: the state you pass in stays valid, so a step can be replayed.
+ * @module
+ */
+import { add, astype, treeFlatten, treeMap, type Value } from '@cotangent/autodiff'
+
+/** A tree of values: nested arrays and plain records whose leaves are tensors (or traced values). */
+export type Params = unknown
+
+/**
+ * A gradient transformation with state `S`. `update` is declared as a method so that a transformation with a
+ * specific state type is also a `GradientTransformation<unknown>` (what {@link chain} accepts).
+ */
+export interface GradientTransformation<S> {
+  /** Builds the initial state for a parameter tree. */
+  readonly init: (params: Params) => S
+  /** Maps gradients (shaped like the parameters) to updates; `params` is needed by weight decay only. */
+  update(grads: Params, state: S, params?: Params): readonly [Params, S]
+}
+
+/** The state type of a transformation. */
+export type StateOf<G> = G extends GradientTransformation<infer S> ? S : never
+
+/** The state tuple of a list of transformations (what {@link chain} keeps). */
+export type StatesOf<Ts extends readonly GradientTransformation<unknown>[]> = {
+  readonly [K in keyof Ts]: StateOf<Ts[K]>
+}
+
+/** Casts `u` to `dtype` when they differ (updates adopt their parameter's dtype: float32 stays float32). */
+export const castLike = (u: Value, like: Value): Value =>
+  u.dtype === like.dtype || like.dtype === 'int32' ? u : astype(u, like.dtype)
+
+/**
+ * `params + updates`, leaf by leaf; the result keeps each parameter's dtype (as Optax does). The two trees must
+ * have the same structure (an error names both structures otherwise).
+ */
+export const applyUpdates = <P>(params: P, updates: Params): P =>
+  treeMap((p: Value, u: Value) => add(p, castLike(u, p)), params, updates)
+
+/** The transformation that passes gradients through unchanged (state: `null`). */
+export const identity = (): GradientTransformation<null> => ({
+  init: () => null,
+  update: (grads) => [grads, null],
+})
+
+/**
+ * Runs transformations in sequence: the updates of one are the gradients of the next. The state is the tuple of
+ * the parts' states, in order.
+ */
+export const chain = <const Ts extends readonly GradientTransformation<unknown>[]>(
+  ...ts: Ts
+): GradientTransformation<StatesOf<Ts>> => ({
+  init: (params) => ts.map((t) => t.init(params)) as unknown as StatesOf<Ts>,
+  update: (grads, state, params) => {
+    const states = state as readonly unknown[]
+    if (!Array.isArray(states) || states.length !== ts.length)
+      throw new TypeError(
+        `chain: expected a state tuple of ${ts.length} entries (one per transformation), got ${Array.isArray(states) ? `${states.length} entries` : typeof states}`,
+      )
+    const [updates, newStates] = ts.reduce<readonly [Params, readonly unknown[]]>(
+      ([g, acc], t, i) => {
+        const [u, s] = t.update(g, states[i], params)
+        return [u, [...acc, s]]
+      },
+      [grads, []],
+    )
+    return [updates, newStates as unknown as StatesOf<Ts>]
+  },
+})
+
+/** Number of leaves (tensors) in a tree; handy to check a gradient tree before updating. */
+export const countLeaves = (tree: Params): number => treeFlatten(tree)[0].length

@@ -1,0 +1,92 @@
+/**
+ * Building blocks that compose with `chain`: scaling, learning-rate scaling, decoupled weight decay and gradient
+ * clipping by global norm.
+ * @module
+ */
+import { add, div, less, mul, sqrt, square, sum, treeLeaves, where, type Value } from '@cotangent/autodiff'
+import { scalar } from '@cotangent/tensor'
+import { castLike, type GradientTransformation, type Params } from './base.js'
+import { zipMap } from './leaves.js'
+import { valueAt, type LearningRate } from './schedules.js'
+
+/** State of transformations that only count steps (for schedules). */
+export interface CountState {
+  /** Number of updates done so far. */
+  readonly count: number
+}
+
+/** @internal Checks a hyperparameter; throws a RangeError naming the optimiser and the value. */
+export const checkParam = (op: string, name: string, v: number, ok: boolean, what: string): void => {
+  if (typeof v !== 'number' || !ok) throw new RangeError(`${op}: ${name} must be ${what}, got ${String(v)}`)
+}
+
+/** @internal Checks a learning rate (a finite number or a schedule function). */
+export const checkLr = (op: string, lr: LearningRate): void => {
+  if (typeof lr !== 'function') checkParam(op, 'lr', lr, Number.isFinite(lr), 'a finite number or a schedule')
+}
+
+/** Multiplies every gradient by a constant `factor` (stateless: state `null`). */
+export const scale = (factor: number): GradientTransformation<null> => {
+  checkParam('scale', 'factor', factor, Number.isFinite(factor), 'a finite number')
+  return {
+    init: () => null,
+    update: (grads, state) => [zipMap('scale', ['the gradients'], [grads], 1, ([g]) => [mul(g!, factor)])[0], state],
+  }
+}
+
+/**
+ * Multiplies gradients by `−lr(count)`: the last link of a chain that turns preconditioned gradients into updates
+ * (e.g. `chain(clipByGlobalNorm(1), scaleByLearningRate(0.1))` is clipped SGD).
+ */
+export const scaleByLearningRate = (lr: LearningRate): GradientTransformation<CountState> => {
+  checkLr('scaleByLearningRate', lr)
+  return {
+    init: () => ({ count: 0 }),
+    update: (grads, state) => {
+      const a = -valueAt(lr, state.count)
+      return [zipMap('scaleByLearningRate', ['the gradients'], [grads], 1, ([g]) => [mul(g!, a)])[0], { count: state.count + 1 }]
+    },
+  }
+}
+
+/**
+ * Adds `weightDecay · p` to each gradient (needs `params`). Placed before `scaleByLearningRate` this is decoupled
+ * weight decay (AdamW-style); placed before a preconditioner it is an L2 penalty.
+ */
+export const addDecayedWeights = (weightDecay: number): GradientTransformation<null> => {
+  checkParam('addDecayedWeights', 'weightDecay', weightDecay, Number.isFinite(weightDecay) && weightDecay >= 0, 'a finite number ≥ 0')
+  return {
+    init: () => null,
+    update: (grads, state, params) => {
+      if (params === undefined)
+        throw new TypeError('addDecayedWeights: update needs the parameters (pass them as the third argument)')
+      const [u] = zipMap('addDecayedWeights', ['the gradients', 'the parameters'], [grads, params], 1, ([g, p]) => [
+        add(g!, castLike(mul(p!, weightDecay), g!)),
+      ])
+      return [u, state]
+    },
+  }
+}
+
+/** The global L2 norm of a tree: `√(Σ_leaves Σ g²)`, as a 0-d value (0 for a tree without leaves). */
+export const globalNorm = (tree: Params): Value => {
+  const sq = (treeLeaves(tree) as Value[]).map((g) => sum(square(g)))
+  return sq.length === 0 ? scalar(0) : sqrt(sq.reduce((a, b) => add(a, b)))
+}
+
+/**
+ * Rescales the gradients so that their global L2 norm is at most `maxNorm` (Optax's `clip_by_global_norm`):
+ * `g · maxNorm / ‖g‖` when `‖g‖ > maxNorm`, unchanged otherwise. Stateless (state `null`).
+ */
+export const clipByGlobalNorm = (maxNorm: number): GradientTransformation<null> => {
+  checkParam('clipByGlobalNorm', 'maxNorm', maxNorm, Number.isFinite(maxNorm) && maxNorm > 0, 'a finite number > 0')
+  return {
+    init: () => null,
+    update: (grads, state) => {
+      const norm = globalNorm(grads)
+      const factor = where(less(norm, maxNorm), 1, div(maxNorm, norm))
+      const [u] = zipMap('clipByGlobalNorm', ['the gradients'], [grads], 1, ([g]) => [mul(g!, castLike(factor, g!))])
+      return [u, state]
+    },
+  }
+}
