@@ -38,6 +38,9 @@
  * **Contract (as in JAX): use each key once** — either split/fold it, or draw from it, not both. The bits of a draw
  * from `k` are the words of `split(k, n)`, and `fold(k, i)` equals `split(k, n)[i]`; reusing a key correlates
  * streams.
+ *
+ * The package index exports `split` as `splitKey` (the name `split` is the array split of the manipulation kernels)
+ * and this whole module as the namespace `random` (`random.split(k, n)`).
  * @module
  */
 import { DTypeError, ShapeError, showShape } from './errors.js'
