@@ -132,7 +132,7 @@ export const scalar = (value: number, options?: CreateOptions): Tensor => {
 export const full = (shape: readonly number[], value: number, options?: CreateOptions): Tensor => {
   checkShape('full', shape)
   const data = allocate(checkDType('full', options?.dtype ?? 'float64'), sizeOf(shape))
-  if (value !== 0) data.fill(value)
+  if (!Object.is(value, 0)) data.fill(value) // fresh storage is +0 already; -0 must still be written
   return wrap(data, shape)
 }
 

@@ -196,8 +196,8 @@ export const cos: UnaryOp = defineUnary('Math.cos(x)')
 export const tanh: UnaryOp = defineUnary('Math.tanh(x)')
 /** Element-wise logistic sigmoid `1 / (1 + e^-x)`, computed without overflow for large |x|. */
 export const sigmoid: UnaryOp = defineUnary('x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))')
-/** Element-wise `max(x, 0)`. */
-export const relu: UnaryOp = defineUnary('x > 0 ? x : 0')
+/** Element-wise `max(x, 0)`; NaN stays NaN (as with {@link maximum}). */
+export const relu: UnaryOp = defineUnary('x > 0 || x !== x ? x : 0')
 /** Element-wise square. */
 export const square: UnaryOp = defineUnary('x * x')
 /** Element-wise reciprocal `1 / x`. */
