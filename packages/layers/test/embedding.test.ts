@@ -4,8 +4,8 @@ import { key, tensor } from '@cotangent/tensor'
 import * as A from '@cotangent/autodiff'
 import type { Value } from '@cotangent/autodiff'
 import { assertGrads } from '@cotangent/gradcheck'
-import { bagOf, embeddingBag, init, type EmbeddingBagParams } from '../src/index.js'
-import { SEED, close, flat, randn } from './helpers.js'
+import { bagOf, embeddingBag, init, linear, serial, type EmbeddingBagParams } from '../src/index.js'
+import { SEED, close, flat, naiveAffine, randn } from './helpers.js'
 
 /** Naive reference: loop over bags, sum (or average) the table rows. */
 const naiveBags = (
@@ -126,6 +126,16 @@ describe('embeddingBag', () => {
       (q: EmbeddingBagParams, v: Value) => A.matmul(layer.apply(q, bag), v),
       [{ table: randn(3, [vocab, dim]) }, w],
     )
+  })
+  it('as the first layer of serial (input type Bag), trained end to end', () => {
+    const model = serial(embeddingBag(vocab, dim, { mode: 'sum' }), linear(2))
+    const [out, p] = model.init(key(4), [])
+    expect(out).toEqual([2])
+    const bag = bagOf([[1, 2], [], [5]])
+    const y = model.apply(p, bag)
+    const e = naiveBags(flat(p[0].table), dim, [[1, 2], [], [5]], 'sum')
+    close(y, naiveAffine(e, 3, flat(p[1].W), dim, 2, flat(p[1].b!)))
+    assertGrads((q: typeof p) => model.apply(q, bag), [p], { order: 2 })
   })
   it('errors', () => {
     const layer = embeddingBag(vocab, dim)

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest'
+import fc from 'fast-check'
 import { key } from '@cotangent/tensor'
 import type { Value } from '@cotangent/autodiff'
 import { assertGrads } from '@cotangent/gradcheck'
 import { init, linear, type LinearParams } from '../src/index.js'
-import { close, flat, naiveAffine, randn } from './helpers.js'
+import { SEED, close, flat, naiveAffine, randn } from './helpers.js'
 
 describe('linear', () => {
   it('init: [[16], { W: [4,16], b: [16] }] for input [4]', () => {
@@ -47,6 +48,23 @@ describe('linear', () => {
     expect(layer.apply(p, x1).shape).toEqual([3])
     const [, q] = linear(3, { bias: false }).init(key(1), [4])
     close(linear(3, { bias: false }).apply(q, x), naiveAffine(flat(x), 5, flat(q.W), 4, 3))
+  })
+  it('property: random sizes match the naive loop', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.nat(1000),
+        (b, nIn, nOut, seed) => {
+          const layer = linear(nOut)
+          const [, p] = layer.init(key(seed), [nIn])
+          const x = randn(seed + 1, [b, nIn])
+          close(layer.apply(p, x), naiveAffine(flat(x), b, flat(p.W), nIn, nOut, flat(p.b!)))
+        },
+      ),
+      { seed: SEED, numRuns: 50 },
+    )
   })
   it('apply on [B, T, in] maps the last axis', () => {
     const layer = linear(2)
