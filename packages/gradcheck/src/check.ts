@@ -45,7 +45,8 @@ export interface GradCheckFailure {
   readonly order: number
   /** The argument whose derivative is wrong, e.g. `argument 1 (.W)`, or `all arguments (jointly)`. */
   readonly argument: string
-  /** The numerical reference: the finite-difference JVP (fwd) or `⟨numerical jvp(u), c⟩` (rev). */
+  /** The numerical reference: the finite-difference JVP of one output leaf (fwd; at most 64 entries shown) or
+   * `⟨numerical jvp(u), c⟩` (rev). */
   readonly expected: number | readonly number[]
   /** What autodiff computed: the JVP (fwd) or `⟨u, vjp(c)⟩` (rev). */
   readonly got: number | readonly number[]
@@ -553,8 +554,11 @@ const checkAll = (
     )
   const deeper = (m: Mode): E.Either<GradCheckFailure, void> => {
     if (order <= 1) return E.right(undefined)
-    const [map, name] = m === 'fwd' ? fwdMap(f, args, kfMap, what) : revMap(f, args, krMap, what)
-    return checkAll(map, args, s, T.fold(m === 'fwd' ? kfMap : krMap, 7), modes, order - 1, name, level + 1)
+    const km = m === 'fwd' ? kfMap : krMap
+    // fold(km, 0) draws the map's fixed t (or c); fold(km, 1) seeds the checks of the map.
+    const [map, name] =
+      m === 'fwd' ? fwdMap(f, args, T.fold(km, 0), what) : revMap(f, args, T.fold(km, 0), what)
+    return checkAll(map, args, s, T.fold(km, 1), modes, order - 1, name, level + 1)
   }
   const steps: readonly (() => E.Either<GradCheckFailure, void>)[] = [
     ...modes.map((m) => () => first(m)),
