@@ -1,0 +1,301 @@
+/**
+ * Checkpoints: versioned JSON files holding parameters, optimiser state, the run's config and its history.
+ *
+ * `saveCheckpoint` writes atomically (see json.ts). `loadCheckpoint` never throws for bad files: it returns an
+ * `Either<CheckpointError, Checkpoint>`, decoding with io-ts, and every error names the file and the path of the
+ * offending field — `runs/x/ckpt.json: params.layers[1].W: expected shape [16,3], got [16,4]`.
+ * @module
+ */
+import { readFileSync } from 'node:fs'
+import * as E from 'fp-ts/lib/Either.js'
+import * as t from 'io-ts'
+import { isValue } from '@cotangent/autodiff'
+import { fromArray, isTensor, showShape, sizeOf, type DType, type Tensor } from '@cotangent/tensor'
+import type { EpochRecord } from './history.js'
+import { parseSpecial, writeJsonAtomic } from './json.js'
+
+/** The `format` field of every checkpoint file. */
+export const CHECKPOINT_FORMAT = 'cotangent.checkpoint'
+/** The version this library writes and reads. */
+export const CHECKPOINT_VERSION = 1
+
+/** What a checkpoint holds. */
+export interface Checkpoint<P = unknown, C = unknown> {
+  readonly format: typeof CHECKPOINT_FORMAT
+  readonly version: typeof CHECKPOINT_VERSION
+  /** ISO time of saving. */
+  readonly savedAt: string
+  readonly params: P
+  /** Optimiser state, or `null` when none was saved. */
+  readonly optState: unknown
+  readonly config: C
+  readonly history: readonly EpochRecord[]
+}
+
+/** What to save. */
+export interface CheckpointContents<P, C> {
+  readonly params: P
+  readonly optState?: unknown
+  readonly config: C
+  readonly history?: readonly EpochRecord[]
+}
+
+/** Writes a checkpoint (JSON, version {@link CHECKPOINT_VERSION}) atomically to `path`. */
+export const saveCheckpoint = <P, C>(path: string, contents: CheckpointContents<P, C>): void => {
+  writeJsonAtomic(path, {
+    format: CHECKPOINT_FORMAT,
+    version: CHECKPOINT_VERSION,
+    savedAt: new Date().toISOString(),
+    params: contents.params,
+    optState: contents.optState ?? null,
+    config: contents.config,
+    history: contents.history ?? [],
+  })
+}
+
+/** Why a checkpoint could not be loaded. `message` names the file and, for content errors, the field path. */
+export interface CheckpointError {
+  readonly kind: 'missing' | 'unreadable' | 'json' | 'format' | 'version' | 'decode' | 'mismatch'
+  readonly file: string
+  readonly message: string
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// io-ts codecs
+
+const DTYPES: readonly DType[] = ['float64', 'float32', 'int32']
+
+const isRecord = (x: unknown): x is Readonly<Record<string, unknown>> => typeof x === 'object' && x !== null && !Array.isArray(x)
+
+const describe = (u: unknown): string =>
+  u === null ? 'null' : Array.isArray(u) ? 'an array' : typeof u === 'object' ? 'an object' : `${typeof u} ${JSON.stringify(u)}`
+
+/** A number, or an explicit non-finite number `{ $type: 'number', value: 'NaN' | 'Infinity' | '-Infinity' }`. */
+export const JsonNumber = new t.Type<number, unknown, unknown>(
+  'number',
+  (u): u is number => typeof u === 'number',
+  (u, c) => {
+    if (typeof u === 'number') return t.success(u)
+    if (isRecord(u) && u.$type === 'number') {
+      const v = parseSpecial(u.value)
+      return v === null ? t.failure(u, c, `unknown number spelling ${JSON.stringify(u.value)}`) : t.success(v)
+    }
+    return t.failure(u, c, `expected a number, got ${describe(u)}`)
+  },
+  (n) => n,
+)
+
+const validateTensor = (u: Readonly<Record<string, unknown>>, c: t.Context): t.Validation<Tensor> => {
+  const at = (k: string): t.Context => t.appendContext(c, k, t.unknown, u[k])
+  const { dtype, shape, data } = u
+  if (typeof dtype !== 'string' || !DTYPES.includes(dtype as DType))
+    return t.failure(dtype, at('dtype'), `expected one of float64, float32, int32, got ${describe(dtype)}`)
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && (d as number) >= 0))
+    return t.failure(shape, at('shape'), `expected a list of non-negative integers, got ${JSON.stringify(shape)}`)
+  const dims = shape as number[]
+  if (!Array.isArray(data)) return t.failure(data, at('data'), `expected a list of numbers, got ${describe(data)}`)
+  const n = sizeOf(dims)
+  if (data.length !== n)
+    return t.failure(data, at('data'), `has ${data.length} values, but shape ${showShape(dims)} needs ${n}`)
+  const values = (data as unknown[]).map((x) => (typeof x === 'number' ? x : parseSpecial(x)))
+  const bad = values.findIndex((x) => x === null)
+  if (bad >= 0)
+    return t.failure(data[bad], t.appendContext(at('data'), String(bad), t.unknown, data[bad]), `expected a number, got ${describe(data[bad])}`)
+  return t.success(fromArray(values as number[], dims, { dtype: dtype as DType }))
+}
+
+const validateTree = (u: unknown, c: t.Context): t.Validation<unknown> => {
+  if (Array.isArray(u)) {
+    const items = u.map((x: unknown, i) => validateTree(x, t.appendContext(c, String(i), Tree, x)))
+    const errors = items.flatMap((r) => (E.isLeft(r) ? r.left : []))
+    return errors.length > 0 ? t.failures(errors) : t.success(items.map((r) => (E.isRight(r) ? r.right : null)))
+  }
+  if (isRecord(u)) {
+    if (u.$type === 'tensor') return validateTensor(u, c)
+    if (u.$type === 'number') return JsonNumber.validate(u, c)
+    const entries = Object.entries(u).map(([k, x]) => [k, validateTree(x, t.appendContext(c, k, Tree, x))] as const)
+    const errors = entries.flatMap(([, r]) => (E.isLeft(r) ? r.left : []))
+    return errors.length > 0
+      ? t.failures(errors)
+      : t.success(Object.fromEntries(entries.map(([k, r]) => [k, E.isRight(r) ? r.right : null])))
+  }
+  return t.success(u)
+}
+
+/** A tree of JSON values in which tensors (and explicit non-finite numbers) are decoded. */
+export const Tree: t.Type<unknown, unknown> = new t.Type<unknown, unknown, unknown>(
+  'Tree',
+  (_u): _u is unknown => true,
+  (u, c) => validateTree(u, c),
+  (a) => a,
+)
+
+const nullable = <A>(c: t.Type<A, unknown>): t.Type<A | null, unknown> =>
+  new t.Type<A | null, unknown, unknown>(
+    `${c.name} | null`,
+    (u): u is A | null => u === null || c.is(u),
+    (u, ctx) => (u === null ? t.success(null) : c.validate(u, ctx)),
+    (a) => a,
+  )
+
+/** The codec of one history record. */
+export const EpochRecordCodec = t.type({
+  epoch: t.number,
+  trainLoss: JsonNumber,
+  trainMetrics: t.record(t.string, JsonNumber),
+  devLoss: nullable(JsonNumber),
+  devMetrics: nullable(t.record(t.string, JsonNumber)),
+  seconds: JsonNumber,
+  samplesPerSecond: JsonNumber,
+})
+
+const Envelope = t.type({
+  savedAt: t.string,
+  params: Tree,
+  optState: Tree,
+  config: t.unknown,
+  history: t.array(EpochRecordCodec),
+})
+
+/** Formats an io-ts context as a field path: `params.layers[1].W`. */
+export const contextPath = (c: t.Context): string =>
+  c
+    .slice(1)
+    .reduce(
+      (acc, entry, i) => (/^\d+$/.test(entry.key) && Array.isArray(c[i]?.actual) ? `${acc}[${entry.key}]` : acc === '' ? entry.key : `${acc}.${entry.key}`),
+      '',
+    )
+
+const formatErrors = (errors: t.Errors): string => {
+  const lines = [
+    ...new Set(
+      errors.map((e) => {
+        const path = contextPath(e.context)
+        const last = e.context[e.context.length - 1]
+        const msg = e.message ?? `expected ${last?.type.name ?? 'a value'}, got ${describe(e.value)}`
+        return path === '' ? msg : `${path}: ${msg}`
+      }),
+    ),
+  ]
+  return lines.length > 5 ? [...lines.slice(0, 5), `… and ${lines.length - 5} more`].join('; ') : lines.join('; ')
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Matching a template
+
+const isPlain = (x: unknown): x is Readonly<Record<string, unknown>> => {
+  if (typeof x !== 'object' || x === null) return false
+  const p: unknown = Object.getPrototypeOf(x)
+  return p === Object.prototype || p === null
+}
+
+const kindOf = (x: unknown): string =>
+  isTensor(x) ? `a tensor of shape ${showShape(x.shape)}` : Array.isArray(x) ? `an array of length ${x.length}` : describe(x)
+
+const join = (path: string, k: string): string => (path === '' ? k : `${path}.${k}`)
+
+/**
+ * Differences between a decoded tree and a template (`like`): structure, record keys, array lengths, tensor shapes
+ * and dtypes. Returns one message per difference, each prefixed by its path.
+ */
+export const treeMismatches = (like: unknown, got: unknown, path: string): string[] => {
+  if (isValue(like)) {
+    if (!isTensor(got)) return [`${path}: expected a tensor of shape ${showShape(like.shape)}, got ${kindOf(got)}`]
+    const v = like
+    if (!v.shape.every((d, i) => got.shape[i] === d) || v.shape.length !== got.shape.length)
+      return [`${path}: expected shape ${showShape(v.shape)}, got ${showShape(got.shape)}`]
+    return v.dtype === got.dtype ? [] : [`${path}: expected dtype ${v.dtype}, got ${got.dtype}`]
+  }
+  if (Array.isArray(like)) {
+    if (!Array.isArray(got)) return [`${path}: expected an array of length ${like.length}, got ${kindOf(got)}`]
+    if (got.length !== like.length) return [`${path}: expected an array of length ${like.length}, got length ${got.length}`]
+    return like.flatMap((l: unknown, i) => treeMismatches(l, got[i], `${path}[${i}]`))
+  }
+  if (isPlain(like)) {
+    if (!isPlain(got)) return [`${path}: expected a record with fields ${Object.keys(like).join(', ')}, got ${kindOf(got)}`]
+    const missing = Object.keys(like)
+      .filter((k) => !(k in got))
+      .map((k) => `${path}: missing field '${k}'`)
+    const extra = Object.keys(got)
+      .filter((k) => !(k in like))
+      .map((k) => `${path}: unexpected field '${k}'`)
+    const inner = Object.keys(like)
+      .filter((k) => k in got)
+      .flatMap((k) => treeMismatches(like[k], got[k], join(path, k)))
+    return [...missing, ...extra, ...inner]
+  }
+  if (typeof like === 'number') return typeof got === 'number' ? [] : [`${path}: expected a number, got ${kindOf(got)}`]
+  return like === got || (like == null && got == null) ? [] : [`${path}: expected ${describe(like)}, got ${kindOf(got)}`]
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Loading
+
+/** Options of {@link loadCheckpoint}. */
+export interface LoadOptions<P, C> {
+  /** A parameter template: the loaded params must have its structure, shapes and dtypes. */
+  readonly like?: P
+  /** An io-ts decoder for `config` (default: accept any JSON). */
+  readonly config?: t.Decoder<unknown, C>
+}
+
+const fail = (kind: CheckpointError['kind'], file: string, message: string): E.Either<CheckpointError, never> =>
+  E.left({ kind, file, message: `${file}: ${message}` })
+
+/**
+ * Reads and validates a checkpoint. Errors (as `Left`): a missing or unreadable file, invalid JSON (e.g.
+ * truncated), a file that is not a Cotangent checkpoint or has another version, a malformed field (named by its
+ * path), and params that do not match `like`.
+ */
+export function loadCheckpoint<P = unknown, C = unknown>(
+  path: string,
+  options: LoadOptions<P, C> = {},
+): E.Either<CheckpointError, Checkpoint<P, C>> {
+  const text = (() => {
+    try {
+      return E.right(readFileSync(path, 'utf8'))
+    } catch (err) {
+      const code = isRecord(err) ? err.code : undefined
+      return code === 'ENOENT'
+        ? fail('missing', path, 'no such file')
+        : fail('unreadable', path, `cannot read the file (${err instanceof Error ? err.message : String(err)})`)
+    }
+  })()
+  if (E.isLeft(text)) return text
+  const json = (() => {
+    try {
+      return E.right(JSON.parse(text.right) as unknown)
+    } catch (err) {
+      return fail('json', path, `invalid JSON (${err instanceof Error ? err.message : String(err)}); the file may be truncated`)
+    }
+  })()
+  if (E.isLeft(json)) return json
+  const j = json.right
+  if (!isRecord(j) || j.format !== CHECKPOINT_FORMAT)
+    return fail(
+      'format',
+      path,
+      `not a Cotangent checkpoint (expected format '${CHECKPOINT_FORMAT}', got ${isRecord(j) ? describe(j.format) : describe(j)})`,
+    )
+  if (j.version !== CHECKPOINT_VERSION)
+    return fail('version', path, `unsupported checkpoint version ${describe(j.version)} (this library reads version ${CHECKPOINT_VERSION})`)
+  const decoded = Envelope.decode(j)
+  if (E.isLeft(decoded)) return fail('decode', path, formatErrors(decoded.left))
+  const env = decoded.right
+  const config = options.config === undefined ? E.right(env.config as C) : options.config.decode(env.config)
+  if (E.isLeft(config))
+    return fail('decode', path, formatErrors(config.left.map((e) => ({ ...e, context: [{ key: '', type: t.unknown }, { key: 'config', type: t.unknown }, ...e.context.slice(1)] }))))
+  if (options.like !== undefined) {
+    const errs = treeMismatches(options.like, env.params, 'params')
+    if (errs.length > 0) return fail('mismatch', path, errs.slice(0, 5).join('; ') + (errs.length > 5 ? `; … and ${errs.length - 5} more` : ''))
+  }
+  return E.right({
+    format: CHECKPOINT_FORMAT,
+    version: CHECKPOINT_VERSION,
+    savedAt: env.savedAt,
+    params: env.params as P,
+    optState: env.optState,
+    config: config.right,
+    history: env.history,
+  })
+}
