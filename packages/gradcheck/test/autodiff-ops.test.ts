@@ -25,7 +25,7 @@ import {
   assertGrads,
   checkGrads,
   numericalJvp,
-} from '@cotangent/gradcheck'
+} from '../src/index.js'
 
 const SEED = 1337
 /** Default runs per property; the slowest ops use fewer (noted where they do). */
