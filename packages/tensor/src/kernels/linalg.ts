@@ -6,7 +6,7 @@
  * All products run on one float64 kernel, `C += A·B`, where B and C are row-major and A is read through two strides
  * (so `Aᵀ` costs nothing). The kernel uses the i-k-j loop order with the inner loop running along a row of B and C,
  * blocks k and j for the caches, and is register-blocked: it takes 8 rows of A and 8 steps of k at a time, so each
- * pass over a row segment of B updates 8 rows of C with 8 products each. Its source is generated once, at module
+ * pass over a row segment of B updates 8 rows of C with 8 products each (smaller groups handle the remainders). Its source is generated once, at module
  * load (as the element-wise kernels are), because that unrolled body is long and regular. Operands that are not
  * float64, and a B that must be transposed, are first packed into float64 scratch arrays (O(size) work against the
  * O(m·k·n) product); a float32 result is rounded once at the end.
@@ -37,28 +37,27 @@ type Gemm = (
 /** Cache blocks: a KB×NB block of B (256 KiB of float64) stays in L2 while every row block of A streams past. */
 const KB = 128
 const NB = 256
-/** Register blocking: unroll over k. Rows are taken 8, then 4, then 1 at a time. */
-const UNROLL = 8
+/** Register blocking: rows are taken 8, then 4, then 1 at a time; within a row group, k steps by 8, 4, 2, then 1. */
 const ROW_GROUPS = [8, 4, 1]
+const K_STEPS = [8, 4, 2, 1]
 
-/** Source of one row group: `rows` rows of C updated per pass over B, k unrolled by `UNROLL`. */
-const rowGroupSource = (rows: number): string => {
-  const R = Array.from({ length: rows }, (_, r) => r)
-  const U = Array.from({ length: UNROLL }, (_, u) => u)
-  const sumTree = (terms: string[]): string => {
-    let t = terms
-    while (t.length > 1) {
-      const next: string[] = []
-      for (let q = 0; q < t.length; q += 2) next.push(q + 1 < t.length ? `(${t[q]!} + ${t[q + 1]!})` : t[q]!)
-      t = next
-    }
-    return t[0]!
+/** A balanced sum of the terms (shorter dependency chains than a left fold). */
+const sumTree = (terms: readonly string[]): string => {
+  let t = terms
+  while (t.length > 1) {
+    const next: string[] = []
+    for (let q = 0; q < t.length; q += 2) next.push(q + 1 < t.length ? `(${t[q]!} + ${t[q + 1]!})` : t[q]!)
+    t = next
   }
+  return t[0]!
+}
+
+/** Source of one k step: `rows` rows of C each get `step` rank-1 updates per pass over a row segment of B. */
+const kStepSource = (rows: number, step: number): string => {
+  const R = Array.from({ length: rows }, (_, r) => r)
+  const U = Array.from({ length: step }, (_, u) => u)
   return `
-    for (; i + ${rows - 1} < m; i += ${rows}) {
-      ${R.map((r) => `const c${r} = cOff + (i + ${r}) * n;`).join(' ')}
-      let k = k0;
-      for (; k + ${UNROLL - 1} < k1; k += ${UNROLL}) {
+      for (; k + ${step - 1} < k1; k += ${step}) {
         const p = aOff + i * sai + k * sak;
         ${R.map((r) => U.map((u) => `const a${r}_${u} = a[p + ${r} * sai + ${u} * sak];`).join(' ')).join('\n')}
         ${U.map((u) => `const b${u} = bOff + (k + ${u}) * n;`).join(' ')}
@@ -66,18 +65,16 @@ const rowGroupSource = (rows: number): string => {
           ${U.map((u) => `const x${u} = b[b${u} + j];`).join(' ')}
           ${R.map((r) => `c[c${r} + j] += ${sumTree(U.map((u) => `a${r}_${u} * x${u}`))};`).join('\n')}
         }
-      }
-      for (; k < k1; k++) {
-        const p = aOff + i * sai + k * sak;
-        ${R.map((r) => `const a${r} = a[p + ${r} * sai];`).join(' ')}
-        const bo = bOff + k * n;
-        for (let j = j0; j < j1; j++) {
-          const x = b[bo + j];
-          ${R.map((r) => `c[c${r} + j] += a${r} * x;`).join(' ')}
-        }
-      }
-    }`
+      }`
 }
+
+/** Source of one row group: `rows` rows of C updated per pass over B. */
+const rowGroupSource = (rows: number): string => `
+    for (; i + ${rows - 1} < m; i += ${rows}) {
+      ${Array.from({ length: rows }, (_, r) => `const c${r} = cOff + (i + ${r}) * n;`).join(' ')}
+      let k = k0;
+      ${K_STEPS.map((step) => kStepSource(rows, step)).join('\n')}
+    }`
 
 const gemmSource = `
   for (let j0 = 0; j0 < n; j0 += ${NB}) {
@@ -143,10 +140,10 @@ const product = (op: string, a: Tensor, b: Tensor, transA: boolean, transB: bool
   const bs = b.shape
   const ta = transA && as.length >= 2
   const tb = transB && bs.length >= 2
-  const showA = `${showShape(as)}${ta ? 'ᵀ' : ''}`
-  const showB = `${showShape(bs)}${tb ? 'ᵀ' : ''}`
+  // error text, built only when needed
+  const shapes = (): string => `${showShape(as)}${ta ? 'ᵀ' : ''} by ${showShape(bs)}${tb ? 'ᵀ' : ''}`
   if (as.length === 0 || bs.length === 0)
-    throw new ShapeError(op, `cannot multiply ${showA} by ${showB} (0-d operands are not allowed; use mul)`)
+    throw new ShapeError(op, `cannot multiply ${shapes()} (0-d operands are not allowed; use mul)`)
   // A is m×k (stored aRows×aCols), B is k×n (stored bRows×bCols)
   const aRows = as.length === 1 ? 1 : as[as.length - 2]!
   const aCols = as[as.length - 1]!
@@ -156,7 +153,7 @@ const product = (op: string, a: Tensor, b: Tensor, transA: boolean, transB: bool
   const k = ta ? aRows : aCols
   const k2 = tb ? bCols : bRows
   const n = tb ? bRows : bCols
-  if (k !== k2) throw new ShapeError(op, `cannot multiply ${showA} by ${showB} (inner dims ${k} ≠ ${k2})`)
+  if (k !== k2) throw new ShapeError(op, `cannot multiply ${shapes()} (inner dims ${k} ≠ ${k2})`)
   // batch dimensions broadcast
   const batchA = as.slice(0, Math.max(0, as.length - 2))
   const batchB = bs.slice(0, Math.max(0, bs.length - 2))
@@ -168,7 +165,7 @@ const product = (op: string, a: Tensor, b: Tensor, transA: boolean, transB: bool
     if (da !== db && da !== 1 && db !== 1)
       throw new ShapeError(
         op,
-        `cannot multiply ${showA} by ${showB} (batch dims ${showShape(batchA)} and ${showShape(batchB)} do not broadcast)`,
+        `cannot multiply ${shapes()} (batch dims ${showShape(batchA)} and ${showShape(batchB)} do not broadcast)`,
       )
     batch[i] = da === 1 ? db : da
   }
