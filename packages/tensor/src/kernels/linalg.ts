@@ -6,10 +6,12 @@
  * All products run on one float64 kernel, `C += A·B`, where B and C are row-major and A is read through two strides
  * (so `Aᵀ` costs nothing). The kernel uses the i-k-j loop order with the inner loop running along a row of B and C,
  * blocks k and j for the caches, and is register-blocked: it takes 8 rows of A and 8 steps of k at a time, so each
- * pass over a row segment of B updates 8 rows of C with 8 products each (smaller groups handle the remainders). Its source is generated once, at module
- * load (as the element-wise kernels are), because that unrolled body is long and regular. Operands that are not
- * float64, and a B that must be transposed, are first packed into float64 scratch arrays (O(size) work against the
- * O(m·k·n) product); a float32 result is rounded once at the end.
+ * pass over a row segment of B updates 8 rows of C with 8 products each (smaller groups handle the remainders).
+ * Its source is generated once, at module load (as the element-wise kernels are), because that unrolled body is
+ * long and regular. Operands that are not float64, and a B that must be transposed, are first packed into float64
+ * scratch arrays (O(size) work against the O(m·k·n) product); a float32 result is rounded once at the end, so
+ * float32 products accumulate in float64 (more accurate than float32 accumulation, never less). Computing in
+ * float64 is also the fast choice in plain JS: Float32Array loads and stores cost conversions.
  * @module
  */
 import { allocate, promote, type Storage } from '../dtype.js'
