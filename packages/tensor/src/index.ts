@@ -26,7 +26,47 @@ export {
   item,
   isTensor,
 } from './tensor.js'
-export * from './kernels/elementwise.js'
+export type { TensorLike, UnaryOp, BinaryOp } from './kernels/elementwise.js'
+export {
+  add,
+  sub,
+  mul,
+  div,
+  pow,
+  maximum,
+  minimum,
+  atan2,
+  equal,
+  notEqual,
+  less,
+  greater,
+  lessEqual,
+  greaterEqual,
+  neg,
+  abs,
+  sign,
+  exp,
+  log,
+  log1p,
+  expm1,
+  sqrt,
+  sin,
+  cos,
+  tanh,
+  sigmoid,
+  relu,
+  square,
+  reciprocal,
+  softplus,
+  floor,
+  ceil,
+  round,
+  isNaN,
+  isFinite,
+  where,
+  astype,
+  clip,
+} from './kernels/elementwise.js'
 export * from './kernels/reduce.js'
 export * from './kernels/linalg.js'
 export * from './kernels/manip.js'

@@ -30,6 +30,7 @@ export class Tensor {
     this.shape = Object.freeze(shape.slice())
     this.dtype = dtype
     this.size = data.length
+    Object.freeze(this)
   }
 
   /** Number of dimensions. */

@@ -350,3 +350,17 @@ describe('readouts', () => {
     expect(t.shape).toEqual([2, 3])
   })
 })
+
+describe('tensor objects are read-only', () => {
+  it('assigning a field or adding a property throws and changes nothing', () => {
+    const t = tensor([[1, 2], [3, 4]])
+    expect(() => {
+      ;(t as unknown as { shape: number[] }).shape = [4]
+    }).toThrow(TypeError)
+    expect(() => {
+      ;(t as unknown as { extra: number }).extra = 1
+    }).toThrow(TypeError)
+    expect(t.shape).toEqual([2, 2])
+    expect(Object.isFrozen(t)).toBe(true)
+  })
+})

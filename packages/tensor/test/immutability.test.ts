@@ -394,7 +394,6 @@ const noTensorInputs = new Set([
   'permutation',
   'isKey',
   // storage-level helper of the element-wise kernels (typed arrays, not tensors); re-exported by `export *`
-  'broadcastBinary',
   // the namespace of random functions: checked member by member below
   'random',
 ])
