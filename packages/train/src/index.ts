@@ -28,6 +28,7 @@ export {
   formatEpoch,
   formatSummary,
   formatNumber,
+  formatSeconds,
   type LineReporterOptions,
   type ProgressReporterOptions,
   type DefaultReporterOptions,

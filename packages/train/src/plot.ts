@@ -47,7 +47,7 @@ export const curvesSpec = (series: readonly Series[], o: PlotOptions): TopLevelS
     width: o.width ?? 480,
     height: o.height ?? 280,
     data: { values },
-    mark: { type: 'line', point: values.length <= 200 },
+    mark: { type: 'line', point: values.length <= 60 },
     encoding: {
       x: { field: 'x', type: 'quantitative', title: o.xLabel ?? 'epoch' },
       y: { field: 'y', type: 'quantitative', title: o.yLabel, scale: logY ? { type: 'log' } : { zero: false } },

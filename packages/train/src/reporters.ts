@@ -18,6 +18,9 @@ export const formatNumber = (x: number): string => {
   return a === 0 || (a >= 1e-3 && a < 1e5) ? x.toFixed(4) : x.toExponential(3)
 }
 
+/** Formats a duration: milliseconds below one second (`12.3 ms`), else seconds (`4.56 s`). */
+export const formatSeconds = (s: number): string => (s < 1 ? `${(s * 1000).toFixed(1)} ms` : `${s.toFixed(2)} s`)
+
 const metricsText = (m: Readonly<Record<string, number>>): string =>
   Object.entries(m)
     .map(([k, v]) => ` ${k} ${formatNumber(v)}`)
@@ -25,12 +28,12 @@ const metricsText = (m: Readonly<Record<string, number>>): string =>
 
 /**
  * The one-line summary of an epoch, e.g.
- * `epoch  3/50  train loss 0.6931 accuracy 0.5000 | dev loss 0.7001 accuracy 0.5000 | 0.012 s, 3333 samples/s`.
+ * `epoch  3/50  train loss 0.6931 accuracy 0.5000 | dev loss 0.7001 accuracy 0.5000 | 12.3 ms, 3333 samples/s`.
  */
 export const formatEpoch = (r: EpochRecord, info: Pick<FitInfo, 'epochs'>): string => {
   const w = String(info.epochs).length
   const dev = r.devLoss === null ? '' : ` | dev loss ${formatNumber(r.devLoss)}${metricsText(r.devMetrics ?? {})}`
-  return `epoch ${String(r.epoch).padStart(w)}/${info.epochs}  train loss ${formatNumber(r.trainLoss)}${metricsText(r.trainMetrics)}${dev} | ${r.seconds.toFixed(3)} s, ${Math.round(r.samplesPerSecond)} samples/s`
+  return `epoch ${String(r.epoch).padStart(w)}/${info.epochs}  train loss ${formatNumber(r.trainLoss)}${metricsText(r.trainMetrics)}${dev} | ${formatSeconds(r.seconds)}, ${Math.round(r.samplesPerSecond)} samples/s`
 }
 
 /** The closing line of a run, e.g. `best epoch 12 of 20 (devLoss 0.1234); stopped early`. */

@@ -6,6 +6,7 @@ import {
   fit,
   formatEpoch,
   formatNumber,
+  formatSeconds,
   formatSummary,
   lineReporter,
   progressReporter,
@@ -28,15 +29,17 @@ const record: EpochRecord = {
 describe('formatting', () => {
   it('formats numbers, epochs and summaries', () => {
     expect(formatNumber(0.5)).toBe('0.5000')
+    expect(formatSeconds(0.0123)).toBe('12.3 ms')
+    expect(formatSeconds(4.567)).toBe('4.57 s')
     expect(formatNumber(1.23e-5)).toBe('1.230e-5')
     expect(formatNumber(0)).toBe('0.0000')
     expect(formatNumber(Number.NaN)).toBe('NaN')
     expect(formatNumber(-Infinity)).toBe('-Infinity')
     expect(formatEpoch(record, { epochs: 50 })).toBe(
-      'epoch  3/50  train loss 0.6931 accuracy 0.5000 | dev loss 0.7001 accuracy 0.2500 | 0.012 s, 3333 samples/s',
+      'epoch  3/50  train loss 0.6931 accuracy 0.5000 | dev loss 0.7001 accuracy 0.2500 | 12.3 ms, 3333 samples/s',
     )
     expect(formatEpoch({ ...record, devLoss: null, devMetrics: null, trainMetrics: {} }, { epochs: 9 })).toBe(
-      'epoch 3/9  train loss 0.6931 | 0.012 s, 3333 samples/s',
+      'epoch 3/9  train loss 0.6931 | 12.3 ms, 3333 samples/s',
     )
     expect(formatSummary({ epochsRun: 20, bestEpoch: 12, monitor: 'devLoss', bestValue: 0.12345, stoppedEarly: true })).toBe(
       'best epoch 12 of 20 (devLoss 0.1235); stopped early',
@@ -67,7 +70,7 @@ describe('reporters', () => {
     expect(lines).toHaveLength(4)
     lines.slice(0, 3).forEach((l, i) => {
       expect(l).toMatch(
-        new RegExp(`^epoch ${i + 1}/3 {2}train loss \\d\\.\\d{4} accuracy \\d\\.\\d{4} \\| dev loss \\d\\.\\d{4} accuracy \\d\\.\\d{4} \\| \\d+\\.\\d{3} s, \\d+ samples/s$`),
+        new RegExp(`^epoch ${i + 1}/3 {2}train loss \\d\\.\\d{4} accuracy \\d\\.\\d{4} \\| dev loss \\d\\.\\d{4} accuracy \\d\\.\\d{4} \\| \\d+\\.\\d+ (ms|s), \\d+ samples/s$`),
       )
       expect(l).toContain(`train loss ${formatNumber(r.history[i]!.trainLoss)}`)
     })
