@@ -74,8 +74,8 @@ export const square = (x: Value): Value => P.mul(x, x)
 /** Element-wise `1/x`. */
 export const reciprocal = (x: Value): Value => P.div(1, x)
 
-/** `max(x, 0)`; derivative 0 at x = 0 (as PyTorch and JAX). */
-export const relu = (x: Value): Value => P.where(greater(x, 0), x, 0)
+/** `max(x, 0)`; derivative 0 at x = 0 (as PyTorch and JAX); NaN stays NaN. */
+export const relu = (x: Value): Value => P.where(lessEqual(x, 0), 0, x)
 /** `x` for x > 0, `slope·x` otherwise (default slope 0.01). */
 export const leakyRelu = (x: Value, slope = 0.01): Value => P.where(greater(x, 0), x, P.mul(x, slope))
 /**

@@ -346,3 +346,14 @@ describe('matmul transposes (flagged products) at second order', () => {
     }
   })
 })
+
+describe('kinks and special values', () => {
+  it('relu: derivative 0 at 0, 1 above, NaN propagates', () => {
+    close(A.grad((v: Value) => A.sum(A.relu(v)))(T.tensor([-1, 0, 2])), [0, 0, 1])
+    expect(Number.isNaN(A.item(A.relu(T.scalar(NaN))))).toBe(true)
+  })
+  it('maximum splits ties, max reduction shares among tied maxima', () => {
+    close(A.grad((a: Value) => A.sum(A.maximum(a, 1)))(T.tensor([1, 2, 0])), [0.5, 1, 0])
+    close(A.grad((a: Value) => A.max(a))(T.tensor([3, 1, 3])), [0.5, 0, 0.5])
+  })
+})
