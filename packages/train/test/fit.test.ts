@@ -124,6 +124,24 @@ describe('fit', () => {
     expect(seen.flat()).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
   })
 
+  it('hands the model the documented keys: step s of epoch e gets fold(splitKey(splitKey(key(seed), epochs)[e−1], 2)[1], s)', () => {
+    const keys: (T.Key | undefined)[] = []
+    const inner = linearModel()
+    const model = {
+      apply: (p: Parameters<typeof inner.apply>[0], x: Value, ctx?: { readonly train: boolean; readonly key?: T.Key }) => {
+        if (ctx?.train === true) keys.push(ctx.key)
+        return inner.apply(p, x)
+      },
+    }
+    fit({ model, loss: logisticLoss, params: initLin(2, 1), optimizer: sgd(0.1), train, epochs: 2, batchSize: 32, seed: 5 })
+    const want = T.splitKey(T.key(5), 2).flatMap((ek) => {
+      const stepRoot = T.splitKey(ek, 2)[1]!
+      return [0, 1].map((s) => T.fold(stepRoot, s))
+    })
+    expect(keys).toEqual(want)
+    expect(new Set(keys.map((k) => k!.words.join(','))).size).toBe(4)
+  })
+
   it('stops early after `patience` epochs without improvement and keeps the best parameters', () => {
     // gradient *ascent* (negative lr): the dev loss gets worse every epoch, so epoch 1 stays the best
     const r = fit({ ...base, params: initLin(2, 1), optimizer: sgd(-0.05), epochs: 20, seed: 1, earlyStopping: { patience: 2 } })
