@@ -55,5 +55,10 @@ export default tseslint.config(
       'functional/no-this-expressions': 'off',
     },
   },
+  // Typed errors (ShapeError, DTypeError, …) are classes so that callers can test them with instanceof.
+  {
+    files: ['packages/*/src/errors.ts'],
+    rules: { 'functional/no-classes': 'off', 'functional/no-this-expressions': 'off' },
+  },
   prettier,
 )

@@ -5,29 +5,15 @@
 import { ShapeError, showShape } from './errors.js'
 
 /** Number of elements of a shape (1 for a scalar). */
-export const sizeOf = (shape: readonly number[]): number => {
-  let n = 1
-  for (const d of shape) n *= d
-  return n
-}
+export const sizeOf = (shape: readonly number[]): number => shape.reduce((n, d) => n * d, 1)
 
 /** Row-major (C order) strides of a shape, in elements. */
-export const stridesOf = (shape: readonly number[]): number[] => {
-  const s = new Array<number>(shape.length)
-  let acc = 1
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc
-    acc *= shape[i]!
-  }
-  return s
-}
+export const stridesOf = (shape: readonly number[]): number[] =>
+  shape.map((_, i) => shape.reduce((acc, d, j) => (j > i ? acc * d : acc), 1))
 
 /** True when two shapes are equal. */
-export const shapesEqual = (a: readonly number[], b: readonly number[]): boolean => {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
-}
+export const shapesEqual = (a: readonly number[], b: readonly number[]): boolean =>
+  a.length === b.length && a.every((d, i) => d === b[i])
 
 /** Checks that `shape` is a list of non-negative integers; `op` names the caller in the error. */
 export const checkShape = (op: string, shape: readonly number[]): void => {
@@ -61,26 +47,20 @@ export const normalizeAxes = (
   const list = typeof axis === 'number' ? [axis] : axis
   const out = list.map((a) => normalizeAxis(op, a, ndim, shape))
   if (new Set(out).size !== out.length) throw new ShapeError(op, `repeated axis in [${list.join(',')}]`)
-  return out.sort((x, y) => x - y)
+  return [...out].sort((x, y) => x - y)
 }
 
 /** The broadcast shape of two shapes (NumPy rules), or a ShapeError naming both. */
 export const broadcastShapes = (op: string, a: readonly number[], b: readonly number[]): number[] => {
   if (shapesEqual(a, b)) return a.slice()
   const n = Math.max(a.length, b.length)
-  const out = new Array<number>(n)
-  for (let i = 0; i < n; i++) {
+  return Array.from({ length: n }, (_, i) => {
     const da = a[a.length - n + i] ?? 1
     const db = b[b.length - n + i] ?? 1
-    if (da === db || db === 1) out[i] = da
-    else if (da === 1) out[i] = db
-    else
-      throw new ShapeError(
-        op,
-        `cannot broadcast ${showShape(a)} with ${showShape(b)} (dimension ${i - n} is ${da} vs ${db})`,
-      )
-  }
-  return out
+    if (da === db || db === 1) return da
+    if (da === 1) return db
+    throw new ShapeError(op, `cannot broadcast ${showShape(a)} with ${showShape(b)} (dimension ${i - n} is ${da} vs ${db})`)
+  })
 }
 
 /**
@@ -88,10 +68,7 @@ export const broadcastShapes = (op: string, a: readonly number[], b: readonly nu
  * broadcast dimensions get stride 0. Assumes `inShape` broadcasts to `outShape`.
  */
 export const broadcastStrides = (inShape: readonly number[], outShape: readonly number[]): number[] => {
-  const n = outShape.length
-  const off = n - inShape.length
+  const off = outShape.length - inShape.length
   const st = stridesOf(inShape)
-  const out = new Array<number>(n).fill(0)
-  for (let i = 0; i < inShape.length; i++) out[i + off] = inShape[i] === 1 && outShape[i + off] !== 1 ? 0 : st[i]!
-  return out
+  return outShape.map((d, i) => (i < off || (inShape[i - off] === 1 && d !== 1) ? 0 : st[i - off]!))
 }
