@@ -117,7 +117,7 @@ export interface Aval {
 
 /** How a primitive may be linear in its arguments. */
 export interface Linearity {
-  /** Argument positions that may hold linear (tangent) values (`'all'`: any, e.g. concat's list). */
+  /** Argument positions that may hold linear (tangent) values (`'all'`: every position, e.g. concat's list). */
   readonly positions: readonly number[] | 'all'
   /** True when the primitive is linear in each of those positions separately but not jointly (e.g. `mul`). */
   readonly bilinear?: boolean

@@ -240,16 +240,18 @@ const normArgnums = (op: string, argnums: number | readonly number[] | undefined
   return list
 }
 
-const valueAndGradCore = (
+/**
+ * The leaves of the differentiated arguments (`argnums`) and `f` as a function of those leaves alone, the other
+ * arguments held fixed.
+ */
+const selectArgs = (
   op: string,
   f: (...args: readonly unknown[]) => unknown,
   args: readonly unknown[],
   argnums: number | readonly number[] | undefined,
-  hasAux: boolean,
-): [Value, unknown, unknown] => {
+): { pl: Value[]; pdef: TreeDef; call: (ins: readonly Value[]) => unknown } => {
   const nums = normArgnums(op, argnums, args.length)
-  const selected = nums.map((i) => args[i])
-  const [pl, pdef] = leafValues(op, 'the differentiated arguments', selected)
+  const [pl, pdef] = leafValues(op, 'the differentiated arguments', nums.map((i) => args[i]))
   const call = (ins: readonly Value[]): unknown => {
     const rebuilt = treeUnflatten(pdef, ins) as unknown[]
     const full = args.slice()
@@ -258,6 +260,17 @@ const valueAndGradCore = (
     })
     return f(...full)
   }
+  return { pl, pdef, call }
+}
+
+const valueAndGradCore = (
+  op: string,
+  f: (...args: readonly unknown[]) => unknown,
+  args: readonly unknown[],
+  argnums: number | readonly number[] | undefined,
+  hasAux: boolean,
+): [Value, unknown, unknown] => {
+  const { pl, pdef, call } = selectArgs(op, f, args, argnums)
   const { outs, map, aux } = linearizeLeaves(call, pl, hasAux)
   const o = outs[0]
   if (outs.length !== 1 || !isValue(o) || o.shape.length !== 0) {
@@ -352,17 +365,8 @@ const jacobianCore = (
   args: readonly unknown[],
   argnums: number | readonly number[] | undefined,
 ): unknown => {
-  const nums = normArgnums(op, argnums, args.length)
   const single = argnums === undefined || typeof argnums === 'number'
-  const [pl, pdef] = leafValues(op, 'the differentiated arguments', nums.map((i) => args[i]))
-  const call = (ins: readonly Value[]): unknown => {
-    const rebuilt = treeUnflatten(pdef, ins) as unknown[]
-    const full = args.slice()
-    nums.forEach((a, j) => {
-      full[a] = rebuilt[j]
-    })
-    return f(...full)
-  }
+  const { pl, pdef, call } = selectArgs(op, f, args, argnums)
   const { outs, outDef, map } = linearizeLeaves(call, pl)
   const ov = outs.map((o, i) => {
     if (!isValue(o)) throw new TypeError(`${op}: output leaf ${i} is not a tensor`)
