@@ -200,13 +200,23 @@ export const slice = (x: Value, ranges: readonly (T.SliceRange | undefined)[]): 
   return bind(P.sliceP, [x], { ranges })
 }
 
+/**
+ * Integer indices as the kernels take them. Indices are constants of the computation: a traced value (e.g. int32
+ * labels that are part of a differentiated tree) is read through to its concrete tensor.
+ */
+const indexArg = (indices: Value | readonly number[]): Tensor | readonly number[] =>
+  Array.isArray(indices) ? indices : concrete(indices as Value)
+
 /** Gathers along `axis` (default 0) with constant integer indices (NumPy `take`). Differentiable in `x`. */
-export const take = (x: Value, indices: Tensor | readonly number[], axis = 0): Value =>
-  bind(P.takeP, [x], { indices, axis: T.normalizeAxis('take', axis, x.shape.length, x.shape) })
+export const take = (x: Value, indices: Value | readonly number[], axis = 0): Value =>
+  bind(P.takeP, [x], { indices: indexArg(indices), axis: T.normalizeAxis('take', axis, x.shape.length, x.shape) })
 
 /** `base` plus `updates` added at `indices` along `axis` (duplicates accumulate). Differentiable in both. */
-export const scatterAdd = (base: Value, indices: Tensor | readonly number[], updates: Value, axis = 0): Value =>
-  bind(P.scatterAddP, [base, updates], { indices, axis: T.normalizeAxis('scatterAdd', axis, base.shape.length, base.shape) })
+export const scatterAdd = (base: Value, indices: Value | readonly number[], updates: Value, axis = 0): Value =>
+  bind(P.scatterAddP, [base, updates], {
+    indices: indexArg(indices),
+    axis: T.normalizeAxis('scatterAdd', axis, base.shape.length, base.shape),
+  })
 
 /** Joins along an existing axis (default 0). */
 export const concat = (xs: readonly Value[], axis = 0): Value => {
@@ -246,6 +256,8 @@ export const split = (x: Value, sections: number | readonly number[], axis = 0):
 export const pad = (x: Value, widths: readonly (readonly [number, number])[], value = 0): Value => {
   if (widths.length !== x.shape.length)
     throw new ShapeError('pad', `${widths.length} pad widths for ${x.shape.length} axes of ${showShape(x.shape)}`)
+  if (widths.some(([lo, hi]) => !Number.isInteger(lo) || !Number.isInteger(hi) || lo < 0 || hi < 0))
+    throw new ShapeError('pad', `pad widths must be non-negative integers, got ${JSON.stringify(widths)} for ${showShape(x.shape)} (use slice to crop)`)
   const shape = x.shape.map((d, i) => d + widths[i]![0] + widths[i]![1])
   const ranges = x.shape.map((d, i) => ({ start: widths[i]![0], stop: widths[i]![0] + d }))
   const inner = bind(P.embedSliceP, [x], { shape, ranges })

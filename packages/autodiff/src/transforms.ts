@@ -23,7 +23,7 @@ import {
   type LinTrace,
   type Value,
 } from './core.js'
-import { add, concatP, reshape } from './primitives.js'
+import { add, astype, concatP, reshape } from './primitives.js'
 import { treeFlatten, treeUnflatten, showTreeDef, treeDefEqual, type TreeDef } from './tree.js'
 
 const zerosFor = (v: { readonly shape: readonly number[]; readonly dtype: T.DType }): Tensor =>
@@ -169,7 +169,11 @@ const transposeLinear = (m: LinearMap, cts: readonly (Value | null)[]): Value[] 
       if (isLin[i] && r !== null && r !== undefined) accum(e.args[i] as LinTracer, r)
     }
   }
-  return m.inVars.map((v) => ctOf[v.id] ?? zerosFor(v))
+  // A cotangent has its primal's dtype: a float32 parameter used with float64 data gets a float32 gradient.
+  return m.inVars.map((v) => {
+    const c = ctOf[v.id]
+    return c === undefined ? zerosFor(v) : c.dtype === v.dtype ? c : astype(c, v.dtype)
+  })
 }
 
 /**
@@ -271,10 +275,10 @@ const valueAndGradCore = (
   hasAux: boolean,
 ): [Value, unknown, unknown] => {
   const { pl, pdef, call } = selectArgs(op, f, args, argnums)
-  const { outs, map, aux } = linearizeLeaves(call, pl, hasAux)
+  const { outs, outDef, map, aux } = linearizeLeaves(call, pl, hasAux)
   const o = outs[0]
-  if (outs.length !== 1 || !isValue(o) || o.shape.length !== 0) {
-    const what = outs.length !== 1 ? `${outs.length} outputs` : isValue(o) ? `shape ${showShape(o.shape)}` : typeof o
+  if (outDef.kind !== 'leaf' || !isValue(o) || o.shape.length !== 0) {
+    const what = outDef.kind !== 'leaf' ? `a tree ${showTreeDef(outDef)}` : isValue(o) ? `shape ${showShape(o.shape)}` : typeof o
     throw new ShapeError(op, `the function must return a scalar (a 0-d tensor), got ${what}; reduce it with sum or mean, or use vjp/jacrev for non-scalar outputs`)
   }
   const out = o
