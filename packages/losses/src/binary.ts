@@ -10,7 +10,8 @@ export interface BceOptions extends ReductionOptions {
   /**
    * Probabilities are clamped to `[eps, 1 − eps]` before the logs (default `1e-7`, Keras' epsilon), so a
    * confidently wrong prediction costs at most `−log(eps) ≈ 16.1` and the gradient stays finite. Inside the
-   * clamp the gradient is the exact one; outside it is 0.
+   * clamp the gradient is the exact one; outside it is 0. `eps` must be in `(0, 0.5)` and large enough that
+   * `1 − eps < 1` in the probabilities' dtype (≳ 1.2e-16 for float64, ≳ 6e-8 for float32).
    */
   readonly eps?: number
 }
@@ -22,7 +23,12 @@ export interface BceOptions extends ReductionOptions {
 export const bce = (prob: Value, target: Value, options?: BceOptions): Value => {
   checkSameShape('bce', 'prob', prob, 'target', target)
   const eps = options?.eps ?? 1e-7
-  if (!(eps >= 0 && eps < 0.5)) throw new RangeError(`bce: eps must be in [0, 0.5), got ${eps}`)
+  // In the probabilities' dtype, 1 − eps must stay below 1 (and eps above 0), or a perfect prediction would cost
+  // 0·log(0) = NaN: eps ≳ 1.2e-16 in float64, ≳ 6e-8 in float32.
+  const dtype = prob.dtype === 'float32' ? 'float32' : 'float64'
+  const round = dtype === 'float32' ? Math.fround : (x: number): number => x
+  if (!(eps > 0 && eps < 0.5 && round(1 - eps) < 1 && round(eps) > 0))
+    throw new RangeError(`bce: eps must be in (0, 0.5) and large enough that 1 − eps < 1 in ${dtype}, got ${eps}`)
   const p = clip(prob, eps, 1 - eps)
   const l = neg(add(mul(target, log(p)), mul(sub(1, target), log(sub(1, p)))))
   return reduce('bce', l, options?.reduction)

@@ -30,7 +30,7 @@ describe('bce', () => {
   })
   it('errors', () => {
     expect(() => bce(prob, tensor([1, 0]))).toThrow('bce: prob [4] and target [2] must have the same shape')
-    expect(() => bce(prob, target, { eps: 0.5 })).toThrow('bce: eps must be in [0, 0.5), got 0.5')
+    expect(() => bce(prob, target, { eps: 0.5 })).toThrow('bce: eps must be in (0, 0.5) and large enough that 1 − eps < 1 in float64, got 0.5')
   })
   it('gradcheck w.r.t. prob and target (order 2)', () => {
     assertGrads((p: Value, t: Value) => bce(p, t), [prob, target], { order: 2 })
