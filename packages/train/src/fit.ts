@@ -43,7 +43,15 @@ export interface FitOptions<P, X, S> {
   readonly optState?: S
   readonly train: Dataset<X>
   readonly dev?: Dataset<X>
+  /** The last epoch to run (epochs count from 1). */
   readonly epochs: number
+  /**
+   * Epochs already run, to resume a run (Keras' `initial_epoch`; default 0): training runs epochs
+   * `initialEpoch + 1 … epochs` with the same shuffles and step keys as an uninterrupted run of `epochs` epochs, and
+   * the history records are numbered from `initialEpoch + 1`. Pass the saved `params` and `optState` with it; the
+   * best-epoch tracking and early-stopping patience start afresh.
+   */
+  readonly initialEpoch?: number
   readonly batchSize: number
   readonly seed: number
   /** Shuffle the training set each epoch (default true). */
@@ -125,11 +133,16 @@ export const fit = <P, X, S>(options: FitOptions<P, X, S>): FitResult<P, S> => {
   const { model, loss, optimizer, epochs, batchSize, reporter = {} } = options
   checkInt('epochs', epochs, 0)
   checkInt('batchSize', batchSize, 1)
+  if (!Number.isSafeInteger(options.seed)) throw new RangeError(`fit: seed must be an integer, got ${String(options.seed)}`)
+  const initialEpoch = options.initialEpoch ?? 0
+  if (!Number.isInteger(initialEpoch) || initialEpoch < 0 || initialEpoch > epochs)
+    throw new RangeError(`fit: initialEpoch must be an integer in [0, epochs = ${epochs}], got ${String(initialEpoch)}`)
   const metrics = options.metrics ?? {}
   const names = Object.keys(metrics)
-  const n = datasetSize('fit', options.train)
+  const n = datasetSize('fit', options.train, 'train')
   if (n === 0) throw new RangeError('fit: the training set is empty')
-  const devSize = options.dev === undefined ? null : datasetSize('fit', options.dev)
+  const devSize = options.dev === undefined ? null : datasetSize('fit', options.dev, 'dev')
+  if (devSize === 0) throw new RangeError('fit: the dev set is empty (pass a dev set with examples, or none)')
   const monitor: Monitor = options.earlyStopping?.monitor ?? options.monitor ?? (options.dev === undefined ? 'trainLoss' : 'devLoss')
   const mon = resolveMonitor(monitor, options.dev !== undefined, names, options.earlyStopping?.mode)
   const es = options.earlyStopping
@@ -212,7 +225,10 @@ export const fit = <P, X, S>(options: FitOptions<P, X, S>): FitResult<P, S> => {
   }
   const final = (() => {
     try {
-      return Array.from({ length: epochs }, (_, i) => i + 1).reduce((s, e) => (s.stopped ? s : runEpoch(s, e)), initial)
+      return Array.from({ length: epochs - initialEpoch }, (_, i) => initialEpoch + i + 1).reduce(
+        (s, e) => (s.stopped ? s : runEpoch(s, e)),
+        initial,
+      )
     } catch (err) {
       reporter.abort?.(err)
       throw err

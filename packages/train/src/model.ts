@@ -54,16 +54,21 @@ export type Dataset<X = Tensor> = CustomDataset<X> | (Tensor extends X ? TensorD
 
 const isCustom = <X>(d: Dataset<X>): d is CustomDataset<X> => 'select' in d
 
-/** Number of examples; for a tensor dataset checks that `x` and `y` have the same number of rows. */
-export const datasetSize = <X>(op: string, d: Dataset<X>): number => {
+/**
+ * Number of examples; for a tensor dataset checks that `x` and `y` have the same number of rows. `name` (e.g.
+ * `'train'`, `'dev'`) prefixes the fields in error messages: `fit: dev.x [16,2] and dev.y [32,1] …`.
+ */
+export const datasetSize = <X>(op: string, d: Dataset<X>, name?: string): number => {
+  const field = (f: string): string => (name === undefined ? f : `${name}.${f}`)
   if (isCustom(d)) {
-    if (!Number.isInteger(d.size) || d.size < 0) throw new RangeError(`${op}: dataset size must be a non-negative integer, got ${String(d.size)}`)
+    if (!Number.isInteger(d.size) || d.size < 0)
+      throw new RangeError(`${op}: ${field('size')} must be a non-negative integer, got ${String(d.size)}`)
     return d.size
   }
   if (d.x.ndim === 0 || d.y.ndim === 0 || d.x.shape[0] !== d.y.shape[0])
     throw new ShapeError(
       op,
-      `x ${showShape(d.x.shape)} and y ${showShape(d.y.shape)} must have the same number of rows (axis 0 is the example axis)`,
+      `${field('x')} ${showShape(d.x.shape)} and ${field('y')} ${showShape(d.y.shape)} must have the same number of rows (axis 0 is the example axis)`,
     )
   return d.x.shape[0]!
 }

@@ -59,6 +59,7 @@ export interface EvaluateOptions {
 export const evaluate = <P, X>(model: Model<P, X>, params: P, loss: LossFn, data: Dataset<X>, options: EvaluateOptions = {}): Evaluation => {
   const n = datasetSize('evaluate', data)
   const bs = options.batchSize ?? Math.max(n, 1)
+  if (!Number.isInteger(bs) || bs < 1) throw new RangeError(`evaluate: batchSize must be an integer ≥ 1, got ${String(bs)}`)
   const metrics = options.metrics ?? {}
   const names = Object.keys(metrics)
   const starts = Array.from({ length: Math.ceil(n / bs) }, (_, i) => i * bs)

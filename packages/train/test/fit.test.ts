@@ -229,7 +229,7 @@ describe('fit', () => {
     )
     expect(() => fit({ ...o, earlyStopping: { patience: 0 } })).toThrow('fit: earlyStopping.patience must be an integer ≥ 1, got 0')
     expect(() => fit({ ...o, train: { x: train.x, y: dev.y } })).toThrow(
-      'fit: x [64,2] and y [32,1] must have the same number of rows (axis 0 is the example axis)',
+      'fit: train.x [64,2] and train.y [32,1] must have the same number of rows (axis 0 is the example axis)',
     )
     expect(() => fit({ ...o, train: { size: 0, select: () => ({ x: train.x, y: train.y }) } })).toThrow('fit: the training set is empty')
     const r0 = fit({ ...o, epochs: 0 })
