@@ -24,7 +24,8 @@
  * **Draws.** A draw of `n` numbers from key `k` uses block `i = 0…n-1`: `(w0, w1) = threefry(k, (⌊i/2^32⌋,
  * i mod 2^32))`. A block becomes a double in [0, 1) from its top 53 bits: `u = ((w0 >>> 11)·2^32 + w1) / 2^53`.
  * - `uniform`: `low + (high - low)·u_i`, clamped below `high` should rounding reach it; float32 is the float64
- *   value rounded to float32 (then clamped likewise).
+ *   value rounded to float32 (then clamped likewise). When `high - low` overflows (a range wider than the largest
+ *   double), `2·(low/2 + (high/2 - low/2)·u_i)` instead.
  * - `normal`: Box–Muller on pairs of blocks: for element pair `(2j, 2j+1)` take `a = 1 - u_{2j}` ∈ (0, 1] and
  *   `b = u_{2j+1}`; `ρ = √(-2 ln a)`; `z_{2j} = ρ cos 2πb`, `z_{2j+1} = ρ sin 2πb`; result `mean + std·z`.
  * - `bernoulli`: `1` when `u_i < p`, else `0`.
@@ -301,11 +302,13 @@ export const uniform = (
   if (!(low < high)) throw new Error(`uniform: low must be less than high, got low=${low}, high=${high}`)
   const dtype = checkFloatDType('uniform', options?.dtype ?? 'float64')
   const u = unit(k, n)
-  const width = high - low
+  // high - low overflows when the range is wider than the largest double: then scale by halves
+  const half = !Number.isFinite(high - low)
+  const width = half ? high / 2 - low / 2 : high - low
   const top = Math.max(low, dtype === 'float32' ? below32(high) : below64(high))
   const out = allocate(dtype, n)
   for (let i = 0; i < n; i++) {
-    out[i] = low + width * u[i]!
+    out[i] = half ? 2 * (low / 2 + width * u[i]!) : low + width * u[i]!
     if (out[i]! >= high) out[i] = top
   }
   return wrap(out, shape, dtype)

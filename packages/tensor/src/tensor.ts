@@ -157,6 +157,8 @@ export const onesLike = (t: Tensor, options?: CreateOptions): Tensor =>
  */
 export const arange = (start: number, stop?: number, step = 1, options?: CreateOptions): Tensor => {
   const [a, b] = stop === undefined ? [0, start] : [start, stop]
+  if (!Number.isFinite(a) || !Number.isFinite(b))
+    throw new ShapeError('arange', `start and stop must be finite numbers, got start=${a}, stop=${b}`)
   if (step === 0 || !Number.isFinite(step)) throw new ShapeError('arange', `step must be a finite non-zero number, got ${step}`)
   const n = Math.max(0, Math.ceil((b - a) / step))
   const data = allocate(checkDType('arange', options?.dtype ?? 'float64'), n)

@@ -66,7 +66,8 @@ const binaryRefs: [string, (a: Tensor, b: Tensor) => Tensor, (x: number, y: numb
   ['sub', E.sub, (x, y) => x - y],
   ['mul', E.mul, (x, y) => x * y],
   ['div', E.div, (x, y) => x / y],
-  ['pow', E.pow, (x, y) => x ** y],
+  // C/IEEE pow (NumPy's): pow(1, y) = 1 for every y, pow(-1, ±∞) = 1; elsewhere as `**`
+  ['pow', E.pow, (x, y) => (x === 1 || (x === -1 && Math.abs(y) === Infinity) ? 1 : x ** y)],
   ['maximum', E.maximum, (x, y) => Math.max(x, y)],
   ['minimum', E.minimum, (x, y) => Math.min(x, y)],
   ['atan2', E.atan2, (x, y) => Math.atan2(x, y)],
@@ -234,7 +235,8 @@ describe('unary operations equal Math.* per element', () => {
     ['reciprocal', E.reciprocal, (x) => 1 / x],
     ['floor', E.floor, Math.floor],
     ['ceil', E.ceil, Math.ceil],
-    ['round', E.round, Math.round],
+    // halves to even (NumPy); elsewhere as Math.round
+    ['round', E.round, (x) => (x - Math.floor(x) === 0.5 ? 2 * Math.round(x / 2) : Math.round(x))],
     ['isNaN', E.isNaN, (x) => (Number.isNaN(x) ? 1 : 0)],
     ['isFinite', E.isFinite, (x) => (Number.isFinite(x) ? 1 : 0)],
   ]

@@ -150,8 +150,15 @@ export const sub: BinaryOp = defineBinary('sub', 'x - y')
 export const mul: BinaryOp = defineBinary('mul', 'x * y')
 /** Element-wise `a / b` with broadcasting (IEEE semantics: x/0 is ±Infinity or NaN). */
 export const div: BinaryOp = defineBinary('div', 'x / y')
-/** Element-wise `a ** b` with broadcasting (`Math.pow` semantics). */
-export const pow: BinaryOp = defineBinary('pow', 'Math.pow(x, y)')
+/**
+ * Element-wise `a ** b` with broadcasting. IEEE 754 / C `pow` semantics (those of NumPy, PyTorch and JAX), which
+ * differ from `Math.pow` in two cases: `pow(1, y)` is 1 for every `y` (NaN and ±Infinity included) and
+ * `pow(-1, ±Infinity)` is 1.
+ */
+export const pow: BinaryOp = defineBinary(
+  'pow',
+  '(x === 1 || (x === -1 && (y === Infinity || y === -Infinity))) ? 1 : Math.pow(x, y)',
+)
 /** Element-wise maximum; NaN if either is NaN. */
 export const maximum: BinaryOp = defineBinary('maximum', '(x !== x || y !== y) ? NaN : (x >= y ? x : y)')
 /** Element-wise minimum; NaN if either is NaN. */
@@ -208,8 +215,11 @@ export const softplus: UnaryOp = defineUnary('(x > 0 ? x : 0) + Math.log1p(Math.
 export const floor: UnaryOp = defineUnary('Math.floor(x)')
 /** Element-wise ceiling. */
 export const ceil: UnaryOp = defineUnary('Math.ceil(x)')
-/** Element-wise rounding to the nearest integer (halves away from zero toward +∞, as `Math.round`). */
-export const round: UnaryOp = defineUnary('Math.round(x)')
+/**
+ * Element-wise rounding to the nearest integer; halves round to even (`round(2.5)` is 2, `round(-0.5)` is -0), as
+ * in NumPy, PyTorch and JAX (`Math.round` would round halves toward +∞).
+ */
+export const round: UnaryOp = defineUnary('x - Math.floor(x) === 0.5 ? 2 * Math.round(x / 2) : Math.round(x)')
 /** 1 where the element is NaN, else 0. */
 export const isNaN: UnaryOp = defineUnary('x !== x ? 1 : 0')
 /** 1 where the element is finite, else 0. */
@@ -247,16 +257,20 @@ const whereLoop3 = (
   }
 }
 
+/** True for a plain number that int32 storage holds exactly (so it may adopt an int32 operand's dtype). */
+const fitsInt32 = (x: TensorLike): boolean => typeof x !== 'number' || (x | 0) === x
+
 /**
  * Picks `a` where `cond` is non-zero and `b` elsewhere; all three broadcast together. The result has the
- * promoted dtype of `a` and `b`.
+ * promoted dtype of `a` and `b`, except that two int32 operands give int32. A number next to an int32 tensor
+ * keeps int32 only if int32 holds it exactly (`where(c, 2.5, i)` is float64, as in NumPy).
  */
 export const where = (cond: TensorLike, a: TensorLike, b: TensorLike): Tensor => {
   const [dc, shc] = operand(cond, a)
   const [da, sha, ta] = operand(a, b)
   const [db, shb, tb] = operand(b, a)
   const shape = broadcastShapes('where', broadcastShapes('where', shc, sha), shb)
-  const dtype = ta === 'int32' && tb === 'int32' ? 'int32' : promote(ta, tb)
+  const dtype = ta === 'int32' && tb === 'int32' && fitsInt32(a) && fitsInt32(b) ? 'int32' : promote(ta, tb)
   let n = 1
   for (const d of shape) n *= d
   const out = allocate(dtype, n)

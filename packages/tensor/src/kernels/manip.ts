@@ -451,7 +451,7 @@ export const pad = (a: Tensor, widths: readonly (readonly [number, number])[], v
     shape[i] = a.shape[i]! + b + e
   }
   const out = allocate(a.dtype, sizeOf(shape))
-  if (value !== 0) out.fill(value)
+  if (!Object.is(value, 0)) out.fill(value) // fresh storage is +0 already; -0 must still be written
   const st = stridesOf(shape)
   let offset = 0
   for (let i = 0; i < nd; i++) offset += widths[i]![0] * st[i]!
