@@ -45,6 +45,11 @@ export const customJvp = <A extends readonly Value[]>(
     }) as unknown as A
     if (!any) return g(...primals)
     const [y, ty] = rule(primals, tangents)
+    if (!T.shapesEqual(ty.shape, y.shape))
+      throw new T.ShapeError(
+        'customJvp',
+        `the rule of '${f.name || 'anonymous'}' returned a tangent of shape ${T.showShape(ty.shape)} for an output of shape ${T.showShape(y.shape)}; they must be equal`,
+      )
     return new JvpTracer(tr, y, ty)
   }
   return g
@@ -97,6 +102,14 @@ export const customVjp = <A extends readonly Value[], Res>(
         const out = bwd(res, ct)
         if (out.length !== args.length)
           throw new Error(`customVjp: bwd of '${name}' returned ${out.length} cotangents for ${args.length} arguments`)
+        out.forEach((c, i) => {
+          const a = primals[i]!
+          if (c !== null && !T.shapesEqual(c.shape, a.shape))
+            throw new T.ShapeError(
+              'customVjp',
+              `bwd of '${name}' returned a cotangent of shape ${T.showShape(c.shape)} for argument ${i} of shape ${T.showShape(a.shape)}; reduce it to the argument's shape (e.g. with sumToShape)`,
+            )
+        })
         return out
       },
     }

@@ -66,3 +66,26 @@ describe('error messages', () => {
     expect(() => A.pad(T.tensor([1, 2, 3]), [[-1, 0]])).toThrow(/pad: pad widths must be non-negative integers/)
   })
 })
+
+describe('custom rules must return values of the right shapes', () => {
+  const x = T.tensor([0.3, -0.7, 1.2])
+  it('customJvp: a tangent whose shape differs from the output is an error naming both shapes', () => {
+    const bad = A.customJvp(
+      (v: Value) => A.mul(v, 1),
+      ([v], [t]) => [A.mul(v, 1), A.slice(t, [{ start: 0, stop: 1 }])],
+    )
+    expect(() => A.jvp(bad, [x], [x])).toThrow(/customJvp: .*tangent of shape \[1\].*output of shape \[3\]/)
+  })
+  it('customVjp: a cotangent whose shape differs from its argument is an error naming both shapes', () => {
+    const bad = A.customVjp(
+      (a: Value, b: Value) => A.mul(a, b),
+      (a: Value, b: Value) => [A.mul(a, b), [a, b]] as const,
+      ([a, b]: readonly [Value, Value], ct: Value) => [A.mul(ct, b), A.mul(ct, a)],
+      'badMul',
+    )
+    const b = T.tensor([[1, 2, 3], [1, 2, 3]])
+    expect(() => A.vjp(bad, x, b)[1](T.ones([2, 3]))).toThrow(
+      /customVjp: bwd of 'badMul' returned a cotangent of shape \[2,3\] for argument 0 of shape \[3\]/,
+    )
+  })
+})

@@ -301,6 +301,8 @@ interface FwdResult {
   readonly got: Float64Array
   readonly expected: Float64Array
   readonly cmp: Comparison
+  /** The JVP's shape when it differs from the output's (a failure whatever the values). */
+  readonly badShape: readonly number[] | null
 }
 
 /** Compares the autodiff JVP along `u` with the numerical one; returns the first failing output leaf, if any. */
@@ -313,9 +315,12 @@ const fwdAlong = (f: Fn, args: Flat, u: readonly Tensor[], s: Settings): FwdResu
       `checkJvp: the JVP has ${got.length} output leaves but the function returned ${num.length}`,
     )
   const results = num.map((n, i) => {
-    const gv = valuesOf(got[i]!)
+    const g = got[i]!
+    const gv = valuesOf(g)
     const ev = valuesOf(n)
-    return { failedOut: i, got: gv, expected: ev, cmp: compare(gv, ev, s) }
+    const cmp = compare(gv, ev, s)
+    const same = T.shapesEqual(g.shape, n.shape)
+    return { failedOut: i, got: gv, expected: ev, cmp: same ? cmp : { ...cmp, ok: false }, badShape: same ? null : g.shape }
   })
   return results.find((r) => !r.cmp.ok) ?? null
 }
@@ -354,7 +359,9 @@ const fwdCheck = (
     expected: asReported(r.expected, shape),
     got: asReported(r.got, shape),
     message:
-      `the JVP of ${subj.what} along a random direction disagrees with central differences (eps ${s.eps}) ` +
+      r.badShape !== null
+        ? `the JVP of ${subj.what} has shape ${T.showShape(r.badShape)} in ${outName}, whose shape is ${T.showShape(shape)}`
+        : `the JVP of ${subj.what} along a random direction disagrees with central differences (eps ${s.eps}) ` +
       `in ${outName} (shape ${T.showShape(shape)}): ${errors(r.cmp)} (atol ${s.atol}, rtol ${s.rtol})` +
       (Array.from(r.got).concat(Array.from(r.expected)).every(Number.isFinite)
         ? ''
@@ -432,6 +439,19 @@ const revCheck = (
     throw new Error(
       `checkVjp: the VJP returned ${ct.length} cotangent leaves for ${args.leaves.length} argument leaves`,
     )
+  const misshapen = ct.findIndex((t, i) => !T.shapesEqual(t.shape, args.leaves[i]!.shape))
+  if (misshapen >= 0) {
+    const want = args.leaves[misshapen]!.shape
+    const have = ct[misshapen]!.shape
+    return E.left({
+      mode: 'rev',
+      order: subj.order,
+      argument: args.names[misshapen]!,
+      expected: [...want],
+      got: [...have],
+      message: `the VJP of ${subj.what} returned a cotangent of shape ${T.showShape(have)} for an argument of shape ${T.showShape(want)} (expected and got below are the shapes)`,
+    })
+  }
   const joint = revSides(f, args, u, c, ct, s)
   if (joint.cmp.ok) return E.right(undefined)
   const culprit = args.leaves
