@@ -101,6 +101,14 @@ const validateTensor = (u: Readonly<Record<string, unknown>>, c: t.Context): t.V
   const bad = values.findIndex((x) => x === null)
   if (bad >= 0)
     return t.failure(data[bad], t.appendContext(at('data'), String(bad), t.unknown, data[bad]), `expected a number, got ${describe(data[bad])}`)
+  // An Int32Array would silently truncate 1.5 and wrap 3e10: an int32 tensor must hold int32 integers.
+  const badInt = dtype === 'int32' ? values.findIndex((x) => !Number.isInteger(x) || x! < -2147483648 || x! > 2147483647) : -1
+  if (badInt >= 0)
+    return t.failure(
+      data[badInt],
+      t.appendContext(at('data'), String(badInt), t.unknown, data[badInt]),
+      `expected an int32 integer, got ${describe(data[badInt])}`,
+    )
   return t.success(fromArray(values as number[], dims, { dtype: dtype as DType }))
 }
 
