@@ -40,9 +40,9 @@ const leafValues = (op: string, what: string, tree: unknown): [Value[], TreeDef]
   return [vals, def]
 }
 
-const checkSameShape = (op: string, what: string, a: Value, b: Value, i: number): void => {
+const checkSameShape = (op: string, what: string, a: Value, b: Value, i: number, of = 'its primal'): void => {
   if (!T.shapesEqual(a.shape, b.shape))
-    throw new ShapeError(op, `${what} ${i} has shape ${showShape(b.shape)} but its primal has shape ${showShape(a.shape)}`)
+    throw new ShapeError(op, `${what} ${i} has shape ${showShape(b.shape)} but ${of} has shape ${showShape(a.shape)}`)
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -118,7 +118,9 @@ const linearizeLeaves = (f: (ins: readonly Value[]) => unknown, primals: readonl
 
 const splitAux = (result: unknown): [unknown, unknown] => {
   if (!Array.isArray(result) || result.length !== 2)
-    throw new TypeError('hasAux: the function must return a pair [output, aux]')
+    throw new TypeError(
+      `valueAndGrad: with hasAux the function must return a pair [output, aux], got ${Array.isArray(result) ? `an array of length ${result.length}` : isValue(result) ? 'a single value' : typeof result}`,
+    )
   return [result[0], result[1]]
 }
 
@@ -214,7 +216,7 @@ export const vjp = <A extends readonly unknown[], R>(
     if (!treeDefEqual(cdef, outDef))
       throw new Error(`vjp: the cotangent has structure ${showTreeDef(cdef)} but the output has ${showTreeDef(outDef)}`)
     cl.forEach((c, i) => {
-      checkSameShape('vjp', 'cotangent', outs[i] as Value, c, i)
+      checkSameShape('vjp', 'cotangent', outs[i] as Value, c, i, `output leaf ${i}`)
     })
     return treeUnflatten(pdef, transposeLinear(map, cl)) as A
   }

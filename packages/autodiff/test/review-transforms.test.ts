@@ -62,6 +62,17 @@ describe('integer indices that are traced values (int32 labels inside a differen
 })
 
 describe('error messages', () => {
+  it('vjp: a misshapen cotangent is compared with the output, not a "primal"', () => {
+    expect(() => A.vjp((a: Value) => a, T.tensor([1, 2, 3]))[1](T.ones([2]))).toThrow(
+      /vjp: cotangent 0 has shape \[2\] but output leaf 0 has shape \[3\]/,
+    )
+  })
+  it('valueAndGrad with hasAux names the op and what the function returned', () => {
+    const f = (a: Value): readonly [Value, Value] => A.sum(a) as unknown as readonly [Value, Value]
+    expect(() => A.valueAndGrad(f, { hasAux: true })(T.tensor([1, 2]))).toThrow(
+      /valueAndGrad: with hasAux .*pair \[output, aux\], got a single value/,
+    )
+  })
   it('pad with a negative width names pad and the widths (it failed inside embedSlice)', () => {
     expect(() => A.pad(T.tensor([1, 2, 3]), [[-1, 0]])).toThrow(/pad: pad widths must be non-negative integers/)
   })
