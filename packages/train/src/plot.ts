@@ -40,6 +40,8 @@ export const curvesSpec = (series: readonly Series[], o: PlotOptions): TopLevelS
   const values = series.flatMap((s) =>
     s.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y) && (!logY || p.y > 0)).map((p) => ({ series: s.name, x: p.x, y: p.y })),
   )
+  // Epochs (and steps) are integers: ask for integer ticks, so the axis does not read "epoch 1.4".
+  const integerX = values.length > 0 && values.every((v) => Number.isInteger(v.x))
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     background: 'white',
@@ -49,7 +51,12 @@ export const curvesSpec = (series: readonly Series[], o: PlotOptions): TopLevelS
     data: { values },
     mark: { type: 'line', point: values.length <= 60 },
     encoding: {
-      x: { field: 'x', type: 'quantitative', title: o.xLabel ?? 'epoch' },
+      x: {
+        field: 'x',
+        type: 'quantitative',
+        title: o.xLabel ?? 'epoch',
+        ...(integerX ? { axis: { tickMinStep: 1, format: 'd' } } : {}),
+      },
       y: { field: 'y', type: 'quantitative', title: o.yLabel, scale: logY ? { type: 'log' } : { zero: false } },
       color: { field: 'series', type: 'nominal', title: null, sort: series.map((s) => s.name) },
     },
