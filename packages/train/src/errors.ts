@@ -2,7 +2,6 @@
  * The typed error of `fit`.
  * @module
  */
-/* eslint-disable functional/no-classes -- an Error subclass is the idiomatic typed error (caught with instanceof) */
 
 /** Where a non-finite loss appeared. */
 export type DivergencePhase = 'train' | 'dev'
