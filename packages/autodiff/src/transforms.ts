@@ -243,6 +243,8 @@ const normArgnums = (op: string, argnums: number | readonly number[] | undefined
   for (const a of list)
     if (!Number.isInteger(a) || a < 0 || a >= n)
       throw new RangeError(`${op}: argnums ${a} is out of range for a call with ${n} argument(s)`)
+  if (new Set(list).size !== list.length)
+    throw new RangeError(`${op}: argnums [${list.join(', ')}] repeats an argument; list each argument once`)
   return list
 }
 

@@ -309,6 +309,11 @@ describe('errors', () => {
     const [, pb] = A.vjp((x: Value) => A.mul(x, 2), T.tensor([1, 2]))
     expect(() => pb(T.tensor([1, 2, 3]))).toThrow('vjp: cotangent 0 has shape [3] but output leaf 0 has shape [2]')
   })
+  it('argnums listing an argument twice', () => {
+    expect(() => A.grad((x: Value) => A.sum(x), { argnums: [0, 0] })(T.tensor([1]))).toThrow(
+      'grad: argnums [0, 0] repeats an argument; list each argument once',
+    )
+  })
   it('argnums out of range', () => {
     expect(() => A.grad((x: Value) => A.sum(x), { argnums: 2 })(T.tensor([1]))).toThrow(
       'grad: argnums 2 is out of range for a call with 1 argument(s)',
