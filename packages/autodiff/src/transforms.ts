@@ -66,7 +66,8 @@ export const jvp = <A extends readonly unknown[], R>(
   })
   const trace = pushJvpTrace(null)
   try {
-    const ins = pl.map((p, i) => new JvpTracer(trace, p, tl[i]!))
+    // a tangent takes its primal's (float) dtype, as cotangents do in reverse mode
+    const ins = pl.map((p, i) => new JvpTracer(trace, p, p.dtype === 'int32' ? tl[i]! : astype(tl[i]!, p.dtype)))
     const out = f(...(treeUnflatten(pdef, ins) as A))
     const [ol, odef] = leafValues('jvp', 'the output', out)
     const prim = ol.map((o) => (o instanceof JvpTracer && o.trace === trace ? o.primal : o))

@@ -241,6 +241,12 @@ describe('trees', () => {
     }
     expect(p.a.shape).toEqual([2])
   })
+  it('a float64 tangent for a float32 primal gives a float32 tangent out', () => {
+    const w32 = T.tensor([1, 2, 3], { dtype: 'float32' })
+    const [, t] = A.jvp((w: Value) => A.mul(w, w), [w32], [T.ones([3])])
+    expect(t.dtype).toBe('float32')
+    close(t, [2, 4, 6])
+  })
   it('float32 parameters get float32 gradients', () => {
     const w32 = T.tensor([1, 2, 3], { dtype: 'float32' })
     const g = A.grad((w: Value) => A.sum(A.square(w)))(w32)
