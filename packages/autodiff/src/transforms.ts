@@ -196,7 +196,8 @@ export const linearize = <A extends readonly unknown[], R>(
     pl.forEach((p, i) => {
       checkSameShape('linearize', 'tangent', p, tl[i]!, i)
     })
-    const res = applyLinear(map, tl).map((t, i) => t ?? zerosFor(outs[i] as Value))
+    const cast = tl.map((t, i) => (pl[i]!.dtype === 'int32' ? t : astype(t, pl[i]!.dtype)))
+    const res = applyLinear(map, cast).map((t, i) => t ?? zerosFor(outs[i] as Value))
     return treeUnflatten(outDef, res) as R
   }
   return [treeUnflatten(outDef, outs) as R, fLin]
