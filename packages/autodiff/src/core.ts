@@ -244,7 +244,8 @@ const processLin = <P>(trace: LinTrace, prim: Primitive<P>, args: readonly ArgVa
   }
   if (prim.linear.bilinear === true && nLin > 1)
     throw new Error(`autodiff: '${prim.name}' is linear in each argument separately, but got tangents in ${nLin} of them`)
-  const aval = prim.shape(args.map(avalOf), params)
+  // tensors and tracers are their own abstract values; only plain numbers need wrapping
+  const aval = prim.shape(args.some((a) => typeof a === 'number') ? args.map(avalOf) : (args as readonly Aval[]), params)
   const out = new LinTracer(trace, trace.nextId++, aval.shape, aval.dtype === 'weak' ? 'float64' : aval.dtype)
   trace.eqns.push({ prim: prim as Primitive, args, params, out })
   return out

@@ -298,7 +298,9 @@ export const sumP: Primitive<ReduceParams> = definePrimitive<ReduceParams>({
   shape: ([a], { axes, keepdims }) => ({ shape: reducedShape(a!.shape, axes, keepdims), dtype: dtypeOfAvals([a!]) }),
   transpose: (ct, [a], { axes, keepdims }) => {
     const s = shapeOf(a!)
-    return [broadcastTo(keepdims ? ct : reshape(ct, keepShape(s, axes)), s)]
+    // reducing the leading axes only, the cotangent broadcasts back as it is (NumPy prepends the missing axes)
+    const leading = axes.every((ax, i) => ax === i)
+    return [broadcastTo(keepdims || leading ? ct : reshape(ct, keepShape(s, axes)), s)]
   },
 })
 
@@ -573,5 +575,7 @@ export const sumToShape = (x: Value, shape: readonly number[]): Value => {
       throw new ShapeError('sumToShape', `${showShape(shape)} does not broadcast to ${showShape(x.shape)}`)
   }
   if (lead < 0) throw new ShapeError('sumToShape', `${showShape(shape)} does not broadcast to ${showShape(x.shape)}`)
+  // summing away only the leading axes (e.g. a bias gradient [B,n] → [n]) gives `shape` directly, without a reshape
+  if (axes.length === lead) return bind(sumP, [x], { axes, keepdims: false })
   return reshape(bind(sumP, [x], { axes, keepdims: true }), shape)
 }

@@ -88,8 +88,33 @@ export const showTreeDef = (def: TreeDef): string => {
   }
 }
 
+/** Structural equality (no strings built); when it holds, the renderings agree too. */
+function sameDef(a: TreeDef, b: TreeDef): boolean {
+  if (a === b) return true
+  switch (a.kind) {
+    case 'leaf':
+      return b.kind === 'leaf'
+    case 'none':
+      return b.kind === 'none' && a.value === b.value
+    case 'array':
+      return b.kind === 'array' && sameChildren(a.children, b.children)
+    case 'object': {
+      if (b.kind !== 'object' || a.keys.length !== b.keys.length) return false
+      for (let i = 0; i < a.keys.length; i++) if (a.keys[i] !== b.keys[i]) return false
+      return sameChildren(a.children, b.children)
+    }
+  }
+}
+
+/** Pairwise {@link sameDef} of two child lists. */
+function sameChildren(a: readonly TreeDef[], b: readonly TreeDef[]): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (!sameDef(a[i]!, b[i]!)) return false
+  return true
+}
+
 /** True when two structures are the same. */
-export const treeDefEqual = (a: TreeDef, b: TreeDef): boolean => showTreeDef(a) === showTreeDef(b)
+export const treeDefEqual = (a: TreeDef, b: TreeDef): boolean => sameDef(a, b) || showTreeDef(a) === showTreeDef(b)
 
 /**
  * Maps `f` over the leaves of `tree` (and the matching leaves of `rest`, which must have the same structure).

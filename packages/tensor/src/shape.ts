@@ -13,7 +13,7 @@ export const stridesOf = (shape: readonly number[]): number[] =>
 
 /** True when two shapes are equal. */
 export const shapesEqual = (a: readonly number[], b: readonly number[]): boolean =>
-  a.length === b.length && a.every((d, i) => d === b[i])
+  a === b || (a.length === b.length && a.every((d, i) => d === b[i]))
 
 /** Checks that `shape` is a list of non-negative integers; `op` names the caller in the error. */
 export const checkShape = (op: string, shape: readonly number[]): void => {
@@ -43,10 +43,12 @@ export const normalizeAxes = (
   shape: readonly number[],
 ): number[] => {
   const ndim = shape.length
-  if (axis === undefined) return Array.from({ length: ndim }, (_, i) => i)
-  const list = typeof axis === 'number' ? [axis] : axis
-  const out = list.map((a) => normalizeAxis(op, a, ndim, shape))
-  if (new Set(out).size !== out.length) throw new ShapeError(op, `repeated axis in [${list.join(',')}]`)
+  if (axis === undefined) return shape.map((_, i) => i)
+  // one axis (the common case): nothing to sort or deduplicate
+  if (typeof axis === 'number') return [normalizeAxis(op, axis, ndim, shape)]
+  const out = axis.map((a) => normalizeAxis(op, a, ndim, shape))
+  if (out.length < 2) return out
+  if (new Set(out).size !== out.length) throw new ShapeError(op, `repeated axis in [${axis.join(',')}]`)
   return [...out].sort((x, y) => x - y)
 }
 
@@ -54,7 +56,8 @@ export const normalizeAxes = (
 export const broadcastShapes = (op: string, a: readonly number[], b: readonly number[]): number[] => {
   if (shapesEqual(a, b)) return a.slice()
   const n = Math.max(a.length, b.length)
-  return Array.from({ length: n }, (_, i) => {
+  // map over the longer shape: one entry per output dimension, without Array.from's array-like protocol
+  return (a.length >= b.length ? a : b).map((_, i) => {
     const da = a[a.length - n + i] ?? 1
     const db = b[b.length - n + i] ?? 1
     if (da === db || db === 1) return da

@@ -27,7 +27,8 @@ export class Tensor {
 
   private constructor(data: Storage, shape: readonly number[], dtype: DType) {
     this.#data = data
-    this.shape = Object.freeze(shape.slice())
+    // a frozen array can never change, so it is shared (every tensor's shape is one); anything else is copied
+    this.shape = Object.isFrozen(shape) && Array.isArray(shape) ? shape : Object.freeze(shape.slice())
     this.dtype = dtype
     this.size = data.length
     Object.freeze(this)

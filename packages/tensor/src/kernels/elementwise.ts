@@ -67,11 +67,11 @@ export const broadcastBinary = (
   b: Storage,
   bShape: readonly number[],
   dtype: DType,
-): [Storage, number[]] => {
+): [Storage, readonly number[]] => {
   if (shapesEqual(aShape, bShape)) {
     const out = allocate(dtype, a.length)
     loop(out, 0, a, 0, 1, b, 0, 1, a.length)
-    return [out, aShape.slice()]
+    return [out, aShape]
   }
   const shape = broadcastShapes(op, aShape, bShape)
   let n = 1
@@ -88,6 +88,14 @@ export const broadcastBinary = (
   const inner = shape[nd - 1]!
   const isa = sa[nd - 1]!
   const isb = sb[nd - 1]!
+  if (nd === 2) {
+    // the common matrix patterns ([B,n]+[n], [B,n]−[B,1], [B,n]·[1,n]…): one loop call per row, no odometer
+    const rows = shape[0]!
+    const ra = sa[0]!
+    const rb = sb[0]!
+    for (let r = 0, o = 0; r < rows; r++, o += inner) loop(out, o, a, r * ra, isa, b, r * rb, isb, inner)
+    return [out, shape]
+  }
   const idx = new Array<number>(nd - 1).fill(0)
   let ao = 0
   let bo = 0
@@ -134,6 +142,21 @@ const operand = (x: TensorLike, other: TensorLike): [Storage, readonly number[],
 const defineBinary = (op: string, expr: string, resultDType: (a: DType, b: DType) => FloatDType = promote): BinaryOp => {
   const loop = binaryLoop(expr)
   return (a, b) => {
+    if (typeof b === 'number' && typeof a !== 'number') {
+      // tensor ⊕ number (e.g. `x * 0.9`): the number adopts `a`'s dtype and broadcasts to `a`'s shape
+      const dtype = resultDType(a.dtype, a.dtype)
+      const d = dataOf(a)
+      const out = allocate(dtype, d.length)
+      loop(out, 0, d, 0, 1, scalarStorage(b, a.dtype), 0, 0, d.length)
+      return wrap(out, a.shape, dtype)
+    }
+    if (typeof a === 'number' && typeof b !== 'number') {
+      const dtype = resultDType(b.dtype, b.dtype)
+      const d = dataOf(b)
+      const out = allocate(dtype, d.length)
+      loop(out, 0, scalarStorage(a, b.dtype), 0, 0, d, 0, 1, d.length)
+      return wrap(out, b.shape, dtype)
+    }
     const [da, sa, ta] = operand(a, b)
     const [db, sb, tb] = operand(b, a)
     const dtype = resultDType(ta, tb)

@@ -1,0 +1,135 @@
+/**
+ * The small-tensor fast paths of the element-wise kernels (tensor ⊕ number, number ⊕ tensor, two-dimensional
+ * broadcasting such as a bias row or a per-row column) against naive per-element references.
+ */
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import type { DType } from '../src/dtype.js'
+import * as E from '../src/kernels/elementwise.js'
+import { fromArray, type Tensor } from '../src/tensor.js'
+import { params, ravel, unravel, values } from './helpers.js'
+
+const size = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1)
+
+/** The values of `x` explicitly tiled to `shape` (index arithmetic with unravel/ravel). */
+const tile = (x: Tensor, shape: readonly number[]): number[] => {
+  const v = values(x)
+  const off = shape.length - x.ndim
+  return Array.from({ length: size(shape) }, (_, k) => {
+    const idx = unravel(k, shape)
+      .slice(off)
+      .map((i, d) => (x.shape[d] === 1 ? 0 : i))
+    return v[ravel(idx, x.shape)]!
+  })
+}
+
+const same = (a: readonly number[], b: readonly number[]): boolean =>
+  a.length === b.length && a.every((x, i) => x === b[i] || (Number.isNaN(x) && Number.isNaN(b[i])))
+
+const arbValue = fc.oneof(
+  { weight: 6, arbitrary: fc.double({ min: -10, max: 10, noNaN: true }) },
+  { weight: 1, arbitrary: fc.constantFrom(NaN, Infinity, -Infinity, 0, -0) },
+)
+const arbTensorWith = (shape: readonly number[]): fc.Arbitrary<Tensor> =>
+  fc.array(arbValue, { minLength: size(shape), maxLength: size(shape) }).map((xs) => fromArray(xs, shape))
+
+const refs: [string, (a: Tensor | number, b: Tensor | number) => Tensor, (x: number, y: number) => number][] = [
+  ['add', E.add, (x, y) => x + y],
+  ['sub', E.sub, (x, y) => x - y],
+  ['mul', E.mul, (x, y) => x * y],
+  ['div', E.div, (x, y) => x / y],
+  ['maximum', E.maximum, (x, y) => (Number.isNaN(x) || Number.isNaN(y) ? NaN : Math.max(x, y))],
+]
+
+/** Pairs of 2-D-result shapes: [B,n] with [n], [B,1], [1,n], [1,1], [B,n]; and [B,1] with [n] or [1,n]. */
+const arbMatrixPair: fc.Arbitrary<[number[], number[]]> = fc
+  .tuple(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 5 }), fc.nat(6), fc.boolean())
+  .map(([b, n, k, swap]) => {
+    const pairs: [number[], number[]][] = [
+      [[b, n], [n]],
+      [[b, n], [b, 1]],
+      [[b, n], [1, n]],
+      [[b, n], [1, 1]],
+      [[b, n], [b, n]],
+      [[b, 1], [n]],
+      [[b, 1], [1, n]],
+    ]
+    const [x, y] = pairs[k]!
+    return swap ? [y, x] : [x, y]
+  })
+
+describe('two-dimensional broadcasting fast path', () => {
+  const arbPair = arbMatrixPair.chain(([sa, sb]) => fc.tuple(arbTensorWith(sa), arbTensorWith(sb)))
+  for (const [name, op, ref] of refs)
+    it(`${name} of bias rows and per-row columns equals the tiled per-element formula`, () => {
+      fc.assert(
+        fc.property(arbPair, ([a, b]) => {
+          const rows = (t: Tensor): number => (t.ndim === 2 ? t.shape[0]! : 1)
+          const shape = [Math.max(rows(a), rows(b)), Math.max(a.shape.at(-1)!, b.shape.at(-1)!)]
+          const c = op(a, b)
+          expect(c.shape).toEqual(shape)
+          const ta = tile(a, shape)
+          const tb = tile(b, shape)
+          return same(
+            values(c),
+            ta.map((x, i) => ref(x, tb[i]!)),
+          )
+        }),
+        params(100),
+      )
+    })
+})
+
+describe('tensor ⊕ number fast path', () => {
+  const dtypes: DType[] = ['float64', 'float32', 'int32']
+  const arbCase = fc.tuple(
+    fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 3 }),
+    fc.constantFrom(...dtypes),
+    fc.double({ min: -5, max: 5, noNaN: true }),
+  )
+  for (const [name, op, ref] of refs)
+    it(`${name} with a number on either side equals the operation with a broadcast 0-d tensor of the same dtype`, () => {
+      fc.assert(
+        fc.property(arbCase, ([shape, dtype, s]) => {
+          const a = fromArray(
+            Array.from({ length: size(shape) }, (_, i) => (i * 7) % 5 - 2.25),
+            shape,
+            { dtype },
+          )
+          // the number adopts the tensor's dtype (float64 for int32): the slow path's reference
+          const sd: DType = dtype === 'int32' ? 'float64' : dtype
+          const st = fromArray([s], [], { dtype: sd })
+          const left = op(a, s)
+          const right = op(s, a)
+          expect(left.shape).toEqual(shape)
+          expect(right.shape).toEqual(shape)
+          expect(left.dtype).toBe(dtype === 'float32' ? 'float32' : 'float64')
+          expect(right.dtype).toBe(left.dtype)
+          const av = values(a)
+          const sv = values(st)[0]!
+          const round = (x: number): number => (left.dtype === 'float32' ? Math.fround(x) : x)
+          return (
+            same(values(left), av.map((x) => round(ref(x, sv)))) &&
+            same(values(right), av.map((x) => round(ref(sv, x)))) &&
+            same(values(left), values(op(a, st))) &&
+            same(values(right), values(op(st, a)))
+          )
+        }),
+        params(100),
+      )
+    })
+})
+
+describe('shapes', () => {
+  it('a result shares a frozen shape and never aliases a mutable one', () => {
+    const a = fromArray([1, 2, 3, 4, 5, 6], [2, 3])
+    const b = E.add(a, a)
+    expect(Object.isFrozen(b.shape)).toBe(true)
+    expect(b.shape).toEqual([2, 3])
+    const s = [3, 2]
+    const c = fromArray([1, 2, 3, 4, 5, 6], s)
+    s[0] = 6
+    expect(c.shape).toEqual([3, 2])
+    expect(Object.isFrozen(c.shape)).toBe(true)
+  })
+})
