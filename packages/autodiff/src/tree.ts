@@ -25,6 +25,13 @@ const isPlainObject = (x: unknown): x is Record<string, unknown> => {
   return p === Object.prototype || p === null
 }
 
+/** The own enumerable keys of `o`, sorted (`sort` is skipped when they already are: it allocates a work array). */
+const sortedKeys = (o: Record<string, unknown>): string[] => {
+  const keys = Object.keys(o)
+  for (let i = 1; i < keys.length; i++) if (keys[i - 1]! > keys[i]!) return keys.sort()
+  return keys
+}
+
 /** Flattens a tree into its leaves (depth first, sorted keys) and its structure. */
 export const treeFlatten = (tree: unknown): [unknown[], TreeDef] => {
   const leaves: unknown[] = []
@@ -32,7 +39,7 @@ export const treeFlatten = (tree: unknown): [unknown[], TreeDef] => {
     if (Array.isArray(t)) return { kind: 'array', children: t.map(go) }
     if (t === null || t === undefined) return { kind: 'none', value: t }
     if (isPlainObject(t)) {
-      const keys = Object.keys(t).sort()
+      const keys = sortedKeys(t)
       return { kind: 'object', keys, children: keys.map((k) => go(t[k])) }
     }
     leaves.push(t)

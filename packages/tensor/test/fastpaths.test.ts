@@ -133,3 +133,49 @@ describe('shapes', () => {
     expect(Object.isFrozen(c.shape)).toBe(true)
   })
 })
+
+describe('where fast path (operands of the output shape or single elements)', () => {
+  const arbCase = fc
+    .tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), fc.array(fc.nat(3), { minLength: 3, maxLength: 3 }))
+    .chain(([r, c, kinds]) => {
+      const shapeOf = (k: number): number[] => (k === 0 ? [r, c] : k === 1 ? [1, 1] : k === 2 ? [] : [1])
+      // at least one operand has the output shape [r, c]
+      const [kc, ka0, kb] = kinds as [number, number, number]
+      const ka = kc !== 0 && kb !== 0 ? 0 : ka0
+      return fc.tuple(
+        fc.constant([r, c]),
+        fc
+          .array(fc.constantFrom(0, 1, -2, NaN, -0), { minLength: size(shapeOf(kc)), maxLength: size(shapeOf(kc)) })
+          .map((xs) => fromArray(xs, shapeOf(kc))),
+        arbTensorWith(shapeOf(ka)),
+        arbTensorWith(shapeOf(kb)),
+      )
+    })
+  it('picks a where cond ≠ 0, else b, as the tiled reference', () => {
+    fc.assert(
+      fc.property(arbCase, ([shape, c, a, b]) => {
+        const r = E.where(c, a, b)
+        expect(r.shape).toEqual(shape)
+        const tc = tile(c, shape)
+        const ta = tile(a, shape)
+        const tb = tile(b, shape)
+        return same(
+          values(r),
+          tc.map((x, i) => (x !== 0 ? ta[i]! : tb[i]!)),
+        )
+      }),
+      params(150),
+    )
+  })
+  it('keeps the dtype rules: float32 rounding, int32 with int32', () => {
+    const c = fromArray([1, 0, 1, 0], [2, 2])
+    const f = fromArray([0.1, 0.2, 0.3, 0.4], [2, 2], { dtype: 'float32' })
+    const i = fromArray([1, 2, 3, 4], [2, 2], { dtype: 'int32' })
+    const r = E.where(c, f, 0.7)
+    expect(r.dtype).toBe('float32')
+    expect(values(r)).toEqual([Math.fround(0.1), Math.fround(0.7), Math.fround(0.3), Math.fround(0.7)])
+    const ri = E.where(c, i, 9)
+    expect(ri.dtype).toBe('int32')
+    expect(values(ri)).toEqual([1, 9, 3, 9])
+  })
+})

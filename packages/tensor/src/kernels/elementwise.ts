@@ -280,6 +280,13 @@ const whereLoop3 = (
   }
 }
 
+/**
+ * The flat stride of an operand read as the (broadcast) output `shape`: 0 for a single element, 1 when its shape
+ * is the output's, −1 otherwise (a genuine broadcast that needs the odometer).
+ */
+const flatStride = (d: Storage, s: readonly number[], shape: readonly number[]): number =>
+  d.length === 1 ? 0 : shapesEqual(s, shape) ? 1 : -1
+
 /** True for a plain number that int32 storage holds exactly (so it may adopt an int32 operand's dtype). */
 const fitsInt32 = (x: TensorLike): boolean => typeof x !== 'number' || (x | 0) === x
 
@@ -297,7 +304,14 @@ export const where = (cond: TensorLike, a: TensorLike, b: TensorLike): Tensor =>
   let n = 1
   for (const d of shape) n *= d
   const out = allocate(dtype, n)
-  if (n > 0)
+  if (n === 0) return wrap(out, shape, dtype)
+  const fc = flatStride(dc, shc, shape)
+  const fa = flatStride(da, sha, shape)
+  const fb = flatStride(db, shb, shape)
+  if (fc >= 0 && fa >= 0 && fb >= 0)
+    // every operand is either the output's shape or a single element (e.g. `where(mask, x, 0)`): one flat loop
+    for (let o = 0; o < n; o++) out[o] = dc[o * fc] !== 0 ? da[o * fa]! : db[o * fb]!
+  else
     whereLoop3(out, dc, broadcastStrides(shc, shape), da, broadcastStrides(sha, shape), db, broadcastStrides(shb, shape), shape)
   return wrap(out, shape, dtype)
 }
