@@ -1,10 +1,12 @@
 /**
  * Kernel throughput, with a naive baseline measured in the same run:
- * - matmul GFLOP/s (float32 and float64) against a naive i-j-k triple loop over plain typed arrays;
+ * - matmul GFLOP/s (float32 and float64) against a naive i-j-k triple loop over plain typed arrays, with the
+ *   scalar JS kernel alongside (large products run on the WebAssembly SIMD kernel);
  * - element-wise and reduction throughput (elements per ns) for the sizes a small MLP uses.
  * Run: npm run bench (repo root) or `npx tsx packages/tensor/bench/kernels.ts`.
  */
 import * as T from '../src/index.js'
+import { setMatmulPath } from '../src/kernels/wasm/gemm.js'
 
 const median = (xs: number[]): number => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
@@ -50,9 +52,13 @@ for (const [m, k, n, dtype] of [
   const tt = time(() => T.matmulTransposed(a, b, { transA: false, transB: false }))
   const bt = T.transpose(b)
   const tbt = time(() => T.matmulTransposed(a, bt, { transB: true }))
+  // the scalar JS kernel, which small products (and engines without wasm SIMD) use
+  setMatmulPath('js')
+  const tjs = time(() => T.matmul(a, b))
+  setMatmulPath('auto')
   console.log(
     `  [${m},${k}]@[${k},${n}] ${dtype.padEnd(7)}  ${(flops / t / 1e6).toFixed(2).padStart(7)} GFLOP/s` +
-      `   a@bᵀ ${(flops / tbt / 1e6).toFixed(2).padStart(7)}   naive ${(flops / tn / 1e6).toFixed(2).padStart(6)}   ratio ×${(tn / t).toFixed(1)}` +
+      `   a@bᵀ ${(flops / tbt / 1e6).toFixed(2).padStart(7)}   js ${(flops / tjs / 1e6).toFixed(2).padStart(6)}   naive ${(flops / tn / 1e6).toFixed(2).padStart(6)}   ratio ×${(tn / t).toFixed(1)}` +
       `   (${tt.toFixed(3)} ms)`,
   )
 }

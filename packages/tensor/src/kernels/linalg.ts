@@ -12,12 +12,17 @@
  * scratch arrays (O(size) work against the O(m·k·n) product); a float32 result is rounded once at the end, so
  * float32 products accumulate in float64 (more accurate than float32 accumulation, never less). Computing in
  * float64 is also the fast choice in plain JS: Float32Array loads and stores cost conversions.
+ *
+ * Large products (see `useWasm`) instead run on the WebAssembly SIMD kernel of `./wasm/gemm.ts`, per matrix of a
+ * batch, in the result's dtype (float32 products then accumulate in float32); the JS kernel stays for small
+ * products and as the fallback when WebAssembly SIMD is unavailable.
  * @module
  */
 import { allocate, promote, type Storage } from '../dtype.js'
 import { ShapeError, showShape } from '../errors.js'
 import { broadcastStrides } from '../shape.js'
 import { dataOf, wrap, type Tensor } from '../tensor.js'
+import { gemmWasm, matmulPath } from './wasm/gemm.js'
 
 /**
  * `c[cOff + i·n + j] += Σₖ a[aOff + i·sai + k·sak] · b[bOff + k·n + j]` for `i < m`, `j < n`, `k < kk`.
@@ -136,6 +141,55 @@ const packMatrices = (
   return out
 }
 
+/**
+ * When the SIMD kernel wins (measured; see docs/ARCHITECTURE.md). It packs A and B into scratch memory (~2 ns per
+ * element) and then computes ~10× (float32) or ~2–3× (float64) faster than the JS kernel, so it needs enough work
+ * (m·k·n ≥ 32³ for float32, 64³ for float64) and enough rows and columns to amortize packing the other operand
+ * (matrix–vector and few-row products stay in JS).
+ */
+const useWasm = (dtype: 'float32' | 'float64', m: number, k: number, n: number): boolean => {
+  const path = matmulPath()
+  if (path !== 'auto') return path === 'wasm'
+  return dtype === 'float32'
+    ? m * k * n >= 32 ** 3 && m >= 8 && n >= 8
+    : m * k * n >= 64 ** 3 && m >= 16 && n >= 16
+}
+
+/**
+ * Calls `body(q, ao, bo)` for each matrix q of a batched product, with ao and bo the indices of the matrices of A
+ * and B it multiplies (batch dimensions broadcast).
+ */
+const forEachMatrix = (
+  batchA: readonly number[],
+  batchB: readonly number[],
+  batch: readonly number[],
+  count: number,
+  body: (q: number, ao: number, bo: number) => void,
+): void => {
+  const nb = batch.length
+  if (nb === 0) {
+    body(0, 0, 0)
+    return
+  }
+  const sa = broadcastStrides(batchA, batch)
+  const sb = broadcastStrides(batchB, batch)
+  const idx = new Array<number>(nb).fill(0)
+  let ao = 0
+  let bo = 0
+  for (let q = 0; q < count; q++) {
+    body(q, ao, bo)
+    for (let d = nb - 1; d >= 0; d--) {
+      idx[d]!++
+      ao += sa[d]!
+      bo += sb[d]!
+      if (idx[d]! < batch[d]!) break
+      ao -= sa[d]! * batch[d]!
+      bo -= sb[d]! * batch[d]!
+      idx[d] = 0
+    }
+  }
+}
+
 /** The matrix product proper, shared by every export. `op` names the caller in errors. */
 const product = (op: string, a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor => {
   const as = a.shape
@@ -177,34 +231,45 @@ const product = (op: string, a: Tensor, b: Tensor, transA: boolean, transB: bool
   let count = 1
   for (const d of batch) count *= d
   const dtype = promote(a.dtype, b.dtype)
+  const sai = ta ? 1 : k
+  const sak = ta ? m : 1
+  if (count * m * n > 0 && k > 0 && useWasm(dtype, m, k, n)) {
+    // WebAssembly SIMD: B is read through strides (no transposed copy), the result is written in its dtype
+    const out = dtype === 'float64' ? new Float64Array(count * m * n) : new Float32Array(count * m * n)
+    const ad = dataOf(a)
+    const bd = dataOf(b)
+    const sbk = tb ? 1 : n
+    const sbj = tb ? k : 1
+    let ok = true
+    let lastB = -1
+    forEachMatrix(batchA, batchB, batch, count, (q, ao, bo) => {
+      ok &&= gemmWasm(
+        ad,
+        ao * m * k,
+        sai,
+        sak,
+        bd,
+        bo * k * n,
+        sbk,
+        sbj,
+        out,
+        q * m * n,
+        m,
+        k,
+        n,
+        bo === lastB,
+      )
+      lastB = bo
+    })
+    if (ok) return wrap(out, outShape, dtype)
+  }
   const c = new Float64Array(count * m * n)
   if (c.length > 0 && k > 0) {
     const ad = asFloat64(dataOf(a))
     const bd = packMatrices(dataOf(b), b.size / (bRows * bCols || 1), bRows, bCols, tb)
-    const sai = ta ? 1 : k
-    const sak = ta ? m : 1
-    if (nb === 0) gemm(ad, 0, sai, sak, bd, 0, c, 0, m, k, n)
-    else {
-      const sa = broadcastStrides(batchA, batch)
-      const sb = broadcastStrides(batchB, batch)
-      const idx = new Array<number>(nb).fill(0)
-      const aStep = m * k
-      const bStep = k * n
-      let ao = 0
-      let bo = 0
-      for (let q = 0; q < count; q++) {
-        gemm(ad, ao * aStep, sai, sak, bd, bo * bStep, c, q * m * n, m, k, n)
-        for (let d = nb - 1; d >= 0; d--) {
-          idx[d]!++
-          ao += sa[d]!
-          bo += sb[d]!
-          if (idx[d]! < batch[d]!) break
-          ao -= sa[d]! * batch[d]!
-          bo -= sb[d]! * batch[d]!
-          idx[d] = 0
-        }
-      }
-    }
+    forEachMatrix(batchA, batchB, batch, count, (q, ao, bo) => {
+      gemm(ad, ao * m * k, sai, sak, bd, bo * k * n, c, q * m * n, m, k, n)
+    })
   }
   if (dtype === 'float64') return wrap(c, outShape, dtype)
   const out = allocate(dtype, c.length)

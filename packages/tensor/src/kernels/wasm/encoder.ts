@@ -1,0 +1,136 @@
+/**
+ * A minimal WebAssembly binary encoder: just what the GEMM kernels need (one memory, functions over i32 and v128
+ * locals, structured loops, integer arithmetic and a handful of SIMD128 instructions). It produces the bytes of a
+ * module that `new WebAssembly.Module` accepts; see the WebAssembly core specification, "Binary Format", and the
+ * SIMD proposal's opcode table (all SIMD instructions are the prefix byte 0xFD followed by a LEB128 opcode).
+ * @module
+ */
+
+/** Value types used by the kernels. */
+export const I32 = 0x7f
+/** The 128-bit SIMD value type. */
+export const V128 = 0x7b
+
+/** Unsigned LEB128 encoding of a non-negative integer below 2³². */
+export const uleb = (value: number): number[] => {
+  const out: number[] = []
+  let v = value >>> 0
+  do {
+    const byte = v & 0x7f
+    v >>>= 7
+    out.push(v === 0 ? byte : byte | 0x80)
+  } while (v !== 0)
+  return out
+}
+
+/** Signed LEB128 encoding of a 32-bit integer (the immediate of `i32.const`). */
+export const sleb = (value: number): number[] => {
+  const out: number[] = []
+  let v = value | 0
+  for (;;) {
+    const byte = v & 0x7f
+    v >>= 7
+    const done = (v === 0 && (byte & 0x40) === 0) || (v === -1 && (byte & 0x40) !== 0)
+    out.push(done ? byte : byte | 0x80)
+    if (done) return out
+  }
+}
+
+/** A vector: its length (uleb) followed by the concatenated items. */
+const vec = (items: readonly (readonly number[])[]): number[] => [...uleb(items.length), ...items.flat()]
+
+/** A name: UTF-8 bytes (the kernels only use ASCII) as a vector. */
+const name = (s: string): number[] => vec(Array.from(s, (ch) => [ch.charCodeAt(0)]))
+
+/** A section: id, byte length, contents. */
+const section = (id: number, contents: readonly number[]): number[] => [
+  id,
+  ...uleb(contents.length),
+  ...contents,
+]
+
+/** Instructions, as byte sequences to concatenate into a function body. */
+export const op = {
+  /** `loop` with an empty block type; close it with `end`. */
+  loop: [0x03, 0x40],
+  end: [0x0b],
+  /** `if` (on a non-zero i32) with an empty block type; optionally `else`, then `end`. */
+  if: [0x04, 0x40],
+  else: [0x05],
+  /** Branch to the enclosing label `depth` (0 = innermost) when the i32 on the stack is non-zero. */
+  brIf: (depth: number): number[] => [0x0d, ...uleb(depth)],
+  select: [0x1b],
+  localGet: (i: number): number[] => [0x20, ...uleb(i)],
+  localSet: (i: number): number[] => [0x21, ...uleb(i)],
+  localTee: (i: number): number[] => [0x22, ...uleb(i)],
+  i32Const: (v: number): number[] => [0x41, ...sleb(v)],
+  i32Ne: [0x47],
+  i32LtU: [0x49],
+  i32Add: [0x6a],
+  i32Sub: [0x6b],
+  i32Mul: [0x6c],
+  /** `v128.load` with byte `offset` (alignment hint 16 bytes). */
+  v128Load: (offset: number): number[] => [0xfd, ...uleb(0), 4, ...uleb(offset)],
+  /** `v128.store` with byte `offset`. */
+  v128Store: (offset: number): number[] => [0xfd, ...uleb(11), 4, ...uleb(offset)],
+  /** A v128 of zero bits (`v128.const` with 16 zero bytes). */
+  v128Zero: [0xfd, ...uleb(12), ...new Array<number>(16).fill(0)],
+  /** Load one float32 and broadcast it to 4 lanes (`v128.load32_splat`). */
+  v128Load32Splat: (offset: number): number[] => [0xfd, ...uleb(9), 2, ...uleb(offset)],
+  /** Load one float64 and broadcast it to 2 lanes (`v128.load64_splat`). */
+  v128Load64Splat: (offset: number): number[] => [0xfd, ...uleb(10), 3, ...uleb(offset)],
+  f32x4Add: [0xfd, ...uleb(0xe4)],
+  f32x4Mul: [0xfd, ...uleb(0xe6)],
+  f64x2Add: [0xfd, ...uleb(0xf0)],
+  f64x2Mul: [0xfd, ...uleb(0xf2)],
+} as const
+
+/** One function of a module: its parameter types (no results), extra locals and body (without the final `end`). */
+export interface FuncDef {
+  /** Exported under this name. */
+  readonly name: string
+  /** Parameter value types ({@link I32}, {@link V128}); they are locals 0, 1, …. */
+  readonly params: readonly number[]
+  /** Extra locals, numbered after the parameters, as runs of [count, type]. */
+  readonly locals: readonly (readonly [number, number])[]
+  /** The instructions, concatenated (see {@link op}). */
+  readonly body: readonly number[]
+}
+
+/**
+ * The bytes of a module with one memory of `minPages` 64 KiB pages (exported as `memory`, growable) and the given
+ * functions, each with its own type and exported under its name.
+ */
+export const encodeModule = (funcs: readonly FuncDef[], minPages: number): Uint8Array => {
+  const types = section(1, vec(funcs.map((f) => [0x60, ...vec(f.params.map((t) => [t])), ...vec([])])))
+  const functions = section(3, vec(funcs.map((_, i) => uleb(i))))
+  const memory = section(5, vec([[0x00, ...uleb(minPages)]]))
+  const exports = section(
+    7,
+    vec([...funcs.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]), [...name('memory'), 0x02, ...uleb(0)]]),
+  )
+  const code = section(
+    10,
+    vec(
+      funcs.map((f) => {
+        const body = [...vec(f.locals.map(([count, type]) => [...uleb(count), type])), ...f.body, ...op.end]
+        return [...uleb(body.length), ...body]
+      }),
+    ),
+  )
+  return new Uint8Array([
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
+    ...types,
+    ...functions,
+    ...memory,
+    ...exports,
+    ...code,
+  ])
+}
