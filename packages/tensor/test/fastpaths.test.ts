@@ -6,6 +6,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { DType } from '../src/dtype.js'
 import * as E from '../src/kernels/elementwise.js'
+import { broadcastTo } from '../src/kernels/manip.js'
 import { fromArray, type Tensor } from '../src/tensor.js'
 import { params, ravel, unravel, values } from './helpers.js'
 
@@ -177,5 +178,18 @@ describe('where fast path (operands of the output shape or single elements)', ()
     const ri = E.where(c, i, 9)
     expect(ri.dtype).toBe('int32')
     expect(values(ri)).toEqual([1, 9, 3, 9])
+  })
+})
+
+describe('broadcastTo of short columns (a per-row value repeated along a short last axis)', () => {
+  it('equals the tiled reference for every dtype, above and below the bulk-fill width', () => {
+    const dtypes: DType[] = ['float64', 'float32', 'int32']
+    for (const dtype of dtypes)
+      for (const c of [1, 3, 31, 32, 40]) {
+        const col = fromArray([0.1, -2, 3.5, NaN], [4, 1], { dtype })
+        const r = broadcastTo(col, [4, c])
+        expect(r.dtype).toBe(dtype)
+        expect(same(values(r), tile(col, [4, c]))).toBe(true)
+      }
   })
 })

@@ -56,7 +56,12 @@ const readRow = (dst: Storage, o: number, src: Storage, so: number, sc: number, 
     if (c >= SET_MIN) dst.set(src.subarray(so, so + c), o)
     else for (let j = 0; j < c; j++) dst[o + j] = src[so + j]!
   } else if (sc === 0) {
-    dst.fill(src[so]!, o, o + c)
+    // short rows (e.g. a [B,1] cotangent broadcast to [B,3]): a loop; `fill` is a runtime call per row
+    if (c >= SET_MIN) dst.fill(src[so]!, o, o + c)
+    else {
+      const v = src[so]!
+      for (let j = 0; j < c; j++) dst[o + j] = v
+    }
   } else {
     for (let j = 0, k = so; j < c; j++, k += sc) dst[o + j] = src[k]!
   }
