@@ -83,19 +83,23 @@ export const broadcastBinary = (
     return [out, shape]
   }
   const nd = shape.length
+  if (nd === 2) {
+    // the common matrix patterns ([B,n]+[n], [B,n]−[B,1], [B,n]·[1,n]…): one loop call per row, no odometer,
+    // and the strides read off the operand shapes (a broadcast dimension gets 0)
+    const rows = shape[0]!
+    const cols = shape[1]!
+    const ca = aShape.length > 0 && aShape[aShape.length - 1] !== 1 ? 1 : 0
+    const cb = bShape.length > 0 && bShape[bShape.length - 1] !== 1 ? 1 : 0
+    const ra = aShape.length === 2 && aShape[0] !== 1 ? aShape[1]! : 0
+    const rb = bShape.length === 2 && bShape[0] !== 1 ? bShape[1]! : 0
+    for (let r = 0, o = 0; r < rows; r++, o += cols) loop(out, o, a, r * ra, ca, b, r * rb, cb, cols)
+    return [out, shape]
+  }
   const sa = broadcastStrides(aShape, shape)
   const sb = broadcastStrides(bShape, shape)
   const inner = shape[nd - 1]!
   const isa = sa[nd - 1]!
   const isb = sb[nd - 1]!
-  if (nd === 2) {
-    // the common matrix patterns ([B,n]+[n], [B,n]−[B,1], [B,n]·[1,n]…): one loop call per row, no odometer
-    const rows = shape[0]!
-    const ra = sa[0]!
-    const rb = sb[0]!
-    for (let r = 0, o = 0; r < rows; r++, o += inner) loop(out, o, a, r * ra, isa, b, r * rb, isb, inner)
-    return [out, shape]
-  }
   const idx = new Array<number>(nd - 1).fill(0)
   let ao = 0
   let bo = 0
@@ -156,6 +160,11 @@ const defineBinary = (op: string, expr: string, resultDType: (a: DType, b: DType
       const out = allocate(dtype, d.length)
       loop(out, 0, scalarStorage(a, b.dtype), 0, 0, d, 0, 1, d.length)
       return wrap(out, b.shape, dtype)
+    }
+    if (typeof a !== 'number' && typeof b !== 'number') {
+      const dtype = resultDType(a.dtype, b.dtype)
+      const [out, shape] = broadcastBinary(op, loop, dataOf(a), a.shape, dataOf(b), b.shape, dtype)
+      return wrap(out, shape, dtype)
     }
     const [da, sa, ta] = operand(a, b)
     const [db, sb, tb] = operand(b, a)
