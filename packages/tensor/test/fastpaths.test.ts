@@ -6,7 +6,8 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { DType } from '../src/dtype.js'
 import * as E from '../src/kernels/elementwise.js'
-import { broadcastTo } from '../src/kernels/manip.js'
+import { broadcastTo, reshape } from '../src/kernels/manip.js'
+import * as R from '../src/kernels/reduce.js'
 import { fromArray, type Tensor } from '../src/tensor.js'
 import { params, ravel, unravel, values } from './helpers.js'
 
@@ -192,4 +193,40 @@ describe('broadcastTo of short columns (a per-row value repeated along a short l
         expect(same(values(r), tile(col, [4, c]))).toBe(true)
       }
   })
+})
+
+describe('matrix reductions over one axis', () => {
+  const kinds = [
+    ['sum', R.sum],
+    ['mean', R.mean],
+    ['prod', R.prod],
+    ['max', R.max],
+    ['min', R.min],
+  ] as const
+  const arbCase = fc
+    .tuple(fc.integer({ min: 2, max: 9 }), fc.integer({ min: 2, max: 9 }), fc.constantFrom<DType>('float64', 'float32', 'int32'))
+    .chain(([r, c, dtype]) =>
+      fc.tuple(
+        fc.constant([r, c]),
+        fc.array(arbValue, { minLength: r * c, maxLength: r * c }).map((xs) => fromArray(xs, [r, c], { dtype })),
+        fc.boolean(),
+      ),
+    )
+  for (const [name, op] of kinds)
+    it(`${name} of [R,C] over axis 0 or 1 equals, bit for bit, the general driver on the [R,1,C] / [R,C,1] view`, () => {
+      fc.assert(
+        fc.property(arbCase, ([[r, c], x, keepdims]) => {
+          const rows = op(x, { axis: 1, keepdims })
+          const rowsRef = op(reshape(x, [r, 1, c]), { axis: 2, keepdims })
+          const cols = op(x, { axis: 0, keepdims })
+          const colsRef = op(reshape(x, [r, c, 1]), { axis: 0, keepdims })
+          expect(rows.shape).toEqual(keepdims ? [r, 1] : [r])
+          expect(cols.shape).toEqual(keepdims ? [1, c] : [c])
+          const bits = (a: Tensor, b: Tensor): boolean =>
+            values(a).every((v, i) => Object.is(v, values(b)[i]))
+          return bits(rows, rowsRef) && bits(cols, colsRef) && rows.dtype === rowsRef.dtype
+        }),
+        params(150),
+      )
+    })
 })

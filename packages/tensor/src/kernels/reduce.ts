@@ -151,6 +151,15 @@ const reduceCore = (
   const init = identity(kind)
   if (init !== 0) out.fill(init)
   if (data.length === 0 || outSize === 0) return out
+  if (shape.length === 2 && shape[0]! > 1 && shape[1]! > 1 && reduced[0] !== reduced[1]) {
+    // a matrix reduced over one axis (bias gradients, per-row max/sum): what the general driver below does for
+    // these collapsed dims, without building its bookkeeping arrays
+    const rows = shape[0]!
+    const cols = shape[1]!
+    if (reduced[1]) for (let r = 0; r < rows; r++) out[r] = combine(kind, init, segment(kind, data, r * cols, cols))
+    else accumulateRows(kind, out, 0, data, 0, rows, cols)
+    return out
+  }
   // collapse: drop size-1 dims, merge neighbours of the same kind
   const dims: number[] = []
   const red: boolean[] = []
