@@ -69,6 +69,8 @@ const indicesShape = (ix: Tensor | readonly number[]): readonly number[] => (T.i
 const matmulShape = (a: readonly number[], b: readonly number[]): number[] => {
   if (a.length === 0 || b.length === 0)
     throw new ShapeError('matmul', `cannot multiply ${showShape(a)} by ${showShape(b)} (0-d operand)`)
+  // two matrices (the usual case): no batch dimensions to broadcast
+  if (a.length === 2 && b.length === 2 && a[1] === b[0]) return [a[0]!, b[1]!]
   const a2 = a.length === 1 ? [1, a[0]!] : a
   const b2 = b.length === 1 ? [b[0]!, 1] : b
   const k1 = a2[a2.length - 1]!

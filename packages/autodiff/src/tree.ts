@@ -58,8 +58,6 @@ export const treeDefSize = (def: TreeDef): number =>
 
 /** Rebuilds a tree of structure `def` from `leaves` (which must number exactly {@link treeDefSize}). */
 export const treeUnflatten = (def: TreeDef, leaves: readonly unknown[]): unknown => {
-  if (leaves.length !== treeDefSize(def))
-    throw new Error(`treeUnflatten: the structure holds ${treeDefSize(def)} leaves, got ${leaves.length}`)
   let k = 0
   const go = (d: TreeDef): unknown => {
     switch (d.kind) {
@@ -78,7 +76,11 @@ export const treeUnflatten = (def: TreeDef, leaves: readonly unknown[]): unknown
       }
     }
   }
-  return go(def)
+  // building is pure, so the count is checked afterwards: one walk instead of two
+  const tree = go(def)
+  if (k !== leaves.length)
+    throw new Error(`treeUnflatten: the structure holds ${treeDefSize(def)} leaves, got ${leaves.length}`)
+  return tree
 }
 
 /** A readable rendering of a structure, e.g. `{b: *, w: [*, *]}`, used in error messages. */

@@ -73,3 +73,25 @@ describe('treeDefEqual', () => {
     expect(A.treeDefEqual(def([x, x]), def([x, x, x]))).toBe(false)
   })
 })
+
+describe('treeUnflatten', () => {
+  it('round-trips, and a wrong number of leaves is an error naming both counts', () => {
+    const tree = { b: [x, null], a: { w: x, v: [x] } }
+    const [leaves, def] = A.treeFlatten(tree)
+    expect(A.treeUnflatten(def, leaves)).toEqual(tree)
+    expect(() => A.treeUnflatten(def, leaves.slice(1))).toThrow('treeUnflatten: the structure holds 3 leaves, got 2')
+    expect(() => A.treeUnflatten(def, [...leaves, x])).toThrow('treeUnflatten: the structure holds 3 leaves, got 4')
+  })
+})
+
+describe('matmul shapes', () => {
+  it('matrix products (and their gradients) keep NumPy shapes; mismatched inner dims are an error', () => {
+    const w = T.fromArray([1, 2, 3, 4, 5, 6], [3, 2])
+    const [out, pb] = A.vjp((a: Value, b: Value) => A.matmul(a, b), x, w)
+    expect(out.shape).toEqual([2, 2])
+    const [ga, gb] = pb(T.ones([2, 2]))
+    expect(ga.shape).toEqual([2, 3])
+    expect(gb.shape).toEqual([3, 2])
+    expect(() => A.matmul(x, x)).toThrow('matmul: cannot multiply [2,3] by [2,3] (inner dims 3 ≠ 2)')
+  })
+})
