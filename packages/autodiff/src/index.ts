@@ -9,4 +9,14 @@ export * from './ops.js'
 export { jvp, vjp, linearize, grad, valueAndGrad, jacfwd, jacrev, hessian } from './transforms.js'
 export type { GradOptions, ValueAndGradOptions, GradOf, Jacobian, MapLeaves } from './transforms.js'
 export { customJvp, customVjp } from './custom.js'
-export { treeFlatten, treeUnflatten, treeLeaves, treeMap, showTreeDef, treeDefEqual, type TreeDef } from './tree.js'
+export {
+  treeFlatten,
+  treeUnflatten,
+  treeLeaves,
+  treeMap,
+  treePaths,
+  isPlainObject,
+  showTreeDef,
+  treeDefEqual,
+  type TreeDef,
+} from './tree.js'

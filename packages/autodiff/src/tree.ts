@@ -19,10 +19,30 @@ export type TreeDef =
 
 const LEAF: TreeDef = Object.freeze({ kind: 'leaf' })
 
-const isPlainObject = (x: unknown): x is Record<string, unknown> => {
+/** True for a record node of a tree: an object whose prototype is `Object.prototype` or `null`. */
+export const isPlainObject = (x: unknown): x is Readonly<Record<string, unknown>> => {
   if (typeof x !== 'object' || x === null) return false
   const p: unknown = Object.getPrototypeOf(x)
   return p === Object.prototype || p === null
+}
+
+const IDENT = /^[A-Za-z_$][\w$]*$/
+
+/**
+ * The path of every leaf, in {@link treeFlatten} order: `layers[0].W` (array indices in brackets, identifier keys
+ * after a dot, other keys as `["a b"]`); a tree that is a single leaf has the path `''`.
+ */
+export const treePaths = (tree: unknown): string[] => {
+  const go = (t: unknown, path: string): string[] => {
+    if (Array.isArray(t)) return t.flatMap((c: unknown, i) => go(c, `${path}[${i}]`))
+    if (t === null || t === undefined) return []
+    if (isPlainObject(t))
+      return Object.keys(t)
+        .sort()
+        .flatMap((k) => go(t[k], IDENT.test(k) ? (path === '' ? k : `${path}.${k}`) : `${path}[${JSON.stringify(k)}]`))
+    return [path]
+  }
+  return go(tree, '')
 }
 
 /** The own enumerable keys of `o`, sorted (`sort` is skipped when they already are: it allocates a work array). */

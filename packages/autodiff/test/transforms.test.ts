@@ -368,3 +368,13 @@ describe('kinks and special values', () => {
     close(A.grad((a: Value) => A.max(a))(T.tensor([3, 1, 3])), [0.5, 0, 0.5])
   })
 })
+
+describe('treePaths', () => {
+  it('names every leaf in treeFlatten order', () => {
+    const tree = { layers: [{ W: T.zeros([2]), b: T.zeros([1]) }], 'odd key': T.scalar(1), skip: null }
+    expect(A.treePaths(tree)).toEqual(['layers[0].W', 'layers[0].b', '["odd key"]'])
+    expect(A.treePaths(tree)).toHaveLength(A.treeLeaves(tree).length)
+    expect(A.treePaths([T.scalar(1), { W: T.scalar(2) }])).toEqual(['[0]', '[1].W'])
+    expect(A.treePaths(T.scalar(1))).toEqual([''])
+  })
+})

@@ -18,7 +18,7 @@
 import * as E from 'fp-ts/Either'
 import * as T from '@cotangent/tensor'
 import type { Key, Tensor } from '@cotangent/tensor'
-import { isValue, jvp, toTensor, treeFlatten, treeUnflatten, vjp, type TreeDef } from '@cotangent/autodiff'
+import { isValue, jvp, toTensor, treeFlatten, treePaths, treeUnflatten, vjp, type TreeDef } from '@cotangent/autodiff'
 
 /** A differentiation mode: forward (`jvp`) or reverse (`vjp`). */
 export type Mode = 'fwd' | 'rev'
@@ -77,25 +77,6 @@ interface Flat {
 // ---------------------------------------------------------------------------------------------------------------
 // Trees
 
-const isPlainObject = (x: unknown): x is Readonly<Record<string, unknown>> => {
-  if (typeof x !== 'object' || x === null) return false
-  const p: unknown = Object.getPrototypeOf(x)
-  return p === Object.prototype || p === null
-}
-
-/** Paths of the leaves in `treeFlatten` order (arrays in order, record keys sorted). */
-const leafPaths = (tree: unknown, at: string): readonly string[] => {
-  if (Array.isArray(tree)) return tree.flatMap((t: unknown, i) => leafPaths(t, `${at}[${i}]`))
-  if (tree === null || tree === undefined) return []
-  if (isPlainObject(tree))
-    return Object.keys(tree)
-      .sort()
-      .flatMap((k) =>
-        leafPaths(tree[k], /^[A-Za-z_$][\w$]*$/.test(k) ? `${at}.${k}` : `${at}[${JSON.stringify(k)}]`),
-      )
-  return [at]
-}
-
 /** `argument 1 (.W)` from the path `[1].W` of a leaf in the argument list. */
 const argumentName = (path: string): string => {
   const m = /^\[(\d+)\](.*)$/.exec(path)
@@ -115,7 +96,7 @@ const describeLeaf = (x: unknown): string =>
 /** Flattens a tree whose leaves must be values or numbers; numbers become float64 scalars. */
 const flatten = (op: string, what: string, tree: unknown, names: (path: string) => string): Flat => {
   const [leaves, def] = treeFlatten(tree)
-  const paths = leafPaths(tree, '')
+  const paths = treePaths(tree)
   const tensors = leaves.map((l, i) => {
     if (typeof l === 'number') return T.scalar(l)
     if (!isValue(l))

@@ -660,6 +660,8 @@ describe('coverage', () => {
       'treeMap',
       'showTreeDef',
       'treeDefEqual',
+      'treePaths',
+      'isPlainObject',
       // readouts of concrete values (not differentiable by design)
       'toTensor',
       'item',

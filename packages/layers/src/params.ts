@@ -2,7 +2,7 @@
  * Reading parameter trees: counting and describing them.
  * @module
  */
-import { isValue } from '@cotangent/autodiff'
+import { isValue, treeLeaves, treePaths } from '@cotangent/autodiff'
 import { showShape } from '@cotangent/tensor'
 
 /** One leaf of a parameter tree: its path (`layers[0].W`), shape and element count. */
@@ -12,28 +12,11 @@ export interface ParamLeaf {
   readonly count: number
 }
 
-const isPlainObject = (x: unknown): x is Readonly<Record<string, unknown>> => {
-  if (typeof x !== 'object' || x === null) return false
-  const p: unknown = Object.getPrototypeOf(x)
-  return p === Object.prototype || p === null
-}
-
-const IDENT = /^[A-Za-z_$][\w$]*$/
-
-const walk = (tree: unknown, path: string): readonly ParamLeaf[] => {
-  if (isValue(tree)) return [{ path, shape: tree.shape, count: tree.size }]
-  if (typeof tree === 'number') return [{ path, shape: [], count: 1 }]
-  if (tree === null || tree === undefined) return []
-  if (Array.isArray(tree)) return tree.flatMap((c: unknown, i) => walk(c, `${path}[${i}]`))
-  if (isPlainObject(tree))
-    return Object.keys(tree)
-      .sort()
-      .flatMap((k) => {
-        const step = IDENT.test(k) ? (path === '' ? k : `${path}.${k}`) : `${path}[${JSON.stringify(k)}]`
-        return walk(tree[k], step)
-      })
+const leafOf = (leaf: unknown, path: string): ParamLeaf => {
+  if (isValue(leaf)) return { path, shape: leaf.shape, count: leaf.size }
+  if (typeof leaf === 'number') return { path, shape: [], count: 1 }
   throw new TypeError(
-    `paramLeaves: ${path === '' ? 'the tree' : path} is ${typeof tree}, not a tensor, number, array or record`,
+    `paramLeaves: ${path === '' ? 'the tree' : path} is ${typeof leaf}, not a tensor, number, array or record`,
   )
 }
 
@@ -41,7 +24,10 @@ const walk = (tree: unknown, path: string): readonly ParamLeaf[] => {
  * The leaves of a parameter tree with their paths, in the order of `treeFlatten` (arrays by index, record keys
  * sorted). A tree that is a single tensor has the path `''`.
  */
-export const paramLeaves = (params: unknown): readonly ParamLeaf[] => walk(params, '')
+export const paramLeaves = (params: unknown): readonly ParamLeaf[] => {
+  const paths = treePaths(params)
+  return treeLeaves(params).map((leaf, i) => leafOf(leaf, paths[i]!))
+}
 
 /** Total number of scalar parameters (elements of every tensor leaf; a number leaf counts 1). */
 export const paramCount = (params: unknown): number => paramLeaves(params).reduce((n, l) => n + l.count, 0)

@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs'
 import * as E from 'fp-ts/lib/Either.js'
 import * as t from 'io-ts'
-import { isValue } from '@cotangent/autodiff'
+import { isPlainObject, isValue } from '@cotangent/autodiff'
 import { fromArray, isTensor, showShape, sizeOf, type DType, type Tensor } from '@cotangent/tensor'
 import type { EpochRecord } from './history.js'
 import { parseSpecial, writeJsonAtomic } from './json.js'
@@ -191,11 +191,6 @@ const formatErrors = (errors: t.Errors): string => {
 // ---------------------------------------------------------------------------------------------------------------
 // Matching a template
 
-const isPlain = (x: unknown): x is Readonly<Record<string, unknown>> => {
-  if (typeof x !== 'object' || x === null) return false
-  const p: unknown = Object.getPrototypeOf(x)
-  return p === Object.prototype || p === null
-}
 
 const kindOf = (x: unknown): string =>
   isTensor(x) ? `a tensor of shape ${showShape(x.shape)}` : Array.isArray(x) ? `an array of length ${x.length}` : describe(x)
@@ -219,8 +214,8 @@ export const treeMismatches = (like: unknown, got: unknown, path: string): strin
     if (got.length !== like.length) return [`${path}: expected an array of length ${like.length}, got length ${got.length}`]
     return like.flatMap((l: unknown, i) => treeMismatches(l, got[i], `${path}[${i}]`))
   }
-  if (isPlain(like)) {
-    if (!isPlain(got)) return [`${path}: expected a record with fields ${Object.keys(like).join(', ')}, got ${kindOf(got)}`]
+  if (isPlainObject(like)) {
+    if (!isPlainObject(got)) return [`${path}: expected a record with fields ${Object.keys(like).join(', ')}, got ${kindOf(got)}`]
     const missing = Object.keys(like)
       .filter((k) => !(k in got))
       .map((k) => `${path}: missing field '${k}'`)

@@ -13,6 +13,7 @@
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
+import { isPlainObject } from '@cotangent/autodiff'
 import { fromArray, isTensor, toArray, type DType, type Tensor } from '@cotangent/tensor'
 
 /** A JSON value. */
@@ -44,11 +45,6 @@ export const tensorToJson = (t: Tensor): TensorJson => ({
   data: Array.from(toArray(t), (x) => special(x) ?? x),
 })
 
-const isPlain = (x: object): boolean => {
-  const p: unknown = Object.getPrototypeOf(x)
-  return p === Object.prototype || p === null
-}
-
 /**
  * Encodes a value for `JSON.stringify`: tensors as {@link TensorJson}, non-finite numbers explicitly, arrays and
  * plain records recursively; `undefined` record fields are dropped. Anything else (functions, class instances other
@@ -59,7 +55,7 @@ export const toJson = (value: unknown, path = '$'): Json => {
   if (typeof value === 'number') return Number.isFinite(value) ? value : { $type: 'number', value: special(value)! }
   if (isTensor(value)) return tensorToJson(value) as unknown as Json
   if (Array.isArray(value)) return value.map((v: unknown, i) => toJson(v, `${path}[${i}]`))
-  if (typeof value === 'object' && isPlain(value))
+  if (isPlainObject(value))
     return Object.fromEntries(
       Object.entries(value)
         .filter(([, v]) => v !== undefined)
