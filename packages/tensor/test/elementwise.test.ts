@@ -7,15 +7,18 @@ import { fromArray, tensor, zeros, type Tensor } from '../src/tensor.js'
 import {
   allClose,
   arbBroadcastPair,
+  arbEdgeValue as arbValue,
+  arbTensorWith,
   arbShape,
   arbTensorOf,
   params,
   ravel,
+  same,
+  size,
+  tile,
   unravel,
   values,
 } from './helpers.js'
-
-const size = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1)
 
 /** NumPy broadcast shape of shapes known to broadcast (naive, for the tests). */
 const broadcastAll = (...shapes: (readonly number[])[]): number[] => {
@@ -30,36 +33,11 @@ const broadcastAll = (...shapes: (readonly number[])[]): number[] => {
   })
 }
 
-/** The values of `x` explicitly tiled to `shape` (index arithmetic with unravel/ravel). */
-const tile = (x: Tensor, shape: readonly number[]): number[] => {
-  const v = values(x)
-  const off = shape.length - x.ndim
-  return Array.from({ length: size(shape) }, (_, k) => {
-    const idx = unravel(k, shape)
-      .slice(off)
-      .map((i, d) => (x.shape[d] === 1 ? 0 : i))
-    return v[ravel(idx, x.shape)]!
-  })
-}
-
 /** A shape that broadcasts to `s`: some dims set to 1, some leading dims dropped. */
 const arbSubShape = (s: readonly number[]): fc.Arbitrary<number[]> =>
   fc
     .tuple(fc.array(fc.boolean(), { minLength: s.length, maxLength: s.length }), fc.nat(s.length))
     .map(([ones, drop]) => s.map((d, i) => (ones[i] ? 1 : d)).slice(drop))
-
-/** Equal element by element, NaN equal to NaN (+0 and -0 equal). */
-const same = (a: readonly number[], b: readonly number[]): boolean =>
-  a.length === b.length && a.every((x, i) => x === b[i] || (Number.isNaN(x) && Number.isNaN(b[i])))
-
-/** Values that exercise edge cases: ordinary doubles plus NaN, ±Infinity, ±0 and duplicates. */
-const arbValue = fc.oneof(
-  { weight: 6, arbitrary: fc.double({ min: -10, max: 10, noNaN: true }) },
-  { weight: 2, arbitrary: fc.integer({ min: -2, max: 2 }) },
-  { weight: 1, arbitrary: fc.constantFrom(NaN, Infinity, -Infinity, 0, -0) },
-)
-const arbTensorWith = (shape: readonly number[], v: fc.Arbitrary<number> = arbValue): fc.Arbitrary<Tensor> =>
-  fc.array(v, { minLength: size(shape), maxLength: size(shape) }).map((xs) => fromArray(xs, shape))
 
 const binaryRefs: [string, (a: Tensor, b: Tensor) => Tensor, (x: number, y: number) => number][] = [
   ['add', E.add, (x, y) => x + y],

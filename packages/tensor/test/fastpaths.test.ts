@@ -9,31 +9,7 @@ import * as E from '../src/kernels/elementwise.js'
 import { broadcastTo, reshape } from '../src/kernels/manip.js'
 import * as R from '../src/kernels/reduce.js'
 import { fromArray, type Tensor } from '../src/tensor.js'
-import { params, ravel, unravel, values } from './helpers.js'
-
-const size = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1)
-
-/** The values of `x` explicitly tiled to `shape` (index arithmetic with unravel/ravel). */
-const tile = (x: Tensor, shape: readonly number[]): number[] => {
-  const v = values(x)
-  const off = shape.length - x.ndim
-  return Array.from({ length: size(shape) }, (_, k) => {
-    const idx = unravel(k, shape)
-      .slice(off)
-      .map((i, d) => (x.shape[d] === 1 ? 0 : i))
-    return v[ravel(idx, x.shape)]!
-  })
-}
-
-const same = (a: readonly number[], b: readonly number[]): boolean =>
-  a.length === b.length && a.every((x, i) => x === b[i] || (Number.isNaN(x) && Number.isNaN(b[i])))
-
-const arbValue = fc.oneof(
-  { weight: 6, arbitrary: fc.double({ min: -10, max: 10, noNaN: true }) },
-  { weight: 1, arbitrary: fc.constantFrom(NaN, Infinity, -Infinity, 0, -0) },
-)
-const arbTensorWith = (shape: readonly number[]): fc.Arbitrary<Tensor> =>
-  fc.array(arbValue, { minLength: size(shape), maxLength: size(shape) }).map((xs) => fromArray(xs, shape))
+import { arbEdgeValue as arbValue, arbTensorWith, params, same, size, tile, values } from './helpers.js'
 
 const refs: [string, (a: Tensor | number, b: Tensor | number) => Tensor, (x: number, y: number) => number][] = [
   ['add', E.add, (x, y) => x + y],

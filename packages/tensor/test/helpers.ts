@@ -10,7 +10,8 @@ export const params = (numRuns = 100): fc.Parameters<unknown> => ({ seed: SEED, 
 export const arbShape = (maxRank = 4, maxDim = 4, minRank = 0): fc.Arbitrary<number[]> =>
   fc.array(fc.integer({ min: 1, max: maxDim }), { minLength: minRank, maxLength: maxRank })
 
-const size = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1)
+/** Number of elements of a shape (naive, for the tests). */
+export const size = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1)
 
 /** A float64 tensor of the given shape with values in [-lim, lim] (no NaN). */
 export const arbTensorOf = (shape: readonly number[], lim = 10): fc.Arbitrary<Tensor> =>
@@ -61,3 +62,31 @@ export const values = (t: Tensor): number[] => Array.from(toArray(t))
 /** Asserts-free closeness check used inside properties. */
 export const allClose = (a: readonly number[], b: readonly number[], rtol = 1e-9, atol = 1e-12): boolean =>
   a.length === b.length && a.every((x, i) => Math.abs(x - b[i]!) <= atol + rtol * Math.abs(b[i]!) || (Number.isNaN(x) && Number.isNaN(b[i]!)))
+
+
+/** The values of `x` explicitly tiled to the broadcast `shape` (index arithmetic with unravel/ravel). */
+export const tile = (x: Tensor, shape: readonly number[]): number[] => {
+  const v = values(x)
+  const off = shape.length - x.ndim
+  return Array.from({ length: size(shape) }, (_, k) => {
+    const idx = unravel(k, shape)
+      .slice(off)
+      .map((i, d) => (x.shape[d] === 1 ? 0 : i))
+    return v[ravel(idx, x.shape)]!
+  })
+}
+
+/** Equal element by element, NaN equal to NaN (+0 and -0 equal). */
+export const same = (a: readonly number[], b: readonly number[]): boolean =>
+  a.length === b.length && a.every((x, i) => x === b[i] || (Number.isNaN(x) && Number.isNaN(b[i])))
+
+/** Values that exercise edge cases: ordinary doubles plus small integers, NaN, ±Infinity, ±0 and duplicates. */
+export const arbEdgeValue = fc.oneof(
+  { weight: 6, arbitrary: fc.double({ min: -10, max: 10, noNaN: true }) },
+  { weight: 2, arbitrary: fc.integer({ min: -2, max: 2 }) },
+  { weight: 1, arbitrary: fc.constantFrom(NaN, Infinity, -Infinity, 0, -0) },
+)
+
+/** A float64 tensor of `shape` with values from `v` (edge-case values by default). */
+export const arbTensorWith = (shape: readonly number[], v: fc.Arbitrary<number> = arbEdgeValue): fc.Arbitrary<Tensor> =>
+  fc.array(v, { minLength: size(shape), maxLength: size(shape) }).map((xs) => fromArray(xs, shape))
