@@ -90,3 +90,13 @@ export const arbEdgeValue = fc.oneof(
 /** A float64 tensor of `shape` with values from `v` (edge-case values by default). */
 export const arbTensorWith = (shape: readonly number[], v: fc.Arbitrary<number> = arbEdgeValue): fc.Arbitrary<Tensor> =>
   fc.array(v, { minLength: size(shape), maxLength: size(shape) }).map((xs) => fromArray(xs, shape))
+
+/** True when `c` equals `ref` applied element by element to `a` and `b` explicitly tiled to `c`'s shape. */
+export const agreesWithTiled = (c: Tensor, a: Tensor, b: Tensor, ref: (x: number, y: number) => number): boolean => {
+  const ta = tile(a, c.shape)
+  const tb = tile(b, c.shape)
+  return same(
+    values(c),
+    ta.map((x, i) => ref(x, tb[i]!)),
+  )
+}
