@@ -7,7 +7,7 @@
 export { Tracer, LeakedTracerError, isValue, type Value, type ValueLike, type Primitive, definePrimitive, bind } from './core.js'
 export * from './ops.js'
 export { jvp, vjp, linearize, grad, valueAndGrad, jacfwd, jacrev, hessian } from './transforms.js'
-export type { GradOptions, ValueAndGradOptions, GradOf, Jacobian, MapLeaves } from './transforms.js'
+export type { GradOptions, ValueAndGradOptions, GradOf, Jacobian, MapLeaves, Hessian } from './transforms.js'
 export { customJvp, customVjp } from './custom.js'
 export {
   treeFlatten,

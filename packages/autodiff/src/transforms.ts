@@ -447,12 +447,23 @@ export function jacrev<A extends readonly unknown[], R>(f: (...args: A) => R, op
   return (...args: A) => jacobianCore('jacrev', f as (...a: readonly unknown[]) => unknown, args, options?.argnums)
 }
 
-/** Hessian of a scalar function: `jacfwd(jacrev(f))`. For `x` of shape S the result has shape S ++ S. */
-export const hessian = <A extends readonly unknown[]>(
+/**
+ * The type of `hessian(f)`'s result for argument tuple A and `argnums` N: the gradient's tree G = `GradOf<A, N>`
+ * with every leaf replaced by another copy of G (JAX's layout). A tensor argument gives a tensor; a record of
+ * tensors gives a record of records (`H.W.b` is ∂²f/∂W∂b); a tuple of argnums gives a tuple of tuples.
+ */
+export type Hessian<A extends readonly unknown[], N> = MapLeaves<GradOf<A, N>, GradOf<A, N>>
+
+/**
+ * Hessian of a scalar function: `jacfwd(jacrev(f))`. For `x` of shape S the result has shape S ++ S; over a tree
+ * argument it is a tree of trees (outer structure: the first derivative's leaf, inner: the second's).
+ */
+export function hessian<A extends readonly unknown[]>(f: (...args: A) => Value): (...args: A) => Hessian<A, 0>
+export function hessian<A extends readonly unknown[], const N extends number | readonly number[]>(
   f: (...args: A) => Value,
-  options?: GradOptions<number>,
-): ((...args: A) => Value) => {
+  options: GradOptions<N>,
+): (...args: A) => Hessian<A, N>
+export function hessian<A extends readonly unknown[]>(f: (...args: A) => Value, options?: GradOptions): (...args: A) => unknown {
   const argnums = options?.argnums ?? 0
-  const h = jacfwd(jacrev(f, { argnums }), { argnums })
-  return (...args: A) => h(...args) as Value
+  return jacfwd(jacrev(f, { argnums }), { argnums })
 }
