@@ -15,7 +15,7 @@
  * culprit (`argument 1 (.W)`).
  * @module
  */
-import * as E from 'fp-ts/Either'
+import * as E from 'fp-ts/lib/Either.js'
 import * as T from '@cotangent/tensor'
 import type { Key, Tensor } from '@cotangent/tensor'
 import { isValue, jvp, toTensor, treeFlatten, treePaths, treeUnflatten, vjp, type TreeDef } from '@cotangent/autodiff'
