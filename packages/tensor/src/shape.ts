@@ -15,11 +15,36 @@ export const stridesOf = (shape: readonly number[]): number[] =>
 export const shapesEqual = (a: readonly number[], b: readonly number[]): boolean =>
   a === b || (a.length === b.length && a.every((d, i) => d === b[i]))
 
-/** Checks that `shape` is a list of non-negative integers; `op` names the caller in the error. */
+/**
+ * The largest number of elements a tensor may hold: 2³¹ − 1. JavaScript engines cap typed arrays (and memory runs
+ * out) well before a product of dimensions stops being exact, so creation checks this limit up front and names the
+ * shape, instead of failing inside the engine with `Invalid typed array length`.
+ */
+export const MAX_SIZE = 2 ** 31 - 1
+
+/**
+ * Checks that `shape` is an array of non-negative integers whose product is at most {@link MAX_SIZE}; `op` names
+ * the caller in the ShapeError, which names the offending dimension or the element count.
+ */
 export const checkShape = (op: string, shape: readonly number[]): void => {
-  for (const d of shape)
-    if (!Number.isInteger(d) || d < 0)
-      throw new ShapeError(op, `invalid shape ${showShape(shape)}: dimensions must be non-negative integers`)
+  if (!Array.isArray(shape))
+    throw new ShapeError(
+      op,
+      `shape must be an array of dimensions such as [2, 3], got ${typeof shape === 'object' ? 'a non-array object' : `${typeof shape} ${String(shape)}`}`,
+    )
+  shape.forEach((d: unknown, i) => {
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0)
+      throw new ShapeError(
+        op,
+        `invalid shape [${shape.map(String).join(',')}]: dimensions must be non-negative integers (dimension ${i} is ${typeof d === 'number' ? String(d) : typeof d})`,
+      )
+  })
+  const n = sizeOf(shape)
+  if (n > MAX_SIZE)
+    throw new ShapeError(
+      op,
+      `shape ${showShape(shape)} has ${Number.isSafeInteger(n) ? String(n) : n.toExponential(3)} elements, more than the limit of ${MAX_SIZE} (2^31 - 1) elements per tensor; use a smaller shape`,
+    )
 }
 
 /** Maps a possibly negative axis into `[0, ndim)`, or throws naming the operation and the shape. */

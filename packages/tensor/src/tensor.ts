@@ -83,15 +83,79 @@ const checkDType = (op: string, dtype: unknown): DType => {
   return dtype
 }
 
-const fill = (data: Storage, values: ArrayLike<number>): void => {
+const INT32_MIN = -2147483648
+const INT32_MAX = 2147483647
+
+/** True when int32 storage holds `Math.trunc(v)` exactly: a finite number whose truncation is in int32's range. */
+const fitsInt32 = (v: number): boolean => v > INT32_MIN - 1 && v < INT32_MAX + 1
+
+/** `[i,j,…]`, the multi-index of flat row-major position `flat` in `shape` (`[]` for a scalar). */
+export const showIndex = (flat: number, shape: readonly number[]): string => {
+  const idx = new Array<number>(shape.length)
+  let r = flat
+  for (let i = shape.length - 1; i >= 0; i--) {
+    const d = shape[i]!
+    idx[i] = d === 0 ? 0 : r % d
+    r = d === 0 ? 0 : Math.floor(r / d)
+  }
+  return `[${idx.join(',')}]`
+}
+
+/**
+ * @internal The error for a value that int32 storage cannot hold (NaN, ±Infinity, or outside
+ * [−2147483648, 2147483647]); `at` names where it is. Storing it would wrap around or turn NaN into 0.
+ */
+export const int32Error = (op: string, v: number, at: string): DTypeError =>
+  new DTypeError(
+    op,
+    `value ${String(v)} ${at} cannot be stored as int32 (int32 holds finite numbers in [${INT32_MIN}, ${INT32_MAX}]; fractions truncate toward zero): keep a float dtype, or clip/round the values first`,
+  )
+
+const describeValue = (v: unknown): string => {
+  if (v === null) return 'null'
+  if (v === undefined) return 'undefined'
+  if (Array.isArray(v)) return 'an array'
+  if (typeof v === 'object') return 'an object'
+  if (typeof v === 'string') return `string ${JSON.stringify(v)}`
+  if (typeof v === 'function') return 'a function'
+  if (typeof v === 'symbol') return v.toString()
+  return `${typeof v} ${(v as number | boolean | bigint).toString()}`
+}
+
+const checkNumber = (op: string, name: string, v: unknown): number => {
+  if (typeof v !== 'number') throw new DTypeError(op, `${name} must be a number, got ${describeValue(v)}`)
+  return v
+}
+
+/** Copies `values` into int32 or float storage; int32 truncates toward zero and rejects what it cannot hold. */
+const fill = (op: string, data: Storage, values: ArrayLike<number>, shape: readonly number[]): void => {
   if (data instanceof Int32Array) {
-    for (let i = 0; i < values.length; i++) data[i] = Math.trunc(values[i]!)
-  } else data.set(values)
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!
+      if (!fitsInt32(v)) throw int32Error(op, v, `at index ${showIndex(i, shape)}`)
+      data[i] = Math.trunc(v)
+    }
+    return
+  }
+  if (!ArrayBuffer.isView(values))
+    // a plain array may hold anything; a typed array holds numbers
+    for (let i = 0; i < values.length; i++)
+      if (typeof values[i] !== 'number')
+        throw new DTypeError(op, `values must be numbers, got ${describeValue(values[i])} at index ${showIndex(i, shape)}`)
+  data.set(values)
+}
+
+/** Allocates storage for `shape` after checking it (dimensions, and the element-count limit 2³¹ − 1). */
+const allocateFor = (op: string, dtype: DType, shape: readonly number[]): Storage => {
+  checkShape(op, shape)
+  return allocate(dtype, sizeOf(shape))
 }
 
 /**
  * Creates a tensor from a number or a nested array. Ragged input (sub-arrays of different lengths, or a number
- * where an array is expected) throws a ShapeError naming the offending index, e.g. `[1][2]`.
+ * where an array is expected) throws a ShapeError naming the offending index, e.g. `[1][2]`; a leaf that is not a
+ * number, or (for `int32`) a value int32 cannot hold — NaN, ±Infinity, beyond ±2³¹ — throws a DTypeError naming
+ * it. Fractions truncate toward zero in `int32`.
  */
 export const tensor = (value: NestedArray, options?: CreateOptions): Tensor => {
   const dtype = checkDType('tensor', options?.dtype ?? 'float64')
@@ -102,19 +166,24 @@ export const tensor = (value: NestedArray, options?: CreateOptions): Tensor => {
     probe = (probe as readonly NestedArray[])[0] ?? 0
     if ((probe as unknown) === undefined) break
   }
-  const data = allocate(dtype, sizeOf(shape))
+  const data = allocateFor('tensor', dtype, shape)
+  const int = dtype === 'int32'
   let k = 0
   const walk = (v: NestedArray, depth: number, path: string): void => {
     if (depth === shape.length) {
-      if (typeof v !== 'number')
-        throw new ShapeError('tensor', `ragged input at ${path || 'top level'}: expected a number, got an array`)
-      data[k++] = dtype === 'int32' ? Math.trunc(v) : v
+      if (typeof v !== 'number') {
+        if (Array.isArray(v))
+          throw new ShapeError('tensor', `ragged input at ${path || 'top level'}: expected a number, got an array`)
+        throw new DTypeError('tensor', `expected a number at ${path || 'top level'}, got ${describeValue(v)}`)
+      }
+      if (int && !fitsInt32(v)) throw int32Error('tensor', v, `at index ${path || '[]'}`)
+      data[k++] = int ? Math.trunc(v) : v
       return
     }
     if (!Array.isArray(v) || v.length !== shape[depth])
       throw new ShapeError(
         'tensor',
-        `ragged input at ${path || 'top level'}: expected ${Array.isArray(v) ? 'length ' : 'an array of length '}${shape[depth]}, got ${Array.isArray(v) ? `length ${(v as readonly NestedArray[]).length}` : 'a number'}`,
+        `ragged input at ${path || 'top level'}: expected ${Array.isArray(v) ? 'length ' : 'an array of length '}${shape[depth]}, got ${Array.isArray(v) ? `length ${(v as readonly NestedArray[]).length}` : typeof v === 'number' ? 'a number' : describeValue(v)}`,
       )
     const arr = v as readonly NestedArray[]
     for (let i = 0; i < arr.length; i++) walk(arr[i]!, depth + 1, `${path}[${i}]`)
@@ -123,26 +192,37 @@ export const tensor = (value: NestedArray, options?: CreateOptions): Tensor => {
   return wrap(data, shape, dtype)
 }
 
-/** A 0-d tensor holding `value`. */
+/** A 0-d tensor holding `value` (for `int32`, a value int32 can hold; fractions truncate toward zero). */
 export const scalar = (value: number, options?: CreateOptions): Tensor => {
-  const data = allocate(checkDType('scalar', options?.dtype ?? 'float64'), 1)
+  const dtype = checkDType('scalar', options?.dtype ?? 'float64')
+  checkNumber('scalar', 'value', value)
+  const data = allocate(dtype, 1)
+  if (dtype === 'int32' && !fitsInt32(value)) throw int32Error('scalar', value, '(the scalar)')
   data[0] = value
   return wrap(data, [])
 }
 
-/** A tensor of `shape` filled with `value`. */
-export const full = (shape: readonly number[], value: number, options?: CreateOptions): Tensor => {
-  checkShape('full', shape)
-  const data = allocate(checkDType('full', options?.dtype ?? 'float64'), sizeOf(shape))
+/**
+ * A tensor of `shape` filled with `value`. The shape must be non-negative integers with at most 2³¹ − 1
+ * elements; for `int32`, `value` must be a value int32 can hold.
+ */
+export const full = (shape: readonly number[], value: number, options?: CreateOptions): Tensor =>
+  filled('full', shape, value, options)
+
+const filled = (op: string, shape: readonly number[], value: number, options?: CreateOptions): Tensor => {
+  const dtype = checkDType(op, options?.dtype ?? 'float64')
+  const data = allocateFor(op, dtype, shape)
+  checkNumber(op, 'value', value)
+  if (dtype === 'int32' && !fitsInt32(value)) throw int32Error(op, value, '(the fill value)')
   if (!Object.is(value, 0)) data.fill(value) // fresh storage is +0 already; -0 must still be written
   return wrap(data, shape)
 }
 
 /** A tensor of zeros. */
-export const zeros = (shape: readonly number[], options?: CreateOptions): Tensor => full(shape, 0, options)
+export const zeros = (shape: readonly number[], options?: CreateOptions): Tensor => filled('zeros', shape, 0, options)
 
 /** A tensor of ones. */
-export const ones = (shape: readonly number[], options?: CreateOptions): Tensor => full(shape, 1, options)
+export const ones = (shape: readonly number[], options?: CreateOptions): Tensor => filled('ones', shape, 1, options)
 
 /** Zeros with the shape (and, unless overridden, the dtype) of `t`. */
 export const zerosLike = (t: Tensor, options?: CreateOptions): Tensor =>
@@ -162,7 +242,10 @@ export const arange = (start: number, stop?: number, step = 1, options?: CreateO
     throw new ShapeError('arange', `start and stop must be finite numbers, got start=${a}, stop=${b}`)
   if (step === 0 || !Number.isFinite(step)) throw new ShapeError('arange', `step must be a finite non-zero number, got ${step}`)
   const n = Math.max(0, Math.ceil((b - a) / step))
-  const data = allocate(checkDType('arange', options?.dtype ?? 'float64'), n)
+  const dtype = checkDType('arange', options?.dtype ?? 'float64')
+  const data = allocateFor('arange', dtype, [n])
+  if (dtype === 'int32')
+    for (const v of [a, a + (n - 1) * step]) if (n > 0 && !fitsInt32(v)) throw int32Error('arange', v, `at index [${v === a ? 0 : n - 1}]`)
   for (let i = 0; i < n; i++) data[i] = a + i * step
   return wrap(data, [n])
 }
@@ -170,7 +253,10 @@ export const arange = (start: number, stop?: number, step = 1, options?: CreateO
 /** `num` evenly spaced values from `start` to `stop` inclusive. */
 export const linspace = (start: number, stop: number, num: number, options?: CreateOptions): Tensor => {
   if (!Number.isInteger(num) || num < 0) throw new ShapeError('linspace', `num must be a non-negative integer, got ${num}`)
-  const data = allocate(checkDType('linspace', options?.dtype ?? 'float64'), num)
+  const dtype = checkDType('linspace', options?.dtype ?? 'float64')
+  const data = allocateFor('linspace', dtype, [num])
+  if (dtype === 'int32')
+    for (const [v, i] of [[start, 0], [stop, num - 1]] as const) if (num > 0 && !fitsInt32(v)) throw int32Error('linspace', v, `at index [${i}]`)
   const step = num > 1 ? (stop - start) / (num - 1) : 0
   for (let i = 0; i < num; i++) data[i] = i === num - 1 && num > 1 ? stop : start + i * step
   return wrap(data, [num])
@@ -178,21 +264,25 @@ export const linspace = (start: number, stop: number, num: number, options?: Cre
 
 /** The `n`×`m` identity matrix (`m` defaults to `n`). */
 export const eye = (n: number, m: number = n, options?: CreateOptions): Tensor => {
-  checkShape('eye', [n, m])
-  const data = allocate(checkDType('eye', options?.dtype ?? 'float64'), n * m)
+  const data = allocateFor('eye', checkDType('eye', options?.dtype ?? 'float64'), [n, m])
   for (let i = 0; i < Math.min(n, m); i++) data[i * m + i] = 1
   return wrap(data, [n, m])
 }
 
-/** A tensor of `shape` from flat row-major values (copied). The length must equal the shape's size. */
+/**
+ * A tensor of `shape` from flat row-major values (copied). The length must equal the shape's size; a plain array
+ * must hold numbers only, and for `int32` values int32 can hold (a DTypeError names the first offending index).
+ */
 export const fromArray = (values: ArrayLike<number>, shape: readonly number[], options?: CreateOptions): Tensor => {
   checkShape('fromArray', shape)
   const n = sizeOf(shape)
+  if (typeof values !== 'object' || values === null || typeof values.length !== 'number')
+    throw new DTypeError('fromArray', `values must be an array or a typed array of numbers, got ${describeValue(values)}`)
   if (values.length !== n)
     throw new ShapeError('fromArray', `${values.length} values cannot fill shape ${showShape(shape)} (size ${n})`)
   const dtype = checkDType('fromArray', options?.dtype ?? 'float64')
   const data = allocate(dtype, n)
-  fill(data, values)
+  fill('fromArray', data, values, shape)
   return wrap(data, shape)
 }
 

@@ -114,7 +114,7 @@ describe('tensor', () => {
     )
     expect(() => tensor([1], bad)).toThrow(DTypeError)
     expect(() => scalar(1, bad)).toThrow('scalar: unknown dtype float16')
-    expect(() => zeros([2], bad)).toThrow('full: unknown dtype float16')
+    expect(() => zeros([2], bad)).toThrow('zeros: unknown dtype float16')
     expect(() => arange(3, undefined, 1, bad)).toThrow('arange: unknown dtype float16')
     expect(() => linspace(0, 1, 3, bad)).toThrow('linspace: unknown dtype float16')
     expect(() => eye(2, 2, bad)).toThrow('eye: unknown dtype float16')
@@ -158,9 +158,9 @@ describe('scalar, full, zeros, ones, zerosLike, onesLike', () => {
 
   it('invalid shapes are rejected', () => {
     expect(() => zeros([2, -1])).toThrow(
-      'full: invalid shape [2,-1]: dimensions must be non-negative integers',
+      'zeros: invalid shape [2,-1]: dimensions must be non-negative integers',
     )
-    expect(() => ones([1.5])).toThrow('full: invalid shape [1.5]: dimensions must be non-negative integers')
+    expect(() => ones([1.5])).toThrow('ones: invalid shape [1.5]: dimensions must be non-negative integers')
   })
 })
 

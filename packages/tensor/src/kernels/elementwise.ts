@@ -7,9 +7,10 @@
  * the innermost one with stride 0 or 1 per operand.
  * @module
  */
-import { allocate, floatOf, promote, type DType, type FloatDType, type Storage } from '../dtype.js'
+import { allocate, floatOf, isDType, promote, type DType, type FloatDType, type Storage } from '../dtype.js'
+import { DTypeError } from '../errors.js'
 import { broadcastShapes, broadcastStrides, shapesEqual } from '../shape.js'
-import { Tensor, dataOf, wrap } from '../tensor.js'
+import { Tensor, dataOf, int32Error, showIndex, wrap } from '../tensor.js'
 
 /** A tensor or a plain number (a weakly typed scalar that adopts the other operand's dtype). */
 export type TensorLike = Tensor | number
@@ -325,12 +326,23 @@ export const where = (cond: TensorLike, a: TensorLike, b: TensorLike): Tensor =>
   return wrap(out, shape, dtype)
 }
 
-/** Converts to another dtype (float → int32 truncates toward zero). Returns the input when the dtype matches. */
+/**
+ * Converts to another dtype (float → int32 truncates toward zero). Returns the input when the dtype matches. A
+ * value int32 cannot hold (NaN, ±Infinity, beyond ±2³¹) is a DTypeError naming it and its index, not a silent
+ * wrap-around or 0 (NumPy's and C's undefined cast).
+ */
 export const astype = (a: Tensor, dtype: DType): Tensor => {
   if (a.dtype === dtype) return a
+  if (!isDType(dtype)) throw new DTypeError('astype', `unknown dtype ${String(dtype)} (use 'float64', 'float32' or 'int32')`)
   const d = dataOf(a)
   const out = allocate(dtype, d.length)
-  if (dtype === 'int32') for (let i = 0; i < d.length; i++) out[i] = Math.trunc(d[i]!)
+  if (dtype === 'int32')
+    for (let i = 0; i < d.length; i++) {
+      const v = d[i]!
+      // the range test is false for NaN too
+      if (!(v > -2147483649 && v < 2147483648)) throw int32Error('astype', v, `at index ${showIndex(i, a.shape)}`)
+      out[i] = Math.trunc(v)
+    }
   else out.set(d)
   return wrap(out, a.shape, dtype)
 }
