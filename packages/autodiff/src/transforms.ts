@@ -40,6 +40,9 @@ const leafValues = (op: string, what: string, tree: unknown): [Value[], TreeDef]
   return [vals, def]
 }
 
+const describeArg = (x: unknown): string =>
+  isValue(x) ? `a single tensor of shape ${showShape(x.shape)}` : x === null ? 'null' : typeof x === 'object' ? 'an object' : typeof x
+
 const checkSameShape = (op: string, what: string, a: Value, b: Value, i: number, of = 'its primal'): void => {
   if (!T.shapesEqual(a.shape, b.shape))
     throw new ShapeError(op, `${what} ${i} has shape ${showShape(b.shape)} but ${of} has shape ${showShape(a.shape)}`)
@@ -57,6 +60,10 @@ export const jvp = <A extends readonly unknown[], R>(
   primals: A,
   tangents: A,
 ): [R, R] => {
+  if (!Array.isArray(primals) || !Array.isArray(tangents))
+    throw new TypeError(
+      `jvp: primals and tangents must be arrays with one entry per argument of f (as in JAX), got ${Array.isArray(primals) ? 'an array' : describeArg(primals)} and ${Array.isArray(tangents) ? 'an array' : describeArg(tangents)}: write jvp(f, [x], [t]), not jvp(f, x, t)`,
+    )
   const [pl, pdef] = leafValues('jvp', 'the primals', primals)
   const [tl, tdef] = leafValues('jvp', 'the tangents', tangents)
   if (!treeDefEqual(pdef, tdef))

@@ -28,21 +28,64 @@ export const isPlainObject = (x: unknown): x is Readonly<Record<string, unknown>
 
 const IDENT = /^[A-Za-z_$][\w$]*$/
 
+/** The path syntax of {@link treePaths}: `[0]` for an index, `.k` (or `["a b"]`) for a key. */
+const childPath = (path: string, k: string | number): string =>
+  typeof k === 'number' ? `${path}[${k}]` : IDENT.test(k) ? (path === '' ? k : `${path}.${k}`) : `${path}[${JSON.stringify(k)}]`
+
+/**
+ * Trees nest at most this deep. Deeper means a cycle (an object that contains itself) or a structure no model has;
+ * the walks count depth, so the common case costs nothing, and only then look for the cycle to name it.
+ */
+export const MAX_TREE_DEPTH = 512
+
+/**
+ * The error for a tree nested deeper than {@link MAX_TREE_DEPTH}: names the cycle (`layers[0].parent → (the
+ * root)`) when there is one, instead of overflowing the stack.
+ */
+export const treeDepthError = (op: string, tree: unknown): Error => {
+  const find = (t: unknown, path: string, ancestors: readonly (readonly [unknown, string])[]): string | null => {
+    const hit = ancestors.find(([a]) => a === t)
+    if (hit !== undefined) return `${path === '' ? '(the root)' : path} is ${hit[1] === '' ? 'the root' : hit[1]} again`
+    if (ancestors.length > MAX_TREE_DEPTH) return null
+    const next = [...ancestors, [t, path] as const]
+    if (Array.isArray(t)) {
+      for (let i = 0; i < t.length; i++) {
+        const r = find(t[i], childPath(path, i), next)
+        if (r !== null) return r
+      }
+      return null
+    }
+    if (isPlainObject(t))
+      for (const k of Object.keys(t).sort()) {
+        const r = find(t[k], childPath(path, k), next)
+        if (r !== null) return r
+      }
+    return null
+  }
+  const cycle = find(tree, '', [])
+  return new TypeError(
+    cycle === null
+      ? `${op}: the tree nests deeper than ${MAX_TREE_DEPTH} levels; trees are nested arrays and records of tensors`
+      : `${op}: the tree is circular: ${cycle} (a tree must not contain itself; pass a copy without the back-reference)`,
+  )
+}
+
 /**
  * The path of every leaf, in {@link treeFlatten} order: `layers[0].W` (array indices in brackets, identifier keys
  * after a dot, other keys as `["a b"]`); a tree that is a single leaf has the path `''`.
  */
 export const treePaths = (tree: unknown): string[] => {
-  const go = (t: unknown, path: string): string[] => {
-    if (Array.isArray(t)) return t.flatMap((c: unknown, i) => go(c, `${path}[${i}]`))
+  const go = (t: unknown, path: string, depth: number): string[] => {
+    if (depth > MAX_TREE_DEPTH) throw treeDepthError('treePaths', tree)
+    if (Array.isArray(t)) return t.flatMap((c: unknown, i) => go(c, childPath(path, i), depth + 1))
     if (t === null || t === undefined) return []
     if (isPlainObject(t))
       return Object.keys(t)
         .sort()
-        .flatMap((k) => go(t[k], IDENT.test(k) ? (path === '' ? k : `${path}.${k}`) : `${path}[${JSON.stringify(k)}]`))
+        .flatMap((k) => go(t[k], childPath(path, k), depth + 1))
     return [path]
   }
-  return go(tree, '')
+  return go(tree, '', 0)
 }
 
 /** The own enumerable keys of `o`, sorted (`sort` is skipped when they already are: it allocates a work array). */
@@ -55,17 +98,21 @@ const sortedKeys = (o: Record<string, unknown>): string[] => {
 /** Flattens a tree into its leaves (depth first, sorted keys) and its structure. */
 export const treeFlatten = (tree: unknown): [unknown[], TreeDef] => {
   const leaves: unknown[] = []
-  const go = (t: unknown): TreeDef => {
-    if (Array.isArray(t)) return { kind: 'array', children: t.map(go) }
+  const go = (t: unknown, depth: number): TreeDef => {
+    if (Array.isArray(t)) {
+      if (depth > MAX_TREE_DEPTH) throw treeDepthError('treeFlatten', tree)
+      return { kind: 'array', children: t.map((c: unknown) => go(c, depth + 1)) }
+    }
     if (t === null || t === undefined) return { kind: 'none', value: t }
     if (isPlainObject(t)) {
+      if (depth > MAX_TREE_DEPTH) throw treeDepthError('treeFlatten', tree)
       const keys = sortedKeys(t)
-      return { kind: 'object', keys, children: keys.map((k) => go(t[k])) }
+      return { kind: 'object', keys, children: keys.map((k) => go(t[k], depth + 1)) }
     }
     leaves.push(t)
     return LEAF
   }
-  const def = go(tree)
+  const def = go(tree, 0)
   return [leaves, def]
 }
 
