@@ -28,7 +28,8 @@ describe('plots', () => {
     const view = new DataView(png.buffer, png.byteOffset, png.byteLength)
     expect(view.getUint32(16)).toBeGreaterThan(960)
     expect(view.getUint32(20)).toBeGreaterThan(560)
-  })
+    // a budget (vega + resvg render; ~0.5 s idle, several times that under load), not a timing assertion
+  }, 60_000)
 
   it('the spec has a white background and drops points a log axis cannot show', () => {
     const spec = curvesSpec([{ name: 'a', points: [{ x: 1, y: 0 }, { x: 2, y: -1 }, { x: 3, y: 0.5 }, { x: 4, y: Number.NaN }] }], {
@@ -47,7 +48,8 @@ describe('plots', () => {
     expect(readFileSync(paths.svg, 'utf8')).toContain('Loss')
     expect(Array.from(readFileSync(paths.png).subarray(0, 8))).toEqual(PNG_SIGNATURE)
     expect(readdirSync(join(dir, 'sub')).sort()).toEqual(['loss.png', 'loss.svg'])
-  })
+    // a budget (vega + resvg render; ~0.5 s idle, several times that under load), not a timing assertion
+  }, 60_000)
 
   it('historySeries extracts train/dev curves of the loss or a metric', () => {
     const h: EpochRecord[] = [1, 2].map((epoch) => ({
