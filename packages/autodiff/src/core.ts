@@ -56,6 +56,17 @@ export type Value = Tensor | Tracer
 /** A value or a plain number (a weakly typed constant that adopts the other operand's dtype). */
 export type ValueLike = Value | number
 
+/**
+ * The result type of an op whose inputs have type `X` (a union of the input types): `Tensor` when every input is
+ * concrete (a `Tensor` or a plain number), `Value` as soon as one may be traced. Eager code therefore gets
+ * tensors back with no cast, while code written over `Value` (what transformations pass in) gets `Value`.
+ *
+ * The type follows the declared types, not the runtime values: inside `grad`, an argument declared as `Tensor`
+ * is in fact a tracer, and ops on it are typed `Tensor`. They still work (every op accepts tracers); only raw
+ * kernels of `@cotangent/tensor` refuse them, with a `TracedValueError`.
+ */
+export type Lifted<X> = [X] extends [Tensor | number] ? Tensor : Value
+
 /** A forward-mode trace. When `lin` is set, this trace is the JVP half of a `linearize`. */
 export interface JvpTrace extends Trace {
   readonly kind: 'jvp'

@@ -17,8 +17,15 @@ import {
   topTrace,
   type Aval,
   type JvpTrace,
+  type Lifted,
   type Value,
 } from './core.js'
+
+/**
+ * A function with a custom derivative rule, typed like the ops: tensor arguments give a `Tensor`, any traced
+ * argument gives a `Value`.
+ */
+export type CustomFn<A extends readonly Value[]> = <B extends A>(...args: B) => Lifted<B[number]>
 
 const zeroTangent = (v: Value): T.Tensor => T.zeros(v.shape, { dtype: v.dtype === 'int32' ? 'float64' : v.dtype })
 
@@ -29,7 +36,7 @@ const zeroTangent = (v: Value): T.Tensor => T.zeros(v.shape, { dtype: v.dtype ==
 export const customJvp = <A extends readonly Value[]>(
   f: (...args: A) => Value,
   rule: (primals: A, tangents: A) => readonly [Value, Value],
-): ((...args: A) => Value) => {
+): CustomFn<A> => {
   const g = (...args: A): Value => {
     const top = topTrace(args)
     if (top === null || top.kind === 'lin') return f(...args)
@@ -52,7 +59,7 @@ export const customJvp = <A extends readonly Value[]>(
       )
     return new JvpTracer(tr, y, ty)
   }
-  return g
+  return g as CustomFn<A>
 }
 
 interface CustomLinParams {
@@ -84,7 +91,7 @@ export const customVjp = <A extends readonly Value[], Res>(
   fwd: (...args: A) => readonly [Value, Res],
   bwd: (residuals: Res, ct: Value) => readonly (Value | null)[],
   name = f.name || 'anonymous',
-): ((...args: A) => Value) => {
+): CustomFn<A> => {
   const g = (...args: A): Value => {
     const top = topTrace(args)
     if (top === null || top.kind === 'lin') return f(...args)
@@ -116,5 +123,5 @@ export const customVjp = <A extends readonly Value[], Res>(
     const filled = tangents.map((t, i) => t ?? zeroTangent(primals[i]!))
     return new JvpTracer(tr, y, bind(customLinP, filled, params))
   }
-  return g
+  return g as CustomFn<A>
 }

@@ -4,11 +4,11 @@
  * `jacrev`, `hessian`, `customJvp`, `customVjp`, composing to any order.
  * @packageDocumentation
  */
-export { Tracer, LeakedTracerError, isValue, type Value, type ValueLike, type Primitive, definePrimitive, bind } from './core.js'
+export { Tracer, LeakedTracerError, isValue, type Value, type ValueLike, type Lifted, type Primitive, definePrimitive, bind } from './core.js'
 export * from './ops.js'
 export { jvp, vjp, linearize, grad, valueAndGrad, jacfwd, jacrev, hessian } from './transforms.js'
 export type { GradOptions, ValueAndGradOptions, GradOf, Jacobian, MapLeaves, Hessian } from './transforms.js'
-export { customJvp, customVjp } from './custom.js'
+export { customJvp, customVjp, type CustomFn } from './custom.js'
 export {
   treeFlatten,
   treeUnflatten,
