@@ -1,0 +1,111 @@
+/**
+ * Figures beyond `@cotangent/train`'s line plots: any vega-lite spec rendered headless (vega → SVG → PNG via
+ * resvg, DejaVu Sans, white background, 2× zoom — the same pipeline as `plotCurves`), and a heat-map spec for
+ * functions of two variables such as a classifier's decision surface.
+ * @module
+ */
+import { Resvg } from '@resvg/resvg-js'
+import type { Plot } from '@cotangent/train'
+import * as vega from 'vega'
+import { compile, type TopLevelSpec } from 'vega-lite'
+
+/** Renders a vega-lite spec to SVG and PNG (2× zoom). */
+export const renderVegaLite = async (spec: TopLevelSpec): Promise<Plot> => {
+  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' })
+  try {
+    const svg = await view.toSVG()
+    const png = new Resvg(svg, {
+      fitTo: { mode: 'zoom', value: 2 },
+      font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' },
+    })
+      .render()
+      .asPng()
+    return { svg, png: new Uint8Array(png.buffer, png.byteOffset, png.byteLength) }
+  } finally {
+    view.finalize()
+  }
+}
+
+/** A grid of values of f(x, y) and optional labelled points on top. */
+export interface HeatmapOptions {
+  readonly title: string
+  /** Cell centres and values (a regular grid: every x and y spaced by `step`). */
+  readonly cells: readonly { readonly x: number; readonly y: number; readonly value: number }[]
+  /** Grid spacing (cell width and height). */
+  readonly step: number
+  /** Points drawn on top, coloured by `label`. */
+  readonly points?: readonly { readonly x: number; readonly y: number; readonly label: string }[]
+  readonly xLabel?: string
+  readonly yLabel?: string
+  /** Legend title of the colour scale. */
+  readonly valueLabel?: string
+  /** Colour domain (default: the values' range). */
+  readonly domain?: readonly [number, number]
+  /** Plot size in CSS pixels (default 360×360). */
+  readonly width?: number
+  readonly height?: number
+}
+
+/** The vega-lite spec of a heat map with points on top (render it with {@link renderVegaLite}). */
+export const heatmapSpec = (o: HeatmapOptions): TopLevelSpec => {
+  const h = o.step / 2
+  const cells = o.cells.map((c) => ({ x0: c.x - h, x1: c.x + h, y0: c.y - h, y1: c.y + h, value: c.value }))
+  const xs = o.cells.map((c) => c.x)
+  const ys = o.cells.map((c) => c.y)
+  const xDomain = [Math.min(...xs) - h, Math.max(...xs) + h]
+  const yDomain = [Math.min(...ys) - h, Math.max(...ys) + h]
+  const x = { title: o.xLabel ?? 'x', scale: { domain: xDomain, nice: false, zero: false } }
+  const y = { title: o.yLabel ?? 'y', scale: { domain: yDomain, nice: false, zero: false } }
+  const layer: readonly object[] = [
+    {
+      data: { values: cells },
+      mark: { type: 'rect', strokeWidth: 0 },
+      encoding: {
+        x: { field: 'x0', type: 'quantitative', ...x },
+        x2: { field: 'x1' },
+        y: { field: 'y0', type: 'quantitative', ...y },
+        y2: { field: 'y1' },
+        color: {
+          field: 'value',
+          type: 'quantitative',
+          title: o.valueLabel ?? 'value',
+          scale: { scheme: 'blueorange', ...(o.domain === undefined ? {} : { domain: [...o.domain] }) },
+        },
+      },
+    },
+    ...(o.points === undefined || o.points.length === 0
+      ? []
+      : [
+          {
+            data: { values: o.points.map((p) => ({ ...p })) },
+            mark: { type: 'point', filled: true, size: 260, stroke: 'black', strokeWidth: 1.5, opacity: 1 },
+            encoding: {
+              x: { field: 'x', type: 'quantitative' },
+              y: { field: 'y', type: 'quantitative' },
+              shape: {
+                field: 'label',
+                type: 'nominal',
+                title: 'target',
+                scale: { range: ['circle', 'square'] },
+              },
+              fill: {
+                field: 'label',
+                type: 'nominal',
+                title: 'target',
+                scale: { range: ['white', 'black'] },
+              },
+            },
+          },
+        ]),
+  ]
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    background: 'white',
+    title: o.title,
+    width: o.width ?? 360,
+    height: o.height ?? 360,
+    layer,
+    resolve: { scale: { color: 'independent' } },
+    config: { font: 'DejaVu Sans' },
+  } as TopLevelSpec
+}
