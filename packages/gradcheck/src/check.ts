@@ -585,6 +585,33 @@ const revMap = (f: Fn, args: Flat, k: Key, what: string): [Fn, string] => {
 }
 
 /**
+ * `f`'s output must hold tensors: a plain number carries no derivative (one made by `item()` from a traced value has
+ * lost it, so the check would blame the derivative rules), and an output without leaves would pass vacuously.
+ */
+const checkOutputs = (op: string, f: Fn, args: Flat): void => {
+  const got = (() => {
+    try {
+      return { out: f(...rebuild(args, args.leaves)) }
+    } catch {
+      return null // the checks below run f again and report what it throws, with the check that ran it
+    }
+  })()
+  if (got === null) return
+  const out = got.out
+  const [leaves] = treeFlatten(out)
+  const paths = treePaths(out)
+  const i = leaves.findIndex((l) => typeof l === 'number')
+  if (i >= 0) {
+    const where = paths[i] === '' ? 'f returned' : `f's output ${paths[i] ?? '?'} is`
+    throw new TypeError(
+      `${op}: ${where} the plain number ${String(leaves[i])}, which carries no derivative: return a tensor instead (e.g. sum(x) rather than item(sum(x)); a constant as scalar(c))`,
+    )
+  }
+  if (leaves.length === 0)
+    throw new TypeError(`${op}: f returned ${out === undefined ? 'undefined' : 'a tree without tensors'}, so there is nothing to check: return the tensor(s) to differentiate`)
+}
+
+/**
  * Checks the derivatives of `f` at `args` (a tuple of trees of tensors; `f` returns a tree of tensors) against
  * finite differences, in the manner of JAX's `check_grads`: forward mode by central differences along a random
  * direction, reverse mode by the dot-product identity, and with `order: 2` the same checks on the derivative maps
@@ -600,6 +627,7 @@ export const checkGrads = (
   if (order !== 1 && order !== 2)
     throw new RangeError(`checkGrads: order must be 1 or 2, got ${String(order)}`)
   const [flat, s, k] = prepare('checkGrads', args, options)
+  checkOutputs('checkGrads', f as Fn, flat)
   return checkAll(f as Fn, flat, s, k, modes, order, 'f', 1)
 }
 
