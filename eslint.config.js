@@ -45,6 +45,7 @@ export default tseslint.config(
       'packages/autodiff/src/primitives.ts',
       'packages/autodiff/src/transforms.ts',
       'packages/autodiff/src/custom.ts',
+      'packages/autodiff/src/staging.ts',
       'packages/tensor/src/tensor.ts',
       'packages/tensor/src/format.ts',
     ],

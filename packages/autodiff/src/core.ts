@@ -10,18 +10,19 @@
  * arguments, `bind` calls the kernel directly — the eager fast path. Levels are what keep nested
  * differentiations apart (no perturbation confusion): a trace only ever unwraps its own tracers.
  *
- * Two kinds of trace:
+ * Three kinds of trace:
  * - `JvpTrace` carries dual numbers (`JvpTracer`: primal + tangent). `null` is a symbolic zero tangent.
  * - `LinTrace` records a linear program: every operation applied to its `LinTracer`s becomes an equation.
  *   `linearize` runs a `JvpTrace` whose tangents are `LinTracer`s, so the primal computation runs eagerly and
  *   only the linear tangent computation is recorded; reverse mode transposes that program (transpose.ts).
+ * - `StageTrace` stages a whole program (`makeGraph`, staging.ts): every operation becomes an equation, nothing runs.
  * @module
  */
 import { type DType, type Tensor, isTensor, showShape } from '@cotangent/tensor'
 
-/** A trace: one active transformation (jvp or linear recording). */
+/** A trace: one active transformation (jvp, linear recording, or staging into a program). */
 export interface Trace {
-  readonly kind: 'jvp' | 'lin'
+  readonly kind: 'jvp' | 'lin' | 'stage'
   readonly level: number
   /** False once the transformation has returned; using its tracers afterwards is an error. */
   active: boolean
@@ -86,6 +87,33 @@ export interface LinTrace extends Trace {
   readonly kind: 'lin'
   readonly eqns: Eqn[]
   nextId: number
+}
+
+/**
+ * A staging trace (`makeGraph`, and later `jit`; staging.ts): the third interpreter. Instead of computing, it appends
+ * one equation per primitive application to the program being staged and returns a {@link StageTracer} for the
+ * output. `process` is that recording step; staging.ts builds the trace around it.
+ */
+export interface StageTrace extends Trace {
+  readonly kind: 'stage'
+  readonly process: (prim: Primitive, args: readonly ArgValue[], params: unknown) => Value
+}
+
+/** A variable of a program being staged: it has a shape and a dtype, but no values. */
+export class StageTracer extends Tracer {
+  constructor(
+    readonly trace: StageTrace,
+    readonly id: number,
+    readonly shape: readonly number[],
+    readonly dtype: DType,
+  ) {
+    super()
+  }
+}
+
+/** Thrown when code reads the numbers of a staged value (`item`, `toArray`, an index tensor…) while staging. */
+export class StagedValueError extends Error {
+  override readonly name = 'StagedValueError'
 }
 
 /** A dual number of a JVP trace. */
@@ -189,6 +217,13 @@ export const popTrace = (t: Trace): void => {
   if (top !== t) throw new Error('autodiff: trace stack corrupted (a transformation was exited out of order)')
 }
 
+/** Opens a staging trace; `build` receives the new trace's level and returns the trace (see staging.ts). */
+export const pushStageTrace = (build: (level: number) => StageTrace): StageTrace => {
+  const t = build(stack.length + 1)
+  stack.push(t)
+  return t
+}
+
 /** A fresh input variable of a linear program. */
 export const newLinVar = (t: LinTrace, shape: readonly number[], dtype: DType): LinTracer =>
   new LinTracer(t, t.nextId++, shape, dtype)
@@ -216,6 +251,7 @@ export const topTrace = (args: readonly unknown[]): Trace | null => {
 export const bind = <P>(prim: Primitive<P>, args: readonly ArgValue[], params: P): Value => {
   const top = topTrace(args)
   if (top === null) return prim.impl(args as readonly (Tensor | number)[], params)
+  if (top.kind === 'stage') return (top as StageTrace).process(prim as Primitive, args, params)
   return top.kind === 'jvp' ? processJvp(top as JvpTrace, prim, args, params) : processLin(top as LinTrace, prim, args, params)
 }
 
@@ -267,6 +303,10 @@ export const concrete = (v: Value): Tensor => {
   let x: Value = v
   while (!isTensor(x)) {
     if (x instanceof JvpTracer) x = x.primal
+    else if (x instanceof StageTracer)
+      throw new StagedValueError(
+        `autodiff: cannot read the values of a staged value (${showShape(x.shape)}, ${x.dtype}) inside makeGraph/jit: staging knows only shapes and dtypes; compute it outside, close over a concrete tensor, or pass it as a static argument`,
+      )
     else
       throw new Error(
         'autodiff: cannot read the values of a linear (tangent) value inside linearize/vjp; read the primal instead',

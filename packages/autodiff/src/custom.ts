@@ -20,6 +20,7 @@ import {
   type Lifted,
   type Value,
 } from './core.js'
+import { customJvpCallP, customVjpCallP } from './staging.js'
 
 /**
  * A function with a custom derivative rule, typed like the ops: tensor arguments give a `Tensor`, any traced
@@ -31,15 +32,26 @@ const zeroTangent = (v: Value): T.Tensor => T.zeros(v.shape, { dtype: v.dtype ==
 
 /**
  * Gives `f` a custom JVP rule. `rule(primals, tangents)` must return `[f(...primals), tangentOut]`; tangents of
- * arguments that do not vary are passed as zeros.
+ * arguments that do not vary are passed as zeros. Staged (makeGraph/jit), the function is one `customJvp[name]`
+ * equation whose derivative is this rule.
  */
 export const customJvp = <A extends readonly Value[]>(
   f: (...args: A) => Value,
   rule: (primals: A, tangents: A) => readonly [Value, Value],
+  name = f.name || 'anonymous',
 ): CustomFn<A> => {
   const g = (...args: A): Value => {
     const top = topTrace(args)
     if (top === null || top.kind === 'lin') return f(...args)
+    if (top.kind === 'stage')
+      return bind(customJvpCallP, args, {
+        name,
+        call: (xs) => g(...(xs as unknown as A)),
+        jvp: (ps, ts) =>
+          ts.every((t) => t === null)
+            ? [g(...(ps as unknown as A)), null]
+            : rule(ps as unknown as A, ts.map((t, i) => t ?? zeroTangent(ps[i]!)) as unknown as A),
+      })
     const tr = top as JvpTrace
     let any = false
     const primals = args.map((a) => (a instanceof JvpTracer && a.trace === tr ? a.primal : a)) as unknown as A
@@ -55,7 +67,7 @@ export const customJvp = <A extends readonly Value[]>(
     if (!T.shapesEqual(ty.shape, y.shape))
       throw new T.ShapeError(
         'customJvp',
-        `the rule of '${f.name || 'anonymous'}' returned a tangent of shape ${T.showShape(ty.shape)} for an output of shape ${T.showShape(y.shape)}; they must be equal`,
+        `the rule of '${name}' returned a tangent of shape ${T.showShape(ty.shape)} for an output of shape ${T.showShape(y.shape)}; they must be equal`,
       )
     return new JvpTracer(tr, y, ty)
   }
@@ -84,7 +96,8 @@ const customLinP = definePrimitive<CustomLinParams>({
 
 /**
  * Gives `f` a custom VJP. `fwd(...args)` returns `[out, residuals]`; `bwd(residuals, ct)` returns the cotangent
- * of each argument (an array with one entry per argument, `null` for zero).
+ * of each argument (an array with one entry per argument, `null` for zero). Staged (makeGraph/jit), the function
+ * is one `customVjp[name]` equation whose reverse mode is `fwd`/`bwd`.
  */
 export const customVjp = <A extends readonly Value[], Res>(
   f: (...args: A) => Value,
@@ -92,23 +105,16 @@ export const customVjp = <A extends readonly Value[], Res>(
   bwd: (residuals: Res, ct: Value) => readonly (Value | null)[],
   name = f.name || 'anonymous',
 ): CustomFn<A> => {
-  const g = (...args: A): Value => {
-    const top = topTrace(args)
-    if (top === null || top.kind === 'lin') return f(...args)
-    const tr = top as JvpTrace
-    const primals = args.map((a) => (a instanceof JvpTracer && a.trace === tr ? a.primal : a)) as unknown as A
-    const tangents = args.map((a) => (a instanceof JvpTracer && a.trace === tr ? a.tangent : null))
-    if (tangents.every((t) => t === null)) return g(...primals)
-    if (tr.lin === null)
-      throw new Error(`customVjp: '${name}' has only a reverse-mode rule, so jvp/jacfwd cannot differentiate it directly (use customJvp, or reverse mode)`)
+  // The primal output and its tangent as a `customLin` application, transposed by `bwd` in reverse mode.
+  const linearized = (primals: A, tangents: readonly (Value | null)[]): [Value, Value] => {
     const [y, res] = fwd(...primals)
     const params: CustomLinParams = {
       name,
       aval: { shape: y.shape, dtype: y.dtype },
       bwd: (ct) => {
         const out = bwd(res, ct)
-        if (out.length !== args.length)
-          throw new Error(`customVjp: bwd of '${name}' returned ${out.length} cotangents for ${args.length} arguments`)
+        if (out.length !== primals.length)
+          throw new Error(`customVjp: bwd of '${name}' returned ${out.length} cotangents for ${primals.length} arguments`)
         out.forEach((c, i) => {
           const a = primals[i]!
           if (c !== null && !T.shapesEqual(c.shape, a.shape))
@@ -121,7 +127,25 @@ export const customVjp = <A extends readonly Value[], Res>(
       },
     }
     const filled = tangents.map((t, i) => t ?? zeroTangent(primals[i]!))
-    return new JvpTracer(tr, y, bind(customLinP, filled, params))
+    return [y, bind(customLinP, filled, params)]
+  }
+  const g = (...args: A): Value => {
+    const top = topTrace(args)
+    if (top === null || top.kind === 'lin') return f(...args)
+    if (top.kind === 'stage')
+      return bind(customVjpCallP, args, {
+        name,
+        call: (xs) => g(...(xs as unknown as A)),
+        jvp: (ps, ts) => (ts.every((t) => t === null) ? [g(...(ps as unknown as A)), null] : linearized(ps as unknown as A, ts)),
+      })
+    const tr = top as JvpTrace
+    const primals = args.map((a) => (a instanceof JvpTracer && a.trace === tr ? a.primal : a)) as unknown as A
+    const tangents = args.map((a) => (a instanceof JvpTracer && a.trace === tr ? a.tangent : null))
+    if (tangents.every((t) => t === null)) return g(...primals)
+    if (tr.lin === null)
+      throw new Error(`customVjp: '${name}' has only a reverse-mode rule, so jvp/jacfwd cannot differentiate it directly (use customJvp, or reverse mode)`)
+    const [y, ty] = linearized(primals, tangents)
+    return new JvpTracer(tr, y, ty)
   }
   return g as CustomFn<A>
 }

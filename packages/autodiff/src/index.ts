@@ -20,3 +20,4 @@ export {
   treeDefEqual,
   type TreeDef,
 } from './tree.js'
+export * from './staging.js'
