@@ -5,15 +5,21 @@
 import { toTensor, type Value } from '@cotangent/autodiff'
 import { ShapeError, argmax, shapesEqual, showShape, toArray } from '@cotangent/tensor'
 import type { Labels } from './categorical.js'
+import { indexIn } from './reduce.js'
 
-/** Options of {@link accuracy} for single-column (binary) outputs. */
+/**
+ * Options of {@link accuracy}. `from` is required: the same numbers mean different predictions as logits (class 1
+ * above 0) and as probabilities (class 1 above 0.5), and guessing silently reports a wrong accuracy.
+ */
 export interface AccuracyOptions {
   /**
-   * What a single-column output holds: `'probs'` (default; predicted class 1 when `> 0.5`) or `'logits'`
-   * (class 1 when `> 0`).
+   * What the predictions hold: `'logits'` (e.g. the input of `bceWithLogits` / `softmaxCrossEntropy`; a
+   * single-column output predicts class 1 when `> 0`) or `'probabilities'` (the input of `bce`, or softmax
+   * outputs; class 1 when `> 0.5`, and every value must lie in [0, 1]). Multi-column outputs take the argmax either
+   * way.
    */
-  readonly from?: 'probs' | 'logits'
-  /** An explicit decision threshold for single-column outputs (overrides `from`). */
+  readonly from: 'logits' | 'probabilities'
+  /** An explicit decision threshold for single-column outputs (instead of 0 or 0.5). */
   readonly threshold?: number
 }
 
@@ -28,13 +34,23 @@ const labelValues = (
  * The fraction of examples whose predicted class equals the label.
  * - Multi-column output `[..., C]` (C > 1): the prediction is the argmax along the last axis; labels have shape
  *   `[...]`.
- * - Single-column output `[B, 1]` or a 1-D `[B]`: binary; the prediction is `1` above the threshold (0.5 for
- *   probabilities, 0 for logits, see {@link AccuracyOptions}), else `0`; labels (0/1) have shape `[B]` (or `[B, 1]`).
+ * - Single-column output `[B, 1]` or a 1-D `[B]`: binary; the prediction is `1` above the threshold (0 for
+ *   logits, 0.5 for probabilities, see {@link AccuracyOptions}), else `0`; labels (0/1) have shape `[B]` (or `[B, 1]`).
  *
- * Returns NaN for an empty batch (0 of 0).
+ * `options.from` must say whether the predictions are logits or probabilities (a TypeError otherwise);
+ * probabilities outside [0, 1] are a RangeError naming the value (they are logits). Returns NaN for an empty batch
+ * (0 of 0).
  */
-export const accuracy = (logitsOrProbs: Value, labels: Labels, options?: AccuracyOptions): number => {
-  const x = toTensor(logitsOrProbs)
+export const accuracy = (predictions: Value, labels: Labels, options: AccuracyOptions): number => {
+  const from = (options as Partial<AccuracyOptions> | undefined)?.from
+  if (from !== 'logits' && from !== 'probabilities')
+    throw new TypeError(
+      `accuracy: options.from must be 'logits' or 'probabilities', got ${from === undefined ? 'none' : JSON.stringify(from)}: say what the predictions hold, e.g. accuracy(out, y, { from: 'logits' }) for the input of bceWithLogits or softmaxCrossEntropy`,
+    )
+  const threshold = options.threshold
+  if (threshold !== undefined && !Number.isFinite(threshold))
+    throw new RangeError(`accuracy: threshold must be a finite number, got ${String(threshold)}`)
+  const x = toTensor(predictions)
   const { shape: ls, values: lv } = labelValues(labels)
   if (x.ndim === 0)
     throw new ShapeError('accuracy', `predictions must have at least one axis, got ${showShape(x.shape)}`)
@@ -45,10 +61,16 @@ export const accuracy = (logitsOrProbs: Value, labels: Labels, options?: Accurac
       'accuracy',
       `predictions ${showShape(x.shape)} and labels ${showShape(ls)} do not match (labels need shape ${showShape(batch)})`,
     )
-  const threshold = options?.threshold ?? (options?.from === 'logits' ? 0 : 0.5)
-  const pred: ArrayLike<number> = binary
-    ? Array.from(toArray(x), (v) => (v > threshold ? 1 : 0))
-    : toArray(argmax(x, { axis: -1 }))
+  const xs = toArray(x)
+  if (from === 'probabilities') {
+    const bad = xs.findIndex((v) => v < 0 || v > 1)
+    if (bad >= 0)
+      throw new RangeError(
+        `accuracy: predictions are declared { from: 'probabilities' }, but hold ${String(xs[bad])} at index ${indexIn(bad, x.shape)} of ${showShape(x.shape)}, outside [0, 1]: these look like logits, pass { from: 'logits' }`,
+      )
+  }
+  const cut = threshold ?? (from === 'logits' ? 0 : 0.5)
+  const pred: ArrayLike<number> = binary ? Array.from(xs, (v) => (v > cut ? 1 : 0)) : toArray(argmax(x, { axis: -1 }))
   const n = pred.length
   const correct = Array.from(pred).reduce((k, p, i) => (p === lv[i] ? k + 1 : k), 0)
   return correct / n

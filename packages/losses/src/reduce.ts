@@ -2,8 +2,8 @@
  * Shared pieces of the losses: reductions and shape checks.
  * @module
  */
-import { mean, sum, type Value } from '@cotangent/autodiff'
-import { ShapeError, shapesEqual, showShape } from '@cotangent/tensor'
+import { mean, sum, toTensor, type Value } from '@cotangent/autodiff'
+import { ShapeError, shapesEqual, showShape, toArray, type Tensor } from '@cotangent/tensor'
 
 /** How per-element losses are combined: `'mean'` (default) or `'sum'` give a 0-d tensor; `'none'` keeps them. */
 export type Reduction = 'mean' | 'sum' | 'none'
@@ -34,5 +34,44 @@ export const checkSameShape = (op: string, aName: string, a: Value, bName: strin
     throw new ShapeError(
       op,
       `${aName} ${showShape(a.shape)} and ${bName} ${showShape(b.shape)} must have the same shape`,
+    )
+}
+
+/**
+ * The concrete values behind `v` (its primal inside `grad`/`jvp`), or `null` when they cannot be read (a staged
+ * value inside `makeGraph`/`jit`, a linear tangent): range checks of the losses run where values exist.
+ */
+export const valuesOf = (v: Value): ArrayLike<number> | null => {
+  const t = ((): Tensor | null => {
+    try {
+      return toTensor(v)
+    } catch {
+      return null
+    }
+  })()
+  return t === null ? null : toArray(t)
+}
+
+/** `[i,j,…]`: the multi-index of flat row-major position `flat` in `shape`. */
+export const indexIn = (flat: number, shape: readonly number[]): string =>
+  `[${shape
+    .reduceRight<{ readonly idx: readonly number[]; readonly rest: number }>(
+      ({ idx, rest }, d) => ({ idx: [d === 0 ? 0 : rest % d, ...idx], rest: d === 0 ? 0 : Math.floor(rest / d) }),
+      { idx: [], rest: flat },
+    )
+    .idx.join(',')}]`
+
+/**
+ * Throws a RangeError naming the operation, the argument, the first offending value and its index unless every
+ * value of `v` lies in [0, 1] (NaN passes: it propagates into the loss, where `fit` reports it as divergence).
+ */
+export const checkUnitInterval = (op: string, name: string, v: Value, fix: string): void => {
+  const xs = valuesOf(v)
+  if (xs === null) return
+  // a typed array's findIndex: no copy, one pass
+  const i = Array.prototype.findIndex.call(xs, (x: number) => x < 0 || x > 1)
+  if (i >= 0)
+    throw new RangeError(
+      `${op}: ${name} must lie in [0, 1], got ${String(xs[i])} at index ${indexIn(i, v.shape)} of ${name} ${showShape(v.shape)}: ${fix}`,
     )
 }

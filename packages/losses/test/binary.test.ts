@@ -32,8 +32,23 @@ describe('bce', () => {
     expect(() => bce(prob, tensor([1, 0]))).toThrow('bce: prob [4] and target [2] must have the same shape')
     expect(() => bce(prob, target, { eps: 0.5 })).toThrow('bce: eps must be in (0, 0.5) and large enough that 1 − eps < 1 in float64, got 0.5')
   })
+  it('probabilities and targets outside [0, 1] are errors naming the value and index, not a negative loss', () => {
+    // unchecked, a logit 2.5 read as a probability with target 1 costs −log(2.5) < 0 (a negative loss)
+    expect(() => bce(tensor([0.5, 2.5]), tensor([1, 1]))).toThrow(
+      'bce: prob must lie in [0, 1], got 2.5 at index [1] of prob [2]: bce takes probabilities; for logits use bceWithLogits, or apply sigmoid first',
+    )
+    expect(() => bce(tensor([[0.5], [0.2]]), tensor([[1], [-1]]))).toThrow(
+      'bce: target must lie in [0, 1], got -1 at index [1,0] of target [2,1]',
+    )
+    // inside grad the primal is checked
+    expect(() => A.grad((p: Value) => bce(p, tensor([1])))(tensor([-0.1]))).toThrow('bce: prob must lie in [0, 1], got -0.1 at index [0]')
+    expect(() => bceWithLogits(tensor([3]), tensor([2]))).toThrow('bceWithLogits: target must lie in [0, 1], got 2 at index [0]')
+    // NaN passes through (fit reports a NaN loss as divergence)
+    expect(Number.isNaN(A.item(bce(tensor([NaN]), tensor([1]))))).toBe(true)
+  })
   it('gradcheck w.r.t. prob and target (order 2)', () => {
-    assertGrads((p: Value, t: Value) => bce(p, t), [prob, target], { order: 2 })
+    // targets inside (0, 1): central differences step past 0 and 1 otherwise, and targets outside [0, 1] are errors
+    assertGrads((p: Value, t: Value) => bce(p, t), [prob, tensor([0.8, 0.1, 0.4, 0.3])], { order: 2 })
   })
 })
 
@@ -72,6 +87,10 @@ describe('bceWithLogits', () => {
     )
   })
   it('gradcheck w.r.t. logits and target (order 2)', () => {
-    assertGrads((x: Value, t: Value) => bceWithLogits(x, t), [logits, target], { order: 2 })
+    const inner = tensor([
+      [0.9, 0.1],
+      [0.5, 0.7],
+    ])
+    assertGrads((x: Value, t: Value) => bceWithLogits(x, t), [logits, inner], { order: 2 })
   })
 })

@@ -68,7 +68,7 @@ describe('review: resuming a run from a checkpoint', () => {
     dev: { x, y },
     batchSize: 16,
     seed: 11,
-    metrics: { accuracy: (o: Value, t: T.Tensor) => accuracy(o, t) },
+    metrics: { accuracy: (o: Value, t: T.Tensor) => accuracy(o, t, { from: 'logits' }) },
   }
 
   it('initialEpoch continues the epoch numbering, shuffles and dropout keys: bit-identical to an uninterrupted run', () => {
