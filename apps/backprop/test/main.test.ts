@@ -1,0 +1,96 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { app } from '../src/app.js'
+
+const capture = () => {
+  const out: string[] = []
+  const err: string[] = []
+  return {
+    out,
+    err,
+    env: { stdout: (l: string) => out.push(l), stderr: (l: string) => err.push(l), isTTY: false },
+  }
+}
+
+const PNG = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]
+
+describe('backprop main', () => {
+  it('writes config, history, plots and a report whose links exist (tiny settings)', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'backprop-'))
+    const out = join(root, 'run')
+    const c = capture()
+    const code = await app.main(
+      ['--out', out, '--steps', '30', '--attempts', '2', '--batch', '3', '--hidden', '4', '--seed', '7'],
+      c.env,
+    )
+    expect(c.err).toEqual([])
+    expect(code).toBe(0)
+    const files = readdirSync(out).sort()
+    expect(files).toEqual(['config.json', 'history.json', 'loss.png', 'loss.svg', 'report.md'])
+    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as Record<string, unknown>
+    expect(config).toMatchObject({ steps: 30, attempts: 2, batch: 3, hidden: 4, seed: 7, out })
+    const history = JSON.parse(readFileSync(join(out, 'history.json'), 'utf8')) as {
+      distances: Record<string, number>
+      attempts: { mseCurve: number[] }[]
+      twoLayer: { maxAbsDiff: Record<string, number> }[]
+    }
+    expect(Object.values(history.distances).every((d) => d <= 1e-12)).toBe(true)
+    expect(history.attempts.length).toBeGreaterThanOrEqual(1)
+    expect(history.attempts[0]!.mseCurve.length).toBe(30)
+    expect(history.twoLayer.length).toBe(3)
+    expect([...readFileSync(join(out, 'loss.png')).subarray(0, 8)]).toEqual(PNG)
+    expect(readFileSync(join(out, 'loss.svg'), 'utf8')).toMatch(/^<svg/)
+    const report = readFileSync(join(out, 'report.md'), 'utf8')
+    const links = [...report.matchAll(/\]\(([^)]+)\)/g)].map((m) => m[1]!)
+    expect(links).toEqual(['loss.png', 'loss.svg'])
+    for (const l of links) expect(existsSync(join(out, l))).toBe(true)
+    expect(report).toContain('‖manual − grad‖₂')
+    expect(report).toContain('Shapes of the intermediates')
+    expect(c.out.at(-2)).toMatch(/^backprop: manual = grad/)
+  }, 60_000)
+
+  it.each([
+    [['--lr', '0'], '--lr', '0'],
+    [['--steps', 'abc'], '--steps', 'abc'],
+    [['--batch', '0'], '--batch', '0'],
+    [['--optimizer', 'lbfgs'], '--optimizer', 'lbfgs'],
+    [['--bogus', '1'], '--bogus', 'unknown flag'],
+  ])('bad flag %j: exit 2, one message naming it, nothing written', async (argv, flag, value) => {
+    const root = mkdtempSync(join(tmpdir(), 'backprop-bad-'))
+    const out = join(root, 'run')
+    const c = capture()
+    const code = await app.main([...argv, '--out', out], c.env)
+    expect(code).toBe(2)
+    expect(c.err.length).toBe(1)
+    expect(c.err[0]).toContain(flag)
+    expect(c.err[0]).toContain(value)
+    expect(c.err[0]).not.toMatch(/\n\s+at /)
+    expect(c.out).toEqual([])
+    expect(readdirSync(root)).toEqual([])
+  })
+
+  it('--help lists every flag with its default', async () => {
+    const c = capture()
+    expect(await app.main(['--help'], c.env)).toBe(0)
+    const text = c.out.join('\n')
+    for (const f of [
+      '--train-size',
+      '--test-size',
+      '--step-lr',
+      '--optimizer',
+      '--lr',
+      '--steps',
+      '--attempts',
+      '--target',
+      '--batch',
+      '--hidden',
+      '--seed',
+      '--out',
+      '--quiet',
+    ])
+      expect(text).toContain(f)
+    expect(text).toContain('one of adam, momentum, sgd')
+  })
+})
