@@ -307,7 +307,8 @@ export const split = ((x: Value, sections: number | readonly number[], axis = 0)
           return Array.from({ length: sections - 1 }, (_, i) => ((i + 1) * n) / sections)
         })()
       : sections
-  const bounds = [0, ...cuts.map((c) => Math.min(Math.max(c, 0), n)), n]
+  // Python slice semantics, as the tensor split: negative indices count from the end, then clamp into [0, n]
+  const bounds = [0, ...cuts.map((c) => Math.min(Math.max(c < 0 ? c + n : c, 0), n)), n]
   return bounds.slice(1).map((stop, i) =>
     slice(x, x.shape.map((_, j) => (j === a ? { start: bounds[i]!, stop: Math.max(stop, bounds[i]!) } : undefined))),
   )
