@@ -80,3 +80,53 @@ export const stratifiedSplit = (
     return Array.from(order, (j) => joined[j]!)
   })
 }
+
+/** Train, dev and test document indices. */
+export interface Splits {
+  readonly train: number[]
+  readonly dev: number[]
+  readonly test: number[]
+}
+
+/** Options of {@link splitCorpus}. */
+export interface SplitOptions {
+  /** Train/dev/test fractions for a corpus without a split column. Default `[0.8, 0.1, 0.1]`. */
+  readonly fractions?: readonly [number, number, number]
+  /** With a split column and no dev rows in it: the fraction of the training rows carved out as dev. Default 0.1. */
+  readonly devFraction?: number
+}
+
+/**
+ * Train/dev/test indices of a corpus (a {@link TextCorpus}, an encoded one, or any `{ labels, split? }`), seeded and
+ * stratified by label. Without a split column: {@link stratifiedSplit} with `fractions` (80/10/10). With one: its
+ * train and test rows as they are, and its dev rows — or, when it has none, a stratified `devFraction` of the
+ * training rows (the rest stays train). Rows whose split code is unset (−1) are left out.
+ */
+export const splitCorpus = (
+  corpus: { readonly labels: ArrayLike<number>; readonly split?: ArrayLike<number> },
+  seed: number,
+  options?: SplitOptions,
+): Splits => {
+  const labels = Array.from(corpus.labels)
+  if (corpus.split === undefined) {
+    const [train, dev, test] = stratifiedSplit(labels, options?.fractions ?? [0.8, 0.1, 0.1], seed)
+    return { train: train!, dev: dev!, test: test! }
+  }
+  const codes = Array.from(corpus.split)
+  if (codes.length !== labels.length)
+    throw new RangeError(
+      `splitCorpus: ${String(codes.length)} split codes for ${String(labels.length)} labels`,
+    )
+  const rowsOf = (c: number): number[] => codes.flatMap((s, i) => (s === c ? [i] : []))
+  const train = rowsOf(0)
+  const dev = rowsOf(1)
+  const test = rowsOf(2)
+  if (dev.length > 0) return { train, dev, test }
+  const devFraction = options?.devFraction ?? 0.1
+  const [keep, carved] = stratifiedSplit(
+    train.map((i) => labels[i]!),
+    [1 - devFraction, devFraction],
+    seed,
+  )
+  return { train: keep!.map((j) => train[j]!), dev: carved!.map((j) => train[j]!), test }
+}
