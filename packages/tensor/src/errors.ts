@@ -28,3 +28,96 @@ export class DTypeError extends Error {
     this.op = op
   }
 }
+
+/**
+ * Ops of this package that have a differentiable counterpart of the same name in `@cotangent/autodiff` (and so in
+ * `cotangent`): the fix a {@link TracedValueError} suggests.
+ */
+const DIFFERENTIABLE = new Set([
+  'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'equal', 'notEqual', 'less', 'greater', 'lessEqual',
+  'greaterEqual', 'neg', 'abs', 'sign', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'sin', 'cos', 'tanh', 'sigmoid',
+  'relu', 'square', 'reciprocal', 'softplus', 'floor', 'round', 'isFinite', 'where', 'astype', 'clip', 'sum',
+  'mean', 'max', 'min', 'argmax', 'argmin', 'sumToShape', 'matmul', 'dot', 'reshape', 'expandDims', 'squeeze',
+  'transpose', 'broadcastTo', 'slice', 'pad', 'take', 'scatterAdd', 'concat', 'stack', 'split', 'toArray',
+  'toNested', 'item', 'zerosLike', 'onesLike',
+])
+
+/** A short description of what a function received, for error messages: `an array of length 3`, `the number 2`. */
+export const describeArgument = (x: unknown): string => {
+  if (x === null) return 'null'
+  if (x === undefined) return 'undefined'
+  if (Array.isArray(x)) return `a plain array of length ${String(x.length)}`
+  if (ArrayBuffer.isView(x)) return `a ${x.constructor.name} (a typed array, not a tensor)`
+  switch (typeof x) {
+    case 'number':
+      return `the number ${String(x)}`
+    case 'string':
+      return `the string ${JSON.stringify(x.length > 20 ? `${x.slice(0, 20)}…` : x)}`
+    case 'boolean':
+    case 'bigint':
+    case 'symbol':
+      return `a ${typeof x}`
+    case 'function':
+      return 'a function'
+    case 'undefined':
+      return 'undefined'
+    case 'object': {
+      const keys = Object.keys(x)
+      const name = (x as { constructor?: { name?: unknown } }).constructor?.name
+      const kind = typeof name === 'string' && name !== 'Object' ? `a ${name}` : 'an object'
+      return keys.length === 0 ? kind : `${kind} with keys ${keys.slice(0, 5).join(', ')}${keys.length > 5 ? ', …' : ''}`
+    }
+  }
+  return typeof x
+}
+
+/**
+ * True for what looks like a traced value of `@cotangent/autodiff` (an object with a shape array and a dtype that
+ * is not a `Tensor`). Detected structurally: this package does not depend on autodiff.
+ */
+export const looksTraced = (x: unknown): boolean =>
+  typeof x === 'object' &&
+  x !== null &&
+  Array.isArray((x as { shape?: unknown }).shape) &&
+  typeof (x as { dtype?: unknown }).dtype === 'string'
+
+/**
+ * Thrown when a tensor kernel gets an argument that is not a `Tensor` (a plain array, a number where a tensor is
+ * required, an object…). The message names the operation and what it got.
+ */
+export class NotATensorError extends TypeError {
+  override readonly name: string = 'NotATensorError'
+  /** The operation that rejected the argument, e.g. `matmul`. */
+  readonly op: string
+  /** What it received, as described in the message (e.g. `a plain array of length 3`). */
+  readonly received: string
+  constructor(op: string, received: string, message?: string) {
+    super(
+      message ??
+        `tensor.${op}: expected a Tensor, got ${received}${received.startsWith('a plain array') || received.startsWith('the number') ? ' (make one with tensor(...) from \'cotangent\' or \'@cotangent/tensor\')' : ''}`,
+    )
+    this.op = op
+    this.received = received
+  }
+}
+
+/**
+ * Thrown when a kernel of `@cotangent/tensor` is handed a traced value (inside `grad`, `jvp`, … of
+ * `@cotangent/autodiff`): kernels compute on concrete data only. The message names the differentiable op to use.
+ */
+export class TracedValueError extends NotATensorError {
+  override readonly name: string = 'TracedValueError'
+  constructor(op: string) {
+    super(
+      op,
+      'a traced value',
+      DIFFERENTIABLE.has(op)
+        ? `tensor.${op} received a traced value (inside grad/jvp/vjp or another transformation): use ${op} from 'cotangent' or '@cotangent/autodiff' instead of '@cotangent/tensor'`
+        : `tensor.${op} received a traced value (inside grad/jvp/vjp or another transformation), and ${op} has no differentiable version: compute it outside the transformation, or on toTensor(value) from 'cotangent' if no derivative needs to flow through it`,
+    )
+  }
+}
+
+/** The error for a non-tensor argument `x` of `op`: a {@link TracedValueError} for a traced value. */
+export const notATensor = (op: string, x: unknown): NotATensorError =>
+  looksTraced(x) ? new TracedValueError(op) : new NotATensorError(op, describeArgument(x))

@@ -23,7 +23,7 @@
  *   `tensor([], shape=[0, 3])`; 0-d tensors as `tensor(3.5)`.
  * @module
  */
-import { setFormatter, dataOf, type Tensor } from './tensor.js'
+import { setFormatter, checkTensor, dataOf, type Tensor } from './tensor.js'
 import type { DType } from './dtype.js'
 
 /** Options for {@link toString}. */
@@ -134,6 +134,7 @@ const shownIndices = (n: number, summarise: boolean, edge: number): number[] => 
  * the rules. `String(t)` gives the same with default options.
  */
 export const toString = (t: Tensor, options?: FormatOptions): string => {
+  checkTensor('toString', t)
   const precision = checkOption('precision', options?.precision ?? 4, 0, 20)
   const threshold = checkOption('threshold', options?.threshold ?? 1000, 0, Number.MAX_SAFE_INTEGER)
   const edge = checkOption('edgeItems', options?.edgeItems ?? 3, 1, Number.MAX_SAFE_INTEGER)

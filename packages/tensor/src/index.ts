@@ -4,7 +4,7 @@
  */
 export type { DType, FloatDType, Storage } from './dtype.js'
 export { promote } from './dtype.js'
-export { ShapeError, DTypeError, showShape } from './errors.js'
+export { ShapeError, DTypeError, NotATensorError, TracedValueError, showShape } from './errors.js'
 export { sizeOf, stridesOf, shapesEqual, broadcastShapes, normalizeAxis, normalizeAxes } from './shape.js'
 export {
   Tensor,

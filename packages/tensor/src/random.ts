@@ -46,7 +46,7 @@
  */
 import { DTypeError, ShapeError, showShape } from './errors.js'
 import { checkShape, normalizeAxis, sizeOf } from './shape.js'
-import { dataOf, wrap, type Tensor } from './tensor.js'
+import { checkTensor, dataOf, wrap, type Tensor } from './tensor.js'
 import { allocate } from './dtype.js'
 
 /** A PRNG key: plain frozen data (two unsigned 32-bit words), safe to store, compare and serialise. */
@@ -400,6 +400,7 @@ export const permutation = (k: Key, n: number): Tensor => {
  */
 export const shuffle = (k: Key, a: Tensor, axis = 0): Tensor => {
   checkKey('shuffle', k)
+  checkTensor('shuffle', a)
   if (a.ndim === 0) throw new ShapeError('shuffle', `cannot shuffle a scalar (shape ${showShape(a.shape)})`)
   const ax = normalizeAxis('shuffle', axis, a.ndim, a.shape)
   const n = a.shape[ax]!

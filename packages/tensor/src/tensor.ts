@@ -4,10 +4,10 @@
  * @module
  */
 import { allocate, isDType, type DType, type Storage } from './dtype.js'
-import { ShapeError, DTypeError, showShape } from './errors.js'
+import { ShapeError, DTypeError, NotATensorError, describeArgument, notATensor, showShape } from './errors.js'
 import { checkShape, sizeOf } from './shape.js'
 
-let readStorage: (t: Tensor) => Storage
+let readStorage: (t: Tensor, op: string) => Storage
 let construct: (data: Storage, shape: readonly number[], dtype: DType) => Tensor
 let formatter: (t: Tensor) => string = (t) => `Tensor(${showShape(t.shape)}, ${t.dtype})`
 
@@ -45,7 +45,15 @@ export class Tensor {
   }
 
   static {
-    readStorage = (t) => t.#data
+    // the private-field read is the brand check every kernel pays anyway; only when it fails (a traced value, an
+    // array, a number…) is the typed error built, so the check costs nothing on the hot path
+    readStorage = (t, op) => {
+      try {
+        return t.#data
+      } catch {
+        throw notATensor(op, t)
+      }
+    }
     construct = (data, shape, dtype) => new Tensor(data, shape, dtype)
   }
 }
@@ -57,8 +65,26 @@ export const setFormatter = (f: (t: Tensor) => string): void => {
 
 /**
  * @internal The storage of a tensor, for kernels inside this package only. Never write to it, never let it escape.
+ * This is the one place tensor data is read: anything that is not a Tensor (a traced value of autodiff, a plain
+ * array, a number) throws a `TracedValueError`/`NotATensorError` naming `op`, the public operation being run.
  */
-export const dataOf = (t: Tensor): Storage => readStorage(t)
+export const dataOf = (t: Tensor, op = 'kernel'): Storage => readStorage(t, op)
+
+/**
+ * @internal `x` itself when it is a Tensor, else the typed error naming `op` and what it got. For the kernels that
+ * read an argument's shape before its data (reductions, matmul, movement), so a non-tensor fails before that.
+ */
+export const checkTensor = (op: string, x: Tensor): Tensor => {
+  if (!(x instanceof Tensor)) throw notATensor(op, x)
+  return x
+}
+
+/** @internal Like {@link checkTensor} for a list argument (`concat`, `stack`): an array of Tensors. */
+export const checkTensors = (op: string, xs: readonly Tensor[]): void => {
+  if (!Array.isArray(xs))
+    throw new NotATensorError(op, describeArgument(xs), `tensor.${op}: expected an array of Tensors, got ${describeArgument(xs)}`)
+  for (const x of xs) if (!(x instanceof Tensor)) throw notATensor(op, x)
+}
 
 /**
  * @internal Wraps freshly computed storage. The caller gives up the array: nothing may write to it afterwards.
@@ -287,11 +313,11 @@ export const fromArray = (values: ArrayLike<number>, shape: readonly number[], o
 }
 
 /** A copy of the flat row-major values, as a `Float64Array` (`Float32Array`/`Int32Array` for those dtypes). */
-export const toArray = (t: Tensor): Storage => dataOf(t).slice()
+export const toArray = (t: Tensor): Storage => dataOf(t, 'toArray').slice()
 
 /** The values as nested JS arrays (a number for a scalar). */
 export const toNested = (t: Tensor): NestedArray => {
-  const d = dataOf(t)
+  const d = dataOf(t, 'toNested')
   const shape = t.shape
   if (shape.length === 0) return d[0]!
   let k = 0
@@ -310,7 +336,7 @@ export const toNested = (t: Tensor): NestedArray => {
  * (negative indices count from the end).
  */
 export const item = (t: Tensor, index?: readonly number[]): number => {
-  const d = dataOf(t)
+  const d = dataOf(t, 'item')
   if (index === undefined) {
     if (t.size !== 1) throw new ShapeError('item', `expected a tensor with one element, got shape ${showShape(t.shape)}`)
     return d[0]!

@@ -365,6 +365,8 @@ const cases: Record<string, fc.Arbitrary<Case>> = {
 /** Exports that take no tensor (creation from plain data, keys, shape arithmetic, error types, namespaces). */
 const noTensorInputs = new Set([
   'DTypeError',
+  'NotATensorError',
+  'TracedValueError',
   'ShapeError',
   'Tensor',
   'showShape',

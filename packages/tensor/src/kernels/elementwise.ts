@@ -10,7 +10,7 @@
 import { allocate, floatOf, isDType, promote, type DType, type FloatDType, type Storage } from '../dtype.js'
 import { DTypeError } from '../errors.js'
 import { broadcastShapes, broadcastStrides, shapesEqual } from '../shape.js'
-import { Tensor, dataOf, int32Error, showIndex, wrap } from '../tensor.js'
+import { Tensor, checkTensor, dataOf, int32Error, showIndex, wrap } from '../tensor.js'
 
 /** A tensor or a plain number (a weakly typed scalar that adopts the other operand's dtype). */
 export type TensorLike = Tensor | number
@@ -125,23 +125,23 @@ export type UnaryOp = (a: Tensor) => Tensor
 /** A binary element-wise operation with broadcasting; either side may be a plain number. */
 export type BinaryOp = (a: TensorLike, b: TensorLike) => Tensor
 
-const defineUnary = (expr: string, keepInt = false): UnaryOp => {
+const defineUnary = (op: string, expr: string, keepInt = false): UnaryOp => {
   const loop = unaryLoop(expr)
   return (a) => {
+    const d = dataOf(a, op) // first: a non-tensor fails here with a typed error
     const dtype: DType = keepInt && a.dtype === 'int32' ? 'int32' : floatOf(a.dtype)
-    const d = dataOf(a)
     const out = allocate(dtype, d.length)
     loop(out, d, d.length)
     return wrap(out, a.shape, dtype)
   }
 }
 
-const operand = (x: TensorLike, other: TensorLike): [Storage, readonly number[], DType] => {
+const operand = (op: string, x: TensorLike, other: TensorLike): [Storage, readonly number[], DType] => {
   if (typeof x === 'number') {
     const dt = typeof other === 'number' ? 'float64' : other.dtype
     return [scalarStorage(x, dt), [], dt]
   }
-  return [dataOf(x), x.shape, x.dtype]
+  return [dataOf(x, op), x.shape, x.dtype]
 }
 
 const defineBinary = (op: string, expr: string, resultDType: (a: DType, b: DType) => FloatDType = promote): BinaryOp => {
@@ -149,26 +149,28 @@ const defineBinary = (op: string, expr: string, resultDType: (a: DType, b: DType
   return (a, b) => {
     if (typeof b === 'number' && typeof a !== 'number') {
       // tensor ⊕ number (e.g. `x * 0.9`): the number adopts `a`'s dtype and broadcasts to `a`'s shape
+      const d = dataOf(a, op)
       const dtype = resultDType(a.dtype, a.dtype)
-      const d = dataOf(a)
       const out = allocate(dtype, d.length)
       loop(out, 0, d, 0, 1, scalarStorage(b, a.dtype), 0, 0, d.length)
       return wrap(out, a.shape, dtype)
     }
     if (typeof a === 'number' && typeof b !== 'number') {
+      const d = dataOf(b, op)
       const dtype = resultDType(b.dtype, b.dtype)
-      const d = dataOf(b)
       const out = allocate(dtype, d.length)
       loop(out, 0, scalarStorage(a, b.dtype), 0, 0, d, 0, 1, d.length)
       return wrap(out, b.shape, dtype)
     }
     if (typeof a !== 'number' && typeof b !== 'number') {
+      const da = dataOf(a, op)
+      const db = dataOf(b, op)
       const dtype = resultDType(a.dtype, b.dtype)
-      const [out, shape] = broadcastBinary(op, loop, dataOf(a), a.shape, dataOf(b), b.shape, dtype)
+      const [out, shape] = broadcastBinary(op, loop, da, a.shape, db, b.shape, dtype)
       return wrap(out, shape, dtype)
     }
-    const [da, sa, ta] = operand(a, b)
-    const [db, sb, tb] = operand(b, a)
+    const [da, sa, ta] = operand(op, a, b)
+    const [db, sb, tb] = operand(op, b, a)
     const dtype = resultDType(ta, tb)
     const [out, shape] = broadcastBinary(op, loop, da, sa, db, sb, dtype)
     return wrap(out, shape, dtype)
@@ -213,50 +215,50 @@ export const lessEqual: BinaryOp = defineBinary('lessEqual', 'x <= y ? 1 : 0')
 export const greaterEqual: BinaryOp = defineBinary('greaterEqual', 'x >= y ? 1 : 0')
 
 /** Element-wise negation (int32 stays int32). */
-export const neg: UnaryOp = defineUnary('-x', true)
+export const neg: UnaryOp = defineUnary('neg', '-x', true)
 /** Element-wise absolute value (int32 stays int32). */
-export const abs: UnaryOp = defineUnary('Math.abs(x)', true)
+export const abs: UnaryOp = defineUnary('abs', 'Math.abs(x)', true)
 /** Element-wise sign: -1, 0 or 1 (NaN for NaN). */
-export const sign: UnaryOp = defineUnary('x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : NaN')
+export const sign: UnaryOp = defineUnary('sign', 'x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : NaN')
 /** Element-wise `e^x`. */
-export const exp: UnaryOp = defineUnary('Math.exp(x)')
+export const exp: UnaryOp = defineUnary('exp', 'Math.exp(x)')
 /** Element-wise natural logarithm. */
-export const log: UnaryOp = defineUnary('Math.log(x)')
+export const log: UnaryOp = defineUnary('log', 'Math.log(x)')
 /** Element-wise `log(1 + x)`, accurate near 0. */
-export const log1p: UnaryOp = defineUnary('Math.log1p(x)')
+export const log1p: UnaryOp = defineUnary('log1p', 'Math.log1p(x)')
 /** Element-wise `e^x - 1`, accurate near 0. */
-export const expm1: UnaryOp = defineUnary('Math.expm1(x)')
+export const expm1: UnaryOp = defineUnary('expm1', 'Math.expm1(x)')
 /** Element-wise square root. */
-export const sqrt: UnaryOp = defineUnary('Math.sqrt(x)')
+export const sqrt: UnaryOp = defineUnary('sqrt', 'Math.sqrt(x)')
 /** Element-wise sine. */
-export const sin: UnaryOp = defineUnary('Math.sin(x)')
+export const sin: UnaryOp = defineUnary('sin', 'Math.sin(x)')
 /** Element-wise cosine. */
-export const cos: UnaryOp = defineUnary('Math.cos(x)')
+export const cos: UnaryOp = defineUnary('cos', 'Math.cos(x)')
 /** Element-wise hyperbolic tangent. */
-export const tanh: UnaryOp = defineUnary('Math.tanh(x)')
+export const tanh: UnaryOp = defineUnary('tanh', 'Math.tanh(x)')
 /** Element-wise logistic sigmoid `1 / (1 + e^-x)`, computed without overflow for large |x|. */
-export const sigmoid: UnaryOp = defineUnary('x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))')
+export const sigmoid: UnaryOp = defineUnary('sigmoid', 'x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))')
 /** Element-wise `max(x, 0)`; NaN stays NaN (as with {@link maximum}). */
-export const relu: UnaryOp = defineUnary('x > 0 || x !== x ? x : 0')
+export const relu: UnaryOp = defineUnary('relu', 'x > 0 || x !== x ? x : 0')
 /** Element-wise square. */
-export const square: UnaryOp = defineUnary('x * x')
+export const square: UnaryOp = defineUnary('square', 'x * x')
 /** Element-wise reciprocal `1 / x`. */
-export const reciprocal: UnaryOp = defineUnary('1 / x')
+export const reciprocal: UnaryOp = defineUnary('reciprocal', '1 / x')
 /** Element-wise `log(1 + e^x)`, computed without overflow. */
-export const softplus: UnaryOp = defineUnary('(x > 0 ? x : 0) + Math.log1p(Math.exp(-Math.abs(x)))')
+export const softplus: UnaryOp = defineUnary('softplus', '(x > 0 ? x : 0) + Math.log1p(Math.exp(-Math.abs(x)))')
 /** Element-wise floor. */
-export const floor: UnaryOp = defineUnary('Math.floor(x)')
+export const floor: UnaryOp = defineUnary('floor', 'Math.floor(x)')
 /** Element-wise ceiling. */
-export const ceil: UnaryOp = defineUnary('Math.ceil(x)')
+export const ceil: UnaryOp = defineUnary('ceil', 'Math.ceil(x)')
 /**
  * Element-wise rounding to the nearest integer; halves round to even (`round(2.5)` is 2, `round(-0.5)` is -0), as
  * in NumPy, PyTorch and JAX (`Math.round` would round halves toward +∞).
  */
-export const round: UnaryOp = defineUnary('x - Math.floor(x) === 0.5 ? 2 * Math.round(x / 2) : Math.round(x)')
+export const round: UnaryOp = defineUnary('round', 'x - Math.floor(x) === 0.5 ? 2 * Math.round(x / 2) : Math.round(x)')
 /** 1 where the element is NaN, else 0. */
-export const isNaN: UnaryOp = defineUnary('x !== x ? 1 : 0')
+export const isNaN: UnaryOp = defineUnary('isNaN', 'x !== x ? 1 : 0')
 /** 1 where the element is finite, else 0. */
-export const isFinite: UnaryOp = defineUnary('(x - x) === 0 ? 1 : 0')
+export const isFinite: UnaryOp = defineUnary('isFinite', '(x - x) === 0 ? 1 : 0')
 
 const whereLoop3 = (
   out: Storage,
@@ -306,9 +308,9 @@ const fitsInt32 = (x: TensorLike): boolean => typeof x !== 'number' || (x | 0) =
  * keeps int32 only if int32 holds it exactly (`where(c, 2.5, i)` is float64, as in NumPy).
  */
 export const where = (cond: TensorLike, a: TensorLike, b: TensorLike): Tensor => {
-  const [dc, shc] = operand(cond, a)
-  const [da, sha, ta] = operand(a, b)
-  const [db, shb, tb] = operand(b, a)
+  const [dc, shc] = operand('where', cond, a)
+  const [da, sha, ta] = operand('where', a, b)
+  const [db, shb, tb] = operand('where', b, a)
   const shape = broadcastShapes('where', broadcastShapes('where', shc, sha), shb)
   const dtype = ta === 'int32' && tb === 'int32' && fitsInt32(a) && fitsInt32(b) ? 'int32' : promote(ta, tb)
   let n = 1
@@ -332,7 +334,7 @@ export const where = (cond: TensorLike, a: TensorLike, b: TensorLike): Tensor =>
  * wrap-around or 0 (NumPy's and C's undefined cast).
  */
 export const astype = (a: Tensor, dtype: DType): Tensor => {
-  if (a.dtype === dtype) return a
+  if (checkTensor('astype', a).dtype === dtype) return a
   if (!isDType(dtype)) throw new DTypeError('astype', `unknown dtype ${String(dtype)} (use 'float64', 'float32' or 'int32')`)
   const d = dataOf(a)
   const out = allocate(dtype, d.length)
@@ -348,4 +350,4 @@ export const astype = (a: Tensor, dtype: DType): Tensor => {
 }
 
 /** Clamps every element into `[lo, hi]`. */
-export const clip = (a: Tensor, lo: number, hi: number): Tensor => minimum(maximum(a, lo), hi)
+export const clip = (a: Tensor, lo: number, hi: number): Tensor => minimum(maximum(checkTensor('clip', a), lo), hi)

@@ -21,7 +21,7 @@
 import { allocate, promote, type Storage } from '../dtype.js'
 import { ShapeError, showShape } from '../errors.js'
 import { broadcastStrides } from '../shape.js'
-import { dataOf, wrap, type Tensor } from '../tensor.js'
+import { checkTensor, dataOf, wrap, type Tensor } from '../tensor.js'
 import { gemmWasm, matmulPath } from './wasm/gemm.js'
 
 /**
@@ -192,8 +192,8 @@ const forEachMatrix = (
 
 /** The matrix product proper, shared by every export. `op` names the caller in errors. */
 const product = (op: string, a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor => {
-  const as = a.shape
-  const bs = b.shape
+  const as = checkTensor(op, a).shape
+  const bs = checkTensor(op, b).shape
   const ta = transA && as.length >= 2
   const tb = transB && bs.length >= 2
   // error text, built only when needed
@@ -315,8 +315,8 @@ export const matmulTransposed = (a: Tensor, b: Tensor, options?: TransposeOption
  * `out[i][j] = a[i]·b[j]`; dtype `promote(a, b)`.
  */
 export const outer = (a: Tensor, b: Tensor): Tensor => {
-  const x = dataOf(a)
-  const y = dataOf(b)
+  const x = dataOf(a, 'outer')
+  const y = dataOf(b, 'outer')
   const m = x.length
   const n = y.length
   const dtype = promote(a.dtype, b.dtype)

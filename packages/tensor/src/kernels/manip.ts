@@ -16,7 +16,7 @@
 import { allocate, promote, type DType, type Storage } from '../dtype.js'
 import { DTypeError, ShapeError, showShape } from '../errors.js'
 import { checkShape, normalizeAxes, normalizeAxis, shapesEqual, sizeOf, stridesOf } from '../shape.js'
-import { Tensor, dataOf, wrap } from '../tensor.js'
+import { Tensor, checkTensor, checkTensors, dataOf, wrap } from '../tensor.js'
 
 // ---------------------------------------------------------------------------------------------------------------
 // Strided copy kernels
@@ -205,6 +205,7 @@ const gatherStrided = (
  * the size. Shares storage with `a` (both are immutable).
  */
 export const reshape = (a: Tensor, shape: readonly number[]): Tensor => {
+  checkTensor('reshape', a)
   let infer = -1
   let known = 1
   for (let i = 0; i < shape.length; i++) {
@@ -237,13 +238,14 @@ export const reshape = (a: Tensor, shape: readonly number[]): Tensor => {
 }
 
 /** The elements as a 1-D tensor (shares storage). */
-export const flatten = (a: Tensor): Tensor => (a.ndim === 1 ? a : wrap(dataOf(a), [a.size], a.dtype))
+export const flatten = (a: Tensor): Tensor => (checkTensor('flatten', a).ndim === 1 ? a : wrap(dataOf(a, 'flatten'), [a.size], a.dtype))
 
 /**
  * Inserts a dimension of size 1 at `axis` (in `[-(ndim+1), ndim]`; negative counts from the end of the result).
  * Shares storage.
  */
 export const expandDims = (a: Tensor, axis: number): Tensor => {
+  checkTensor('expandDims', a)
   const nd = a.ndim
   const ax = axis < 0 ? axis + nd + 1 : axis
   if (!Number.isInteger(axis) || ax < 0 || ax > nd)
@@ -260,6 +262,7 @@ export const expandDims = (a: Tensor, axis: number): Tensor => {
  * Removes dimensions of size 1: all of them, or only the named axes (each must have size 1). Shares storage.
  */
 export const squeeze = (a: Tensor, axis?: number | readonly number[]): Tensor => {
+  checkTensor('squeeze', a)
   let drop: readonly number[]
   if (axis === undefined) {
     const all: number[] = []
@@ -288,6 +291,7 @@ export const squeeze = (a: Tensor, axis?: number | readonly number[]): Tensor =>
  * from the end; it must be a permutation of all axes.
  */
 export const transpose = (a: Tensor, axes?: readonly number[]): Tensor => {
+  checkTensor('transpose', a)
   const nd = a.ndim
   const perm = new Array<number>(nd)
   if (axes === undefined) for (let i = 0; i < nd; i++) perm[i] = nd - 1 - i
@@ -323,6 +327,7 @@ export const transpose = (a: Tensor, axes?: readonly number[]): Tensor => {
  * target's or be 1).
  */
 export const broadcastTo = (a: Tensor, shape: readonly number[]): Tensor => {
+  checkTensor('broadcastTo', a)
   checkShape('broadcastTo', shape)
   const n = shape.length
   const off = n - a.ndim
@@ -408,6 +413,7 @@ const sliceGeometry = (
  * axis). Negative start/stop count from the end, out-of-range bounds clamp, `step` may be negative (not 0).
  */
 export const slice = (a: Tensor, ranges: readonly (SliceRange | undefined)[]): Tensor => {
+  checkTensor('slice', a)
   const g = sliceGeometry('slice', a.shape, ranges)
   if (g.offset === 0 && shapesEqual(g.shape, a.shape) && shapesEqual(g.strides, stridesOf(a.shape))) return a
   return gatherStrided(a, g.offset, g.shape, g.strides)
@@ -422,6 +428,7 @@ export const embedSlice = (
   shape: readonly number[],
   ranges: readonly (SliceRange | undefined)[],
 ): Tensor => {
+  checkTensor('embedSlice', values)
   checkShape('embedSlice', shape)
   const g = sliceGeometry('embedSlice', shape, ranges)
   if (!shapesEqual(values.shape, g.shape))
@@ -439,6 +446,7 @@ export const embedSlice = (
  * of non-negative integers. Its adjoint is {@link slice} with `{ start: before, stop: before + n }` per axis.
  */
 export const pad = (a: Tensor, widths: readonly (readonly [number, number])[], value = 0): Tensor => {
+  checkTensor('pad', a)
   const nd = a.ndim
   if (widths.length !== nd)
     throw new ShapeError(
@@ -469,6 +477,7 @@ export const pad = (a: Tensor, widths: readonly (readonly [number, number])[], v
  * with leading 1s; if longer, `a`'s shape is padded with leading 1s.
  */
 export const tile = (a: Tensor, reps: readonly number[]): Tensor => {
+  checkTensor('tile', a)
   for (const r of reps)
     if (!Number.isInteger(r) || r < 0)
       throw new ShapeError(
@@ -547,6 +556,7 @@ const resolveIndices = (
  * Along axis 0 this is a row copy per index (embedding lookup, batch selection).
  */
 export const take = (a: Tensor, indices: Tensor | readonly number[], axis = 0): Tensor => {
+  checkTensor('take', a)
   const ax = normalizeAxis('take', axis, a.ndim, a.shape)
   const raw = rawIndices('take', indices)
   const idx = resolveIndices('take', raw.data, ax, a.shape)
@@ -588,6 +598,8 @@ export const scatterAdd = (
   updates: Tensor,
   axis = 0,
 ): Tensor => {
+  checkTensor('scatterAdd', base)
+  checkTensor('scatterAdd', updates)
   const ax = normalizeAxis('scatterAdd', axis, base.ndim, base.shape)
   const raw = rawIndices('scatterAdd', indices)
   const expected = [...base.shape.slice(0, ax), ...raw.shape, ...base.shape.slice(ax + 1)]
@@ -626,6 +638,7 @@ export const scatterAdd = (
  * (each dim ≤ `a`'s, as in PyTorch); there is no broadcasting. Negative indices count from the end.
  */
 export const gather = (a: Tensor, indices: Tensor | readonly number[], axis: number): Tensor => {
+  checkTensor('gather', a)
   const ax = normalizeAxis('gather', axis, a.ndim, a.shape)
   const raw = rawIndices('gather', indices)
   const nd = a.ndim
@@ -705,6 +718,7 @@ export const oneHot = (
  * dimension. Mixed dtypes are promoted (float64 > float32 > int32); equal dtypes are kept.
  */
 export const concat = (tensors: readonly Tensor[], axis = 0): Tensor => {
+  checkTensors('concat', tensors)
   const first = tensors[0]
   if (first === undefined) throw new ShapeError('concat', 'needs at least one tensor, got an empty list')
   if (first.ndim === 0)
@@ -758,6 +772,7 @@ export const concat = (tensors: readonly Tensor[], axis = 0): Tensor => {
  * in {@link concat}.
  */
 export const stack = (tensors: readonly Tensor[], axis = 0): Tensor => {
+  checkTensors('stack', tensors)
   const first = tensors[0]
   if (first === undefined) throw new ShapeError('stack', 'needs at least one tensor, got an empty list')
   for (const t of tensors)
@@ -785,6 +800,7 @@ export const stack = (tensors: readonly Tensor[], axis = 0): Tensor => {
  * (as NumPy `array_split`: indices past the end give empty parts, negative indices count from the end).
  */
 export const split = (a: Tensor, sections: number | readonly number[], axis = 0): Tensor[] => {
+  checkTensor('split', a)
   const ax = normalizeAxis('split', axis, a.ndim, a.shape)
   const n = a.shape[ax]!
   let bounds: number[]

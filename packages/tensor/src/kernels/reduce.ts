@@ -13,7 +13,7 @@
 import { allocate, floatOf, type DType, type Storage } from '../dtype.js'
 import { ShapeError, showShape } from '../errors.js'
 import { normalizeAxes, normalizeAxis, shapesEqual } from '../shape.js'
-import { dataOf, wrap, type Tensor } from '../tensor.js'
+import { checkTensor, dataOf, wrap, type Tensor } from '../tensor.js'
 
 /** Options of the axis reductions. */
 export interface ReduceOptions {
@@ -226,7 +226,7 @@ const reduceAxes = (
   dtype: DType,
   isMean: boolean,
 ): Tensor => {
-  const shape = a.shape
+  const shape = checkTensor(op, a).shape
   const axes = normalizeAxes(op, options?.axis, shape)
   const reduced = new Array<boolean>(shape.length).fill(false)
   for (const ax of axes) reduced[ax] = true
@@ -317,9 +317,9 @@ const scanMin = (a: Storage, i0: number, n: number, stride: number): number => {
  * final, as in NumPy; ties keep the first occurrence.
  */
 const argReduce = (op: string, isMax: boolean, a: Tensor, options: ArgOptions | undefined): Tensor => {
+  const data = dataOf(a, op)
   const shape = a.shape
   const keepdims = options?.keepdims ?? false
-  const data = dataOf(a)
   if (options?.axis === undefined) {
     if (a.size === 0)
       throw new ShapeError(op, `cannot take ${op} of an empty tensor of shape ${showShape(shape)}`)
@@ -365,7 +365,7 @@ export const argmin = (a: Tensor, options?: ArgOptions): Tensor => argReduce('ar
  * Autodiff uses it to transpose broadcasting.
  */
 export const sumToShape = (a: Tensor, shape: readonly number[]): Tensor => {
-  const from = a.shape
+  const from = checkTensor('sumToShape', a).shape
   const off = from.length - shape.length
   let ok = off >= 0
   for (let i = 0; ok && i < shape.length; i++) ok = shape[i] === from[i + off] || shape[i] === 1
