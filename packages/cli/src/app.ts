@@ -53,9 +53,9 @@ export interface AppDefinition<F extends Flags> {
   readonly description: string
   readonly flags: F
   /** The quick setting `npm start` uses (merged over the defaults). */
-  readonly quick?: Partial<ConfigOf<F>>
+  readonly quick?: Partial<ConfigOf<NoInfer<F>>>
   /** The computation: pure apart from `io`; it must not write files itself. */
-  run(config: ConfigOf<F>, io: RunIO): Promise<AppOutput>
+  run(config: ConfigOf<NoInfer<F>>, io: RunIO): Promise<AppOutput>
 }
 
 /** Where an app's output goes (injectable for tests). */

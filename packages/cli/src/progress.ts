@@ -32,7 +32,7 @@ export interface ProgressOptions {
 
 const payloadText = (p: ProgressPayload): string =>
   Object.entries(p)
-    .map(([k, v]) => `${k} ${formatNumber(v)}`)
+    .map(([k, v]) => `${k} ${Number.isInteger(v) ? String(v) : formatNumber(v)}`)
     .join(' ')
 
 const eta = (seconds: number): string =>
