@@ -62,8 +62,13 @@ export const app = defineApp({
       `activations: f′ by grad for ${String(curves.length)} activations; ${String(config.depth)}-layer net at init, ` +
       `gradient norm at layer 1: sigmoid ${s.toExponential(1)} vs ReLU ${r.toExponential(1)} ` +
       `(sigmoid layer 1 / last ${firstOverLast(chosen.sigmoid).toExponential(1)})`
+    const summary = [
+      ...curves.map((c) => `${c.name}: max f′ on the grid ${Math.max(...c.df).toFixed(4)}`),
+      `layer-1 / last-layer gradient: sigmoid ${firstOverLast(chosen.sigmoid).toExponential(2)}, ReLU ${firstOverLast(chosen.relu).toExponential(2)}`,
+    ]
     return Promise.resolve({
       headline,
+      summary,
       report: activationsReport(results),
       history: {
         curves,

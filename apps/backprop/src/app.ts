@@ -3,7 +3,7 @@
  * two-layer net of the deep-learning homework). `npm run backprop -- --help` lists the flags.
  * @module
  */
-import { defineApp, enumCodec, opt, PositiveInt, PositiveNumber } from '@cotangent/cli'
+import { defineApp, enumCodec, NonNegativeInt, opt, PositiveInt, PositiveNumber } from '@cotangent/cli'
 import * as T from '@cotangent/tensor'
 import { generateData, initParams342, PARAM_NAMES_342, type Data342 } from './net342.js'
 import { backpropReport, TOLERANCE, worstDifference, type BackpropResults } from './report.js'
@@ -30,6 +30,11 @@ export const app = defineApp({
     target: opt(PositiveNumber, 0.01, 'the training mean MSE to reach'),
     batch: opt(PositiveInt, 10, 'batch size of the two-layer comparison'),
     hidden: opt(PositiveInt, 20, 'hidden width of the two-layer net'),
+    controlSize: opt(
+      NonNegativeInt,
+      200,
+      'training points of the control run (same loop, one attempt) that shows more data generalising better; 0 skips it',
+    ),
   },
   run: (config, io) => {
     const [kData, kTest, kInit, kTwo] = T.splitKey(T.key(config.seed), 4)
@@ -44,6 +49,16 @@ export const app = defineApp({
     const loop = optimizerLoop(train, test, kInit!, config, (attempt) =>
       io.reporter({ label: `attempt ${String(attempt)}`, total: config.steps }),
     )
+    const control =
+      config.controlSize === 0
+        ? null
+        : (() => {
+            const big = generateData(config.controlSize, T.fold(kData!, 1))
+            const r = optimizerLoop(big, test, kInit!, { ...config, attempts: 1 }, () =>
+              io.reporter({ label: 'control', total: config.steps }),
+            )
+            return { trainSize: config.controlSize, trainMse: r.trainMse, testMse: r.testMse }
+          })()
     const sizes = { batch: config.batch, inDim: 2, hidden: config.hidden, outDim: 5 }
     const comparisons = SETTINGS.map((s, i) => compareSetting(s, sizes, T.fold(kTwo!, i)))
     const results: BackpropResults = {
@@ -60,6 +75,7 @@ export const app = defineApp({
         target: config.target,
       },
       baselineTestMse: baselineMse(train, test),
+      control,
       comparisons,
     }
     const worst = worstDifference(results)
@@ -67,8 +83,18 @@ export const app = defineApp({
       `backprop: manual = grad (worst difference ${worst.toExponential(1)}${worst <= TOLERANCE ? ' ≤ 1e-12' : ' > 1e-12!'}); ` +
       `train MSE ${loop.trainMse.toExponential(1)} ${loop.reached ? '<' : '≥'} ${String(config.target)} after ${String(loop.attempts.length)} attempt(s); ` +
       `fresh MSE ${loop.testMse.toFixed(3)}`
+    const summary = [
+      `plain step (lr ${String(config.stepLr)}): L ${step.lossBefore.toFixed(4)} → ${step.lossAfter.toFixed(4)}`,
+      `optimizer loop: ${loop.attempts.map((a) => `attempt ${String(a.attempt)} MSE ${a.finalTrainMse.toExponential(2)}`).join(', ')}`,
+      `mean MSE: train (${String(config.trainSize)}) ${loop.trainMse.toExponential(2)}, fresh (${String(config.testSize)}) ${loop.testMse.toFixed(4)}, constant guess ${results.baselineTestMse.toFixed(4)}`,
+      ...comparisons.map(
+        (c) =>
+          `two-layer ${c.setting.name}: max |manual − grad| ${Math.max(...Object.values(c.maxAbsDiff)).toExponential(2)}`,
+      ),
+    ]
     return Promise.resolve({
       headline,
+      summary,
       report: backpropReport(results),
       history: {
         distances,
@@ -77,6 +103,7 @@ export const app = defineApp({
         trainMse: loop.trainMse,
         testMse: loop.testMse,
         baselineTestMse: results.baselineTestMse,
+        control,
         twoLayer: comparisons.map((c) => ({
           setting: c.setting.name,
           lossManual: c.manual.loss,

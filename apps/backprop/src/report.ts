@@ -23,6 +23,8 @@ export interface BackpropResults {
   }
   /** Mean MSE on the test set of the constant prediction "the training set's label frequencies". */
   readonly baselineTestMse: number
+  /** The same loop (one attempt) on a larger training set, or `null` when switched off (`--control-size 0`). */
+  readonly control: { readonly trainSize: number; readonly trainMse: number; readonly testMse: number } | null
   readonly comparisons: readonly Comparison[]
 }
 
@@ -58,7 +60,21 @@ export const overfittingSentence = (r: BackpropResults): string => {
     `the net has overfitted its ${r.trainSize} training points` +
     (testMse > r.baselineTestMse
       ? ', and its confident mistakes on new points cost more than a constant guess.'
-      : '.')
+      : '.') +
+    controlSentence(r)
+  )
+}
+
+const controlSentence = (r: BackpropResults): string => {
+  const c = r.control
+  if (c === null) return ''
+  const closes = c.testMse < r.loop.testMse
+  return (
+    ` Control: the same loop on ${String(c.trainSize)} training points ends at a training MSE of ${fix(c.trainMse)} ` +
+    `and a fresh MSE of ${fix(c.testMse)}` +
+    (closes
+      ? ` — with more data the net can no longer memorise every point, and the fresh error drops.`
+      : ` — more data did not lower the fresh error at this setting.`)
   )
 }
 
@@ -108,6 +124,12 @@ export const backpropReport = (r: BackpropResults): readonly Block[] => {
         ['train', r.trainSize, sci(loop.trainMse)],
         ['fresh (test)', r.testSize, fix(loop.testMse)],
         ['fresh, constant prediction (train label frequencies)', r.testSize, fix(r.baselineTestMse)],
+        ...(r.control === null
+          ? []
+          : [
+              [`control: train`, r.control.trainSize, fix(r.control.trainMse)],
+              [`control: fresh`, r.testSize, fix(r.control.testMse)],
+            ]),
       ],
     ),
     paragraph(overfittingSentence(r)),

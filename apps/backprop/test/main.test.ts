@@ -35,11 +35,13 @@ describe('backprop main', () => {
       distances: Record<string, number>
       attempts: { mseCurve: number[] }[]
       twoLayer: { maxAbsDiff: Record<string, number> }[]
+      control: { trainSize: number } | null
     }
     expect(Object.values(history.distances).every((d) => d <= 1e-12)).toBe(true)
     expect(history.attempts.length).toBeGreaterThanOrEqual(1)
     expect(history.attempts[0]!.mseCurve.length).toBe(30)
     expect(history.twoLayer.length).toBe(3)
+    expect(history.control?.trainSize).toBe(200)
     expect([...readFileSync(join(out, 'loss.png')).subarray(0, 8)]).toEqual(PNG)
     expect(readFileSync(join(out, 'loss.svg'), 'utf8')).toMatch(/^<svg/)
     const report = readFileSync(join(out, 'report.md'), 'utf8')

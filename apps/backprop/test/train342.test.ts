@@ -57,7 +57,7 @@ describe('optimizer loop on the 3-4-2 net', () => {
   })
 
   it('the generalisation sentence is written from the numbers', () => {
-    const base = { trainSize: 20, testSize: 100, baselineTestMse: 0.23 } as const
+    const base = { trainSize: 20, testSize: 100, baselineTestMse: 0.23, control: null } as const
     const over = overfittingSentence({
       ...base,
       loop: { trainMse: 1e-4, testMse: 0.3 },
@@ -71,5 +71,14 @@ describe('optimizer loop on the 3-4-2 net', () => {
       loop: { trainMse: 0.1, testMse: 0.12 },
     } as unknown as BackpropResults)
     expect(fine).toContain('no sign of overfitting')
+    const withControl = overfittingSentence({
+      ...base,
+      control: { trainSize: 200, trainMse: 0.11, testMse: 0.19 },
+      loop: { trainMse: 1e-4, testMse: 0.3 },
+    } as unknown as BackpropResults)
+    expect(withControl).toContain(
+      'on 200 training points ends at a training MSE of 0.1100 and a fresh MSE of 0.1900',
+    )
+    expect(withControl).toContain('the fresh error drops')
   })
 })
