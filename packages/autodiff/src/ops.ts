@@ -129,6 +129,7 @@ export const gelu = ((x: Value): Value =>
 export const softplus: UnaryFn = customJvp(
   (x: Value): Value => T.softplus(concrete(x)),
   ([x], [t]) => [softplus(x), P.mul(t, sigmoid(x))],
+  'softplus',
 )
 
 /** Clamps into `[lo, hi]`; derivative 1 inside the closed interval, 0 outside (PyTorch's convention). */
@@ -185,6 +186,7 @@ const lseKeep = (axes: readonly number[]): ((x: Value) => Value) => {
       const y = f(x)
       return [y, bind(P.sumP, [P.mul(t, exp(P.sub(x, y)))], { axes, keepdims: true })]
     },
+    'logsumexp',
   )
   return f
 }

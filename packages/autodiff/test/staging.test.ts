@@ -550,6 +550,7 @@ describe('custom rules are their own equations', () => {
   it('softplus (customJvp) is one equation; its derivative through the IR is sigmoid', () => {
     const p = A.makeGraph((x: Value) => A.softplus(x))(T.zeros([3]))
     expect(p.eqns.map((e) => e.prim.name)).toEqual(['customJvp'])
+    expect(A.showProgram(p)).toContain('b:f64[3] = customJvp[name=softplus] a')
     const x = T.tensor([-2, 0, 40])
     same(A.evalGraph(p, x) as Value, A.toTensor(A.softplus(x)))
     const sig = [-2, 0, 40].map((v) => 1 / (1 + Math.exp(-v)))
