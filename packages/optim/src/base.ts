@@ -10,9 +10,15 @@
  * @module
  */
 import { add, astype, treeFlatten, treeMap, type Value } from '@cotangent/autodiff'
+import { checkAgainst } from './leaves.js'
 
-/** A tree of values: nested arrays and plain records whose leaves are tensors (or traced values). */
-export type Params = unknown
+/**
+ * A tree of values: a tensor (or traced value), or nested arrays and plain records whose leaves are tensors, with
+ * `null` (or `undefined`) for an empty subtree. Plain numbers and strings are not trees, so `update('not a tree', state)` does not
+ * compile. (TypeScript cannot require every field of an `interface` to be a tree, so any object type is accepted
+ * here; the structure, the leaves and their shapes are checked at run time, naming the offending path.)
+ */
+export type Params = Value | readonly unknown[] | object | null | undefined
 
 /**
  * A gradient transformation with state `S`. `update` is declared as a method so that a transformation with a
@@ -39,10 +45,13 @@ export const castLike = (u: Value, like: Value): Value =>
 
 /**
  * `params + updates`, leaf by leaf; the result keeps each parameter's dtype (as Optax does). The two trees must
- * have the same structure (an error names both structures otherwise).
+ * have the same structure (an error names both structures otherwise) and each update the shape of its parameter (a
+ * ShapeError names the parameter's path and both shapes; no broadcasting, which would silently change a shape).
  */
-export const applyUpdates = <P>(params: P, updates: Params): P =>
-  treeMap((p: Value, u: Value) => add(p, castLike(u, p)), params, updates)
+export const applyUpdates = <P extends Params>(params: P, updates: Params): P => {
+  checkAgainst('applyUpdates', 'the parameters', params, 'the updates', updates)
+  return treeMap((p: Value, u: Value) => add(p, castLike(u, p)), params, updates)
+}
 
 /** The transformation that passes gradients through unchanged (state: `null`). */
 export const identity = (): GradientTransformation<null> => ({

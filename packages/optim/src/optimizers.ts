@@ -8,8 +8,8 @@
 import { add, mul, div, sqrt, square, sub, type Value } from '@cotangent/autodiff'
 import type { GradientTransformation, Params } from './base.js'
 import { zipMap, zerosTree } from './leaves.js'
-import { valueAt, type LearningRate } from './schedules.js'
-import { checkLr, checkParam, type CountState } from './transforms.js'
+import type { LearningRate } from './schedules.js'
+import { checkLr, checkParam, rateAt, type CountState } from './transforms.js'
 
 const inUnit = (op: string, name: string, v: number): void => {
   checkParam(op, name, v, v >= 0 && v < 1, 'in [0, 1)')
@@ -23,9 +23,9 @@ export const sgd = (lr: LearningRate): GradientTransformation<CountState> => {
   checkLr('sgd', lr)
   return {
     init: () => ({ count: 0 }),
-    update: (grads, state) => {
-      const a = -valueAt(lr, state.count)
-      const [u] = zipMap('sgd', ['the gradients'], [grads], 1, ([g]) => [mul(g!, a)])
+    update: (grads, state, params) => {
+      const a = -rateAt('sgd', lr, state.count)
+      const [u] = zipMap('sgd', ['the gradients'], [grads], 1, ([g]) => [mul(g!, a)], params)
       return [u, { count: state.count + 1 }]
     },
   }
@@ -52,14 +52,14 @@ export const momentum = (lr: LearningRate, beta = 0.9, options: MomentumOptions 
   inUnit('momentum', 'beta', beta)
   const nesterov = options.nesterov ?? false
   return {
-    init: (params) => ({ count: 0, velocity: zerosTree(params) }),
-    update: (grads, state) => {
-      const a = -valueAt(lr, state.count)
+    init: (params) => ({ count: 0, velocity: zerosTree('momentum', params) }),
+    update: (grads, state, params) => {
+      const a = -rateAt('momentum', lr, state.count)
       const [u, v] = zipMap('momentum', ['the gradients', 'the velocity'], [grads, state.velocity], 2, ([g, v0]) => {
         const v1 = add(mul(v0!, beta), g!)
         const d = nesterov ? add(g!, mul(v1, beta)) : v1
         return [mul(d, a), v1]
-      })
+      }, params)
       return [u, { count: state.count + 1, velocity: v }]
     },
   }
@@ -101,11 +101,11 @@ const adamCore = (op: string, lr: LearningRate, o: AdamWOptions, decoupled: bool
   nonNeg(op, 'eps', eps)
   nonNeg(op, 'weightDecay', wd)
   return {
-    init: (params) => ({ count: 0, mu: zerosTree(params), nu: zerosTree(params) }),
+    init: (params) => ({ count: 0, mu: zerosTree(op, params), nu: zerosTree(op, params) }),
     update: (grads, state, params) => {
       if (decoupled && params === undefined)
         throw new TypeError(`${op}: update needs the parameters for weight decay (pass them as the third argument)`)
-      const rate = valueAt(lr, state.count)
+      const rate = rateAt(op, lr, state.count)
       const t = state.count + 1
       const bc1 = 1 - Math.pow(b1, t)
       const bc2 = 1 - Math.pow(b2, t)
@@ -119,7 +119,7 @@ const adamCore = (op: string, lr: LearningRate, o: AdamWOptions, decoupled: bool
         const step = mul(div(m, add(div(sqrt(v), sqrtBc2), eps)), stepSize)
         const upd: Value = decoupled ? sub(step, mul(p!, rate * wd)) : step
         return [upd, m, v]
-      })
+      }, params)
       return [u, { count: t, mu, nu }]
     },
   }
@@ -178,12 +178,12 @@ export const rmsprop = (lr: LearningRate, options: RmspropOptions = {}): Gradien
   return {
     init: (params) => ({
       count: 0,
-      squareAvg: zerosTree(params),
-      gradAvg: centered ? zerosTree(params) : null,
-      momentumBuffer: mom > 0 ? zerosTree(params) : null,
+      squareAvg: zerosTree('rmsprop', params),
+      gradAvg: centered ? zerosTree('rmsprop', params) : null,
+      momentumBuffer: mom > 0 ? zerosTree('rmsprop', params) : null,
     }),
-    update: (grads, state) => {
-      const a = -valueAt(lr, state.count)
+    update: (grads, state, params) => {
+      const a = -rateAt('rmsprop', lr, state.count)
       const trees = [grads, state.squareAvg, centered ? state.gradAvg : grads, mom > 0 ? state.momentumBuffer : grads]
       const names = ['the gradients', 'the square average', 'the gradient average', 'the momentum buffer']
       const [u, s, ga, buf] = zipMap('rmsprop', names, trees, 4, ([g, s0, ga0, b0]) => {
@@ -192,7 +192,7 @@ export const rmsprop = (lr: LearningRate, options: RmspropOptions = {}): Gradien
         const d = add(sqrt(centered ? sub(s1, square(ga1)) : s1), eps)
         const b1 = mom > 0 ? add(mul(b0!, mom), div(g!, d)) : div(g!, d)
         return [mul(b1, a), s1, ga1, b1]
-      })
+      }, params)
       return [
         u,
         { count: state.count + 1, squareAvg: s, gradAvg: centered ? ga! : null, momentumBuffer: mom > 0 ? buf! : null },

@@ -20,9 +20,26 @@ export const checkParam = (op: string, name: string, v: number, ok: boolean, wha
   if (typeof v !== 'number' || !ok) throw new RangeError(`${op}: ${name} must be ${what}, got ${String(v)}`)
 }
 
-/** @internal Checks a learning rate (a finite number or a schedule function). */
+/**
+ * @internal Checks a learning rate: a finite number ≥ 0 (as PyTorch, which rejects a negative one: it would ascend
+ * the loss) or a schedule function, whose values {@link rateAt} checks at every step.
+ */
 export const checkLr = (op: string, lr: LearningRate): void => {
-  if (typeof lr !== 'function') checkParam(op, 'lr', lr, Number.isFinite(lr), 'a finite number or a schedule')
+  if (typeof lr !== 'function')
+    checkParam(op, 'lr', lr, Number.isFinite(lr) && lr >= 0, 'a finite number ≥ 0 or a schedule (a function of the step)')
+}
+
+/**
+ * @internal The learning rate at `step`; a schedule that returns NaN, ±Infinity or a negative number is a
+ * RangeError naming the optimiser, the value and the step (instead of NaN updates that poison the parameters).
+ */
+export const rateAt = (op: string, lr: LearningRate, step: number): number => {
+  const r = valueAt(lr, step)
+  if (typeof r !== 'number' || !(Number.isFinite(r) && r >= 0))
+    throw new RangeError(
+      `${op}: the learning-rate schedule returned ${typeof r === 'number' ? String(r) : `${typeof r} ${String(r)}`} at step ${step}; a schedule must return a finite number ≥ 0 at every step (check its formula and options)`,
+    )
+  return r
 }
 
 /** Multiplies every gradient by a constant `factor` (stateless: state `null`). */
@@ -43,7 +60,7 @@ export const scaleByLearningRate = (lr: LearningRate): GradientTransformation<Co
   return {
     init: () => ({ count: 0 }),
     update: (grads, state) => {
-      const a = -valueAt(lr, state.count)
+      const a = -rateAt('scaleByLearningRate', lr, state.count)
       return [zipMap('scaleByLearningRate', ['the gradients'], [grads], 1, ([g]) => [mul(g!, a)])[0], { count: state.count + 1 }]
     },
   }

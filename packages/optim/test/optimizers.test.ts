@@ -294,7 +294,8 @@ describe('the zero-init fact', () => {
 
 describe('errors', () => {
   it('rejects bad hyperparameters with a message naming the optimiser', () => {
-    expect(() => sgd(Number.NaN)).toThrow('sgd: lr must be a finite number or a schedule, got NaN')
+    expect(() => sgd(Number.NaN)).toThrow('sgd: lr must be a finite number ≥ 0 or a schedule (a function of the step), got NaN')
+    expect(() => adam(-0.1)).toThrow('adam: lr must be a finite number ≥ 0 or a schedule (a function of the step), got -0.1')
     expect(() => momentum(0.1, 1)).toThrow('momentum: beta must be in [0, 1), got 1')
     expect(() => adam(0.1, { b1: -0.1 })).toThrow('adam: b1 must be in [0, 1), got -0.1')
     expect(() => adam(0.1, { b2: 1 })).toThrow('adam: b2 must be in [0, 1), got 1')
@@ -321,11 +322,66 @@ describe('errors', () => {
     const opt = adam(0.1)
     const s = opt.init({ w: T.ones([2]), b: T.ones([1]) })
     expect(() => opt.update({ w: T.ones([2]) }, s)).toThrow(
-      'adam: the first moment has structure {b: *, w: *}, but the gradients has {w: *}',
+      'adam: the first moment have structure {b: *, w: *}, but the gradients have {w: *}',
     )
     expect(() => chain(sgd(0.1)).update({ w: T.ones([2]) }, [] as unknown as [{ count: number }])).toThrow(
       'chain: expected a state tuple of 1 entries (one per transformation), got 0 entries',
     )
-    expect(() => applyUpdates({ w: T.ones([2]) }, { v: T.ones([2]) })).toThrow('treeMap')
+    expect(() => applyUpdates({ w: T.ones([2]) }, { v: T.ones([2]) })).toThrow(
+      'applyUpdates: the updates have structure {v: *}, but the parameters have {w: *}',
+    )
+  })
+
+  it('gradients of the wrong shape name the parameter path and both shapes', () => {
+    const params = { layers: [{ W: T.ones([2, 3]), b: T.ones([3]) }] }
+    const grads = { layers: [{ W: T.ones([2, 3]), b: T.ones([4]) }] }
+    for (const [name, opt] of [
+      ['sgd', sgd(0.1)],
+      ['momentum', momentum(0.1)],
+      ['adam', adam(0.1)],
+      ['rmsprop', rmsprop(0.1)],
+    ] as const)
+      expect(() => opt.update(grads, opt.init(params) as never, params)).toThrow(
+        `${name}: at layers[0].b, the gradients have shape [4] but the parameters have shape [3]`,
+      )
+    // without the parameters, the state's buffers (shaped like them) are compared
+    expect(() => adam(0.1).update(grads, adam(0.1).init(params))).toThrow(
+      'adam: at layers[0].b, the first moment have shape [3] but the gradients have shape [4]',
+    )
+    // applyUpdates does not broadcast an update into a parameter of another shape ([1] + [3] would be [3])
+    expect(() => applyUpdates({ b: T.ones([1]) }, { b: T.ones([3]) })).toThrow(
+      'applyUpdates: at b, the updates have shape [3] but the parameters have shape [1]',
+    )
+  })
+
+  it('a leaf that is not a tensor is named by its path; a string is not a tree (compile time too)', () => {
+    const opt = sgd(0.1)
+    // @ts-expect-error a string is not a parameter tree
+    expect(() => opt.update('not a tree', opt.init({}))).toThrow(
+      'sgd: the gradients must be a tree of tensors, but the leaf at (the root) is the string "not a tree"',
+    )
+    expect(() => adam(0.1).init({ w: T.ones([2]), lr: 0.1 })).toThrow(
+      'adam.init: the parameters must be a tree of tensors, but the leaf at lr is number 0.1',
+    )
+  })
+
+  it('a schedule returning NaN, Infinity or a negative rate is an error naming the optimiser, value and step', () => {
+    const p = { w: T.ones([2]) }
+    const g = { w: T.ones([2]) }
+    const bad = (step: number): number => (step < 2 ? 0.1 : Number.NaN)
+    const opt = adam(bad)
+    const s1 = opt.update(g, opt.init(p), p)[1]
+    const s2 = opt.update(g, s1, p)[1]
+    expect(() => opt.update(g, s2, p)).toThrow(
+      'adam: the learning-rate schedule returned NaN at step 2; a schedule must return a finite number ≥ 0 at every step',
+    )
+    expect(() => sgd(() => -1).update(g, { count: 0 })).toThrow('sgd: the learning-rate schedule returned -1 at step 0')
+    expect(() => momentum(() => Infinity).update(g, momentum(0.1).init(p))).toThrow(
+      'momentum: the learning-rate schedule returned Infinity at step 0',
+    )
+    expect(() => rmsprop(() => Number.NaN).update(g, rmsprop(0.1).init(p))).toThrow('rmsprop: the learning-rate schedule returned NaN at step 0')
+    expect(() => scaleByLearningRate(() => Number.NaN).update(g, { count: 5 })).toThrow(
+      'scaleByLearningRate: the learning-rate schedule returned NaN at step 5',
+    )
   })
 })

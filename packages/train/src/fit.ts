@@ -8,7 +8,7 @@
  * inputs give bit-identical histories (apart from the wall-time fields).
  * @module
  */
-import type { GradientTransformation } from '@cotangent/optim'
+import type { GradientTransformation, Params } from '@cotangent/optim'
 import { fold, key, permutation, splitKey, toArray } from '@cotangent/tensor'
 import { DivergenceError } from './errors.js'
 import type { EpochRecord, FitInfo, Reporter } from './history.js'
@@ -33,7 +33,7 @@ export interface EarlyStopping {
 }
 
 /** Options of {@link fit}. */
-export interface FitOptions<P, X, S> {
+export interface FitOptions<P extends Params, X, S> {
   readonly model: Model<P, X>
   /** Initial parameters. */
   readonly params: P
@@ -129,7 +129,7 @@ interface EpochAcc<P, S> {
  * `batchSize` (the last batch of an epoch may be smaller). Returns the final and best parameters and the history.
  * Throws a {@link DivergenceError} as soon as a loss is NaN or infinite.
  */
-export const fit = <P, X, S>(options: FitOptions<P, X, S>): FitResult<P, S> => {
+export const fit = <P extends Params, X, S>(options: FitOptions<P, X, S>): FitResult<P, S> => {
   const { model, loss, optimizer, epochs, batchSize, reporter = {} } = options
   checkInt('epochs', epochs, 0)
   checkInt('batchSize', batchSize, 1)

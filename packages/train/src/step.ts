@@ -3,7 +3,7 @@
  * @module
  */
 import { item, valueAndGrad, type Value } from '@cotangent/autodiff'
-import { applyUpdates, type GradientTransformation } from '@cotangent/optim'
+import { applyUpdates, type GradientTransformation, type Params } from '@cotangent/optim'
 import type { Key } from '@cotangent/tensor'
 import { datasetSize, selectBatch, type Batch, type Dataset, type LossFn, type Metrics, type Model } from './model.js'
 
@@ -26,7 +26,7 @@ const computeMetrics = (metrics: Metrics, out: Value, batch: Batch<unknown>): Re
  * Nothing is mutated; the same inputs give the same outputs.
  */
 export const trainStep =
-  <P, X, S>(model: Model<P, X>, loss: LossFn, optimizer: GradientTransformation<S>, metrics: Metrics = {}) =>
+  <P extends Params, X, S>(model: Model<P, X>, loss: LossFn, optimizer: GradientTransformation<S>, metrics: Metrics = {}) =>
   (params: P, optState: S, batch: Batch<X>, key?: Key): StepResult<P, S> => {
     const ctx = key === undefined ? { train: true } : { train: true, key }
     const objective = (p: P): readonly [Value, Value] => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import * as T from '@cotangent/tensor'
 import { grad, type Value } from '@cotangent/autodiff'
-import { momentum, sgd } from '@cotangent/optim'
+import { momentum, scale, sgd } from '@cotangent/optim'
 import { DivergenceError, evaluate, fit, trainStep, type CustomDataset, type EpochRecord } from '../src/index.js'
 import { binaryAccuracy, initLin, linearModel, logisticLoss, mseLoss, timeless, toyData } from './helpers.js'
 
@@ -143,12 +143,13 @@ describe('fit', () => {
   })
 
   it('stops early after `patience` epochs without improvement and keeps the best parameters', () => {
-    // gradient *ascent* (negative lr): the dev loss gets worse every epoch, so epoch 1 stays the best
-    const r = fit({ ...base, params: initLin(2, 1), optimizer: sgd(-0.05), epochs: 20, seed: 1, earlyStopping: { patience: 2 } })
+    // gradient *ascent* (updates +0.05·g; a negative lr is an error): the dev loss gets worse every epoch, so epoch 1
+    // stays the best
+    const r = fit({ ...base, params: initLin(2, 1), optimizer: scale(0.05), epochs: 20, seed: 1, earlyStopping: { patience: 2 } })
     expect(r.stoppedEarly).toBe(true)
     expect(r.history).toHaveLength(3)
     expect(r.bestEpoch).toBe(1)
-    const one = fit({ ...base, params: initLin(2, 1), optimizer: sgd(-0.05), epochs: 1, seed: 1 })
+    const one = fit({ ...base, params: initLin(2, 1), optimizer: scale(0.05), epochs: 1, seed: 1 })
     expect(T.toArray(r.bestParams.W as T.Tensor)).toEqual(T.toArray(one.params.W as T.Tensor))
     expect(T.toArray(r.params.W as T.Tensor)).not.toEqual(T.toArray(one.params.W as T.Tensor))
     // monitoring a metric (maximised): lr 0 never improves after epoch 1
