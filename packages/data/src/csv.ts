@@ -31,11 +31,12 @@ export const csvParseError = (file: string, err: unknown): DataError => {
   const line = typeof e.lines === 'number' ? e.lines : undefined
   const code = typeof e.code === 'string' ? e.code : 'CSV_ERROR'
   const message = typeof e.message === 'string' ? e.message : String(err)
-  const hint =
-    code === 'CSV_QUOTE_NOT_CLOSED' || code === 'CSV_INVALID_CLOSING_QUOTE'
-      ? 'fields containing quotes, commas or newlines must be wrapped in double quotes, with inner quotes doubled ("") as in RFC 4180'
-      : 'check that the file is a comma-separated table with a header row'
-  return dataError(file, `malformed CSV: ${message.replace(/ at line \d+$/, '')} [${code}]`, hint, { line })
+  const hint = ['CSV_QUOTE_NOT_CLOSED', 'CSV_INVALID_CLOSING_QUOTE', 'INVALID_OPENING_QUOTE'].includes(code)
+    ? 'fields containing quotes, commas or newlines must be wrapped in double quotes, with inner quotes doubled ("") as in RFC 4180'
+    : 'check that the file is a comma-separated table with a header row'
+  return dataError(file, `malformed CSV: ${message.replace(/,? (at|on) line \d+$/, '')} [${code}]`, hint, {
+    line,
+  })
 }
 
 /**

@@ -15,6 +15,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import { x as untar } from 'tar'
 import { resolveDataDir } from './datadir.js'
 import type { ArchiveMember, DatasetDef, StoredFile } from './datasets.js'
+import { decodeText } from './encoding.js'
 import { dataError, type DataError } from './errors.js'
 
 /** The environment variable that overrides every data set's download base URL (a mirror, or a test server). */
@@ -180,7 +181,7 @@ const convertMember = async (
   if (E.isLeft(bytes)) return bytes
   const original = sha256(bytes.right)
   if (original !== member.sha256) return E.left(checksumError(where, member.sha256, original))
-  const text = new TextDecoder(member.encoding, { fatal: true }).decode(bytes.right)
+  const text = decodeText(bytes.right, member.encoding)
   const utf8 = Buffer.from(text, 'utf8')
   const want = stored.find((f) => f.name === member.to)?.sha256
   const got = sha256(utf8)

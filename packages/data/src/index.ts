@@ -32,6 +32,7 @@ export {
   type FetchOptions,
   type FetchResult,
 } from './fetch.js'
+export { decodeWindows1252, decodeText } from './encoding.js'
 export { tokenize, fnv1a, bigramHash, FNV_OFFSET } from './text.js'
 export { corpusBuilder, SPLIT_CODES, type TextCorpus, type CorpusBuilder } from './corpus.js'
 export {

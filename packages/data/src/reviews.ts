@@ -11,7 +11,7 @@ import { pipeline, type Readable } from 'node:stream'
 import { createGunzip } from 'node:zlib'
 import * as E from 'fp-ts/lib/Either.js'
 import * as t from 'io-ts'
-import { parse } from 'csv-parse'
+import { CsvError, parse } from 'csv-parse'
 import { corpusBuilder, SPLIT_CODES, type TextCorpus } from './corpus.js'
 import { csvParseError } from './csv.js'
 import { locateDataset, resolveDataDir } from './datadir.js'
@@ -257,8 +257,8 @@ export const loadReviewCsv = async (options: ReviewCsvOptions): Promise<E.Either
       }
       return first ? dataError(file, 'no rows (only a header, or nothing)', hint) : undefined
     } catch (err) {
+      if (err instanceof CsvError) return csvParseError(file, err)
       const code = (err as { code?: unknown }).code
-      if (typeof code === 'string' && code.startsWith('CSV_')) return csvParseError(file, err)
       if (typeof code === 'string' && code.startsWith('Z_'))
         return dataError(
           file,
