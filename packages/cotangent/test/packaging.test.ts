@@ -212,7 +212,7 @@ describe('packed tarballs installed in a fresh project', () => {
 
   afterAll(() => {
     rmSync(work, { recursive: true, force: true })
-  })
+  }, BUDGET)
 
   test('every package packs dist (JS, .d.ts, maps), its src, README and LICENSE, and no tests', () => {
     expect(packed.map((t) => t.name).sort()).toEqual(Object.values(PACKAGES).sort())
