@@ -88,11 +88,13 @@ describe('backprop main', () => {
       '--target',
       '--batch',
       '--hidden',
+      '--control-size',
       '--seed',
       '--out',
       '--quiet',
     ])
       expect(text).toContain(f)
     expect(text).toContain('one of adam, momentum, sgd')
+    expect(text).toContain('[default: 2000]')
   })
 })
