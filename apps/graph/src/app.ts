@@ -36,7 +36,7 @@ export const SEED_EXPR = 'ln(x) + exp(y) * z'
 
 /** An expression for `--expr`: the source text, checked to parse (the error shows the column with a caret). */
 export const ExprCodec = new t.Type<string, string, unknown>(
-  'an expression over named scalars (+ - * / ^, ln exp sin cos tanh sigmoid sqrt, parentheses, numbers)',
+  'an expression string over named scalars (+ - * / ^, unary minus, parentheses, ln exp sin cos tanh sigmoid sqrt, e, pi)',
   (u): u is string => typeof u === 'string' && E.isRight(parseExpr(u)),
   (u, c) => {
     if (typeof u !== 'string') return t.failure(u, c, 'expected an expression string')
@@ -184,7 +184,11 @@ export const app = defineApp({
     'Draws the computation graph of an expression from the library trace (makeGraph): values, adjoints and local partials; and the homework Jacobians by jacrev.',
   flags: {
     expr: opt(ExprCodec, SEED_EXPR, 'the expression to stage and draw'),
-    at: opt(PointCodec, { x: 1, y: 3, z: 2 }, 'the point: a value for every variable of --expr'),
+    // shown in --help the way it is typed on the command line
+    at: {
+      ...opt(PointCodec, { x: 1, y: 3, z: 2 }, 'the point: a value for every variable of --expr'),
+      defaultText: 'x=1,y=3,z=2',
+    },
   },
   run: async (config, io) => {
     const { tree, names } = prepare(config.expr, config.at)

@@ -81,6 +81,13 @@ describe('apps/graph end to end', () => {
     expect(readFileSync(join(root, 'other', 'report.md'), 'utf8')).not.toContain('The homework’s numbers')
   })
 
+  it('--help lists the flags with their defaults as typed', async () => {
+    const r = await run(['--help'])
+    expect(r.code).toBe(0)
+    expect(r.out).toMatch(/--expr <text> .*\[default: ln\(x\) \+ exp\(y\) \* z\]/)
+    expect(r.out).toMatch(/--at <value> .*\[default: x=1,y=3,z=2\]/)
+  })
+
   it.each([
     [
       ['--expr', 'ln(x$ + 1)', '--at', 'x=1'],
