@@ -1,11 +1,11 @@
 /**
  * Numerical gradient checking, in the manner of JAX's `check_grads`.
  *
- * - **Forward mode** (`checkJvp`): the JVP along one random normal direction `u` is compared, element by element,
+ * - **Forward mode** (`checkJvp`): the JVP along one random normal direction `u` (rescaled to RMS 1) is compared, element by element,
  *   with the central difference `(f(x + ε·u) − f(x − ε·u)) / 2ε` (error O(ε²)).
  * - **Reverse mode** (`checkVjp`): with a random direction `u` and a random output cotangent `c`, the VJP is checked
  *   through the dot-product identity `⟨u, vjp(c)⟩ = ⟨jvp(u), c⟩`, where `jvp(u)` is the *numerical* directional
- *   derivative — no Jacobian is ever built. On failure the report says whether the VJP also disagrees with the
+ *   derivative — no Jacobian is ever built — and again with `c = jvp(u)` itself, which cannot cancel. On failure the report says whether the VJP also disagrees with the
  *   autodiff JVP (a transpose rule is wrong) or agrees with it (a JVP rule is wrong).
  * - **Order 2** (`checkGrads` with `order: 2`): the derivative maps themselves are checked, in every mode:
  *   `x ↦ jvp(f)(x, t)` and `x ↦ vjp(f)(x)(c)` for fixed random `t`, `c`.
@@ -139,13 +139,19 @@ const settingsFor = (op: string, leaves: readonly Tensor[], o: CheckOptions | un
   return s
 }
 
-/** A random normal direction per leaf (zeros for integer leaves, which are not differentiated). */
+/**
+ * A random normal direction per leaf, rescaled to root-mean-square 1 (zeros for integer leaves, which are not
+ * differentiated). The rescaling keeps small leaves from drawing a tiny direction (a scalar's |u| < 0.1 one time
+ * in twelve), under which float32's absolute tolerance would hide a rule that is wrong by 10%.
+ */
 const directions = (k: Key, leaves: readonly Tensor[]): Tensor[] => {
-  return leaves.map((l, i) =>
-    isFloat(l)
-      ? T.normal(T.fold(k, i), l.shape, { dtype: l.dtype === 'float32' ? 'float32' : 'float64' })
-      : T.zeros(l.shape),
-  )
+  return leaves.map((l, i) => {
+    if (!isFloat(l)) return T.zeros(l.shape)
+    const dtype = l.dtype === 'float32' ? 'float32' : 'float64'
+    const z = valuesOf(T.normal(T.fold(k, i), l.shape))
+    const rms = Math.sqrt(z.reduce((acc, v) => acc + v * v, 0) / Math.max(z.length, 1))
+    return T.fromArray(rms > 0 ? z.map((v) => v / rms) : z, l.shape, { dtype })
+  })
 }
 
 const perturb = (x: Tensor, t: Tensor, h: number): Tensor => {
@@ -377,8 +383,9 @@ const revSides = (
   c: readonly Tensor[],
   ct: readonly Tensor[],
   s: Settings,
+  numAlongU?: readonly Tensor[],
 ): RevSides => {
-  const [num] = numericalLeaves(f, args, u, s.eps)
+  const num = numAlongU ?? numericalLeaves(f, args, u, s.eps)[0]
   const [expected, scaleE] = innerOver(num, c)
   const [got, scaleG] = innerOver(u, ct)
   const scale = Math.max(scaleE, scaleG)
@@ -433,8 +440,22 @@ const revCheck = (
       message: `the VJP of ${subj.what} returned a cotangent of shape ${T.showShape(have)} for an argument of shape ${T.showShape(want)} (expected and got below are the shapes)`,
     })
   }
-  const joint = revSides(f, args, u, c, ct, s)
-  if (joint.cmp.ok) return E.right(undefined)
+  const [numU] = numericalLeaves(f, args, u, s.eps)
+  const random = revSides(f, args, u, c, ct, s, numU)
+  // A random c can nearly cancel ⟨jvp(u), c⟩ (|Σ| ≪ Σ|terms|), which hides a rule that is wrong by a factor under
+  // rtol·Σ|terms| (float32: a 10%-wrong rule passed ~8% of random inputs). The cotangent c₂ = numerical jvp(u)
+  // cannot cancel: ⟨jvp(u), c₂⟩ = ‖jvp(u)‖², so the second identity sees any error along u at its full size.
+  const aligned = (): { c: readonly Tensor[]; ct: readonly Tensor[]; r: RevSides } => {
+    const c2 = numU.map((n, i) => {
+      const o = outFlat.leaves[i]!
+      return isFloat(o) ? T.astype(n, o.dtype === 'float32' ? 'float32' : 'float64') : T.zeros(o.shape)
+    })
+    const ct2 = flatten('checkVjp', 'the cotangents', pullback(treeUnflatten(outFlat.def, c2)), argumentName).leaves
+    return { c: c2, ct: ct2, r: revSides(f, args, u, c2, ct2, s, numU) }
+  }
+  const failing = random.cmp.ok ? aligned() : { c, ct, r: random }
+  if (failing.r.cmp.ok) return E.right(undefined)
+  const joint = failing.r
   const culprit = args.leaves
     .map((x, i) => ({
       i,
@@ -443,8 +464,8 @@ const revCheck = (
             f,
             args,
             onlyLeaf(u, i),
-            c,
-            ct.map((t, j) => (j === i ? t : T.zeros(t.shape))),
+            failing.c,
+            failing.ct.map((t, j) => (j === i ? t : T.zeros(t.shape))),
             s,
           )
         : null,
@@ -453,7 +474,7 @@ const revCheck = (
   const [argument, r, uUsed] = culprit?.r
     ? [args.names[culprit.i]!, culprit.r, onlyLeaf(u, culprit.i)]
     : ['all arguments (jointly)', joint, u]
-  const ad = adJvpSide(f, args, uUsed, c)
+  const ad = adJvpSide(f, args, uUsed, failing.c)
   const diagnosis =
     ad === null
       ? ''
