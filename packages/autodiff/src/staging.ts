@@ -231,8 +231,9 @@ const abstractRules: ReadonlyMap<Primitive, AbstractRule> = new Map<Primitive, A
 export const hasAbstractRule = (p: Primitive): boolean => abstractRules.has(p)
 
 /**
- * The output aval of `prim(args; params)`. Primitives without an abstract rule (user-defined ones, custom calls)
- * are evaluated once on zeros of their operands' shapes: exact, at the cost of one computation while staging.
+ * The output aval of `prim(args; params)`: the abstract rule above, else the primitive's own shape rule (linear
+ * primitives have one). Primitives with neither (user-defined ones, custom calls) are evaluated once on zeros of
+ * their operands' shapes: exact, at the cost of one computation while staging.
  */
 const abstractEval = (
   p: Primitive,
@@ -242,6 +243,10 @@ const abstractEval = (
   const avals = args.map((a): Aval => (typeof a === 'number' ? { shape: [], dtype: 'weak' } : a))
   const rule = abstractRules.get(p)
   if (rule !== undefined) return rule(avals, params)
+  if (p.shape !== undefined) {
+    const aval = p.shape(avals, params)
+    return { shape: aval.shape, dtype: aval.dtype === 'weak' ? 'float64' : aval.dtype }
+  }
   const zeros = args.map((a) =>
     typeof a === 'number' ? a : a instanceof Tracer ? T.zeros(a.shape, { dtype: a.dtype }) : a,
   )

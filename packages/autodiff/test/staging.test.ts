@@ -526,6 +526,51 @@ describe('makeGraph of transformations gives the program of the derivative', () 
     expect(outer.eqns.map((e) => e.prim.name)).toEqual(['mul', 'tanh', 'sum', 'add'])
   })
 
+  it('parameter trees in, trees out: a linear layer staged over { W, b } and a batch', () => {
+    const layer = (p: { W: Value; b: Value }, x: Value): Value => A.tanh(A.add(A.matmul(x, p.W), p.b))
+    const params = { b: T.zeros([2]), W: T.ones([3, 2]) }
+    const prog = A.makeGraph(layer)(params, T.ones([4, 3]))
+    // leaves in sorted-key order ('W' < 'b'), then x
+    expect(prog.inVars.map((v) => v.shape)).toEqual([[3, 2], [2], [4, 3]])
+    const p2 = {
+      W: T.tensor([
+        [1, 0],
+        [0, 1],
+        [1, 1],
+      ]),
+      b: T.tensor([0.5, -0.5]),
+    }
+    const x2 = T.tensor([
+      [1, 2, 3],
+      [0, 0, 0],
+      [-1, 1, 0],
+      [2, 2, 2],
+    ])
+    same(A.evalGraph(prog, p2, x2) as Value, A.toTensor(layer(p2, x2)))
+    const g = A.grad((p: { W: Value; b: Value }) => A.sum(A.evalGraph(prog, p, x2) as Value))(p2)
+    const want = A.grad((p: { W: Value; b: Value }) => A.sum(layer(p, x2)))(p2)
+    close(g.W, want.W)
+    close(g.b, want.b)
+  })
+
+  it('the linear map of linearize stages into its tangent program (customVjp appears as customLin)', () => {
+    const [, fLin] = A.linearize((x: Value) => A.mul(A.sin(x), 3), T.tensor([0, 1]))
+    const p = A.makeGraph(fLin)(T.zeros([2]))
+    expect(p.eqns.map((e) => e.prim.name)).toEqual(['mul', 'mul'])
+    close(A.evalGraph(p, T.tensor([1, 2])) as Value, [3 * Math.cos(0), 6 * Math.cos(1)])
+    const half = A.customVjp(
+      (x: Value) => A.mul(x, 1),
+      (x: Value) => [A.mul(x, 1), null] as const,
+      (_r, ct) => [A.mul(ct, 0.5)],
+      'half',
+    )
+    const [, hLin] = A.linearize((x: Value) => half(x), T.ones([2]))
+    const q = A.makeGraph(hLin)(T.zeros([2]))
+    expect(A.showProgram(q)).toContain('customLin[name=half aval=f64[2]] a')
+    expect(() => A.evalGraph(q, T.ones([2]))).toThrow(/defines only a reverse-mode rule/)
+    expect(() => hLin(T.ones([2]))).toThrow(/defines only a reverse-mode rule/)
+  })
+
   it('static arguments are passed as they are and baked into the program', () => {
     const p = A.makeGraph(
       (x: Value, n: number, mode: string) => (mode === 'pow' ? A.pow(x, n) : A.mul(x, n)),
