@@ -649,7 +649,9 @@ export const toDot = (p: Program, options?: DotOptions): string => {
     ...p.inVars.map((v) => node(v, name(v), { shape: 'box', fillcolor: '#dbeafe' })),
     ...p.constVars.map((v) => node(v, name(v), { shape: 'box', fillcolor: '#eeeeee' })),
     // inputs side by side at the start of the layout
-    ...(p.inVars.length > 1 ? [`  { rank=source; ${p.inVars.map((v) => `v${String(v.id)};`).join(' ')} }`] : []),
+    ...(p.inVars.length > 1
+      ? [`  { rank=source; ${p.inVars.map((v) => `v${String(v.id)};`).join(' ')} }`]
+      : []),
   ]
   p.eqns.forEach((e, k) => {
     const call = `${showPrimitive(e)}(${e.inputs.map(atomText).join(', ')})`
