@@ -39,6 +39,7 @@ export const resolveDataDir = (flag?: string, env: NodeJS.ProcessEnv = process.e
  */
 export const fetchHint = (def: DatasetDef, dataDir?: string): string => {
   if (def.download.kind === 'vendored') return `${def.name} ships with @cotangent/data`
+  if (def.download.kind === 'local') return 'check the path of the file'
   const flag = dataDir === undefined || resolve(dataDir) === resolveDataDir() ? '' : ` --data-dir ${dataDir}`
   return `download it with \`npm run fetch -- ${def.name}${flag}\`, or point --data-dir / ${DATA_ENV} at a directory holding ${def.dir}/`
 }

@@ -46,6 +46,11 @@ export interface VendoredData {
   readonly kind: 'vendored'
 }
 
+/** The user's own file: nothing to download, no recorded checksum. */
+export interface LocalData {
+  readonly kind: 'local'
+}
+
 /** How a data set's files are read. */
 export type DatasetFormat =
   | { readonly kind: 'iris-csv'; readonly file: string }
@@ -59,6 +64,15 @@ export type DatasetFormat =
       readonly train: { readonly images: string; readonly labels: string }
       readonly test: { readonly images: string; readonly labels: string }
       readonly classes: readonly string[]
+    }
+  | {
+      /** A review CSV read by `loadReviewCsv` (the file is absolute, or relative to the working directory). */
+      readonly kind: 'review-csv'
+      readonly file: string
+      readonly textColumn: string
+      readonly labelColumn: string
+      readonly splitColumn?: string
+      readonly labels: Readonly<Record<string, number>>
     }
 
 /** A data set: identity, provenance, storage, download and format. */
@@ -74,7 +88,7 @@ export interface DatasetDef {
   readonly dir: string
   /** The files of the data set once stored, with their sha256s. */
   readonly files: readonly StoredFile[]
-  readonly download: FilesDownload | TarGzDownload | VendoredData
+  readonly download: FilesDownload | TarGzDownload | VendoredData | LocalData
   readonly format: DatasetFormat
 }
 
@@ -191,6 +205,41 @@ export const FASHION_MNIST: DatasetDef = {
     ],
   },
 }
+
+/** Options of {@link reviewCsvDataset}. */
+export interface ReviewCsvDatasetOptions {
+  /** Name for messages (default: the file name). */
+  readonly name?: string
+  readonly file: string
+  readonly textColumn: string
+  readonly labelColumn: string
+  readonly splitColumn?: string
+  /** Label values to class indices `0…k-1`, e.g. `{ negative: 0, positive: 1 }`. */
+  readonly labels: Readonly<Record<string, number>>
+}
+
+/**
+ * A data set definition for the user's own review CSV (any IMDB-style file: a text column, a label column, an
+ * optional split column), so it goes through the same `loadTextDataset` path as the polarity corpus.
+ */
+export const reviewCsvDataset = (options: ReviewCsvDatasetOptions): DatasetDef => ({
+  name: options.name ?? options.file,
+  aliases: [],
+  title: `review CSV ${options.file}`,
+  citation: '',
+  license: '',
+  dir: '',
+  files: [],
+  download: { kind: 'local' },
+  format: {
+    kind: 'review-csv',
+    file: options.file,
+    textColumn: options.textColumn,
+    labelColumn: options.labelColumn,
+    ...(options.splitColumn === undefined ? {} : { splitColumn: options.splitColumn }),
+    labels: options.labels,
+  },
+})
 
 /** Every known data set, by name. */
 export const DATASETS: readonly DatasetDef[] = [IRIS, POLARITY, FASHION_MNIST]

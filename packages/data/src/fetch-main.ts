@@ -61,7 +61,7 @@ export const main = async (argv: readonly string[]): Promise<number> => {
     process.stderr.write(`fetch: unknown data set ${JSON.stringify(name)}\n${USAGE}\n`)
     return 2
   }
-  if (def.download.kind === 'vendored') {
+  if (def.download.kind === 'vendored' || def.download.kind === 'local') {
     process.stdout.write(`${def.name} ships with @cotangent/data; nothing to download\n`)
     return 0
   }

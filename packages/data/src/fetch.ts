@@ -207,6 +207,14 @@ export const fetchDataset = async (
   const target = join(dataDir, def.dir)
   const d = def.download
   if (d.kind === 'vendored') return E.right({ dir: target, downloaded: false })
+  if (d.kind === 'local')
+    return E.left(
+      dataError(
+        def.name,
+        'is a local file, not a downloadable data set',
+        'point the loader at the file itself',
+      ),
+    )
   if (options?.force !== true && (await verifyDataset(def, target))) {
     log(`${def.name}: verified copy already in ${target}`)
     return E.right({ dir: target, downloaded: false })

@@ -15,7 +15,7 @@ import { CsvError, parse } from 'csv-parse'
 import { corpusBuilder, SPLIT_CODES, type TextCorpus } from './corpus.js'
 import { csvParseError } from './csv.js'
 import { locateDataset, resolveDataDir } from './datadir.js'
-import { POLARITY } from './datasets.js'
+import { POLARITY, type DatasetDef } from './datasets.js'
 import { dataError, type DataError } from './errors.js'
 import { firstMessage, ioError } from './files.js'
 
@@ -87,15 +87,8 @@ export const loadTwoFileCorpus = async (
  * `rt-polarity/neg.txt` (label 0, negative) and `rt-polarity/pos.txt` (label 1, positive), 5,331 snippets each.
  * A missing corpus is a `Left` saying where it looked and how to download it.
  */
-export const loadPolarity = async (dataDir?: string): Promise<E.Either<DataError, TextCorpus>> => {
-  const located = locateDataset(POLARITY, dataDir ?? resolveDataDir())
-  if (E.isLeft(located)) return located
-  if (POLARITY.format.kind !== 'two-file')
-    throw new Error('loadPolarity: POLARITY must be a two-file data set')
-  return loadTwoFileCorpus(
-    POLARITY.format.classes.map((c) => ({ file: located.right[c.file]!, name: c.name })),
-  )
-}
+export const loadPolarity = (dataDir?: string): Promise<E.Either<DataError, TextCorpus>> =>
+  loadTextDataset(POLARITY, dataDir)
 
 /** Options of {@link loadReviewCsv}. */
 export interface ReviewCsvOptions {
@@ -271,4 +264,34 @@ export const loadReviewCsv = async (options: ReviewCsvOptions): Promise<E.Either
     }
   })()
   return failure === undefined ? E.right(builder.finish(file, names.right)) : E.left(failure)
+}
+
+/**
+ * Reads any text data set definition: a two-file corpus (the polarity corpus) from `dataDir` (default
+ * {@link resolveDataDir}), or a review CSV (`reviewCsvDataset`) from its file. Other kinds are a `Left`.
+ */
+export const loadTextDataset = async (
+  def: DatasetDef,
+  dataDir?: string,
+): Promise<E.Either<DataError, TextCorpus>> => {
+  const format = def.format
+  if (format.kind === 'review-csv')
+    return loadReviewCsv({
+      file: format.file,
+      textColumn: format.textColumn,
+      labelColumn: format.labelColumn,
+      labels: format.labels,
+      ...(format.splitColumn === undefined ? {} : { splitColumn: format.splitColumn }),
+    })
+  if (format.kind !== 'two-file')
+    return E.left(
+      dataError(
+        def.name,
+        `is not a text data set (format ${format.kind})`,
+        'choose polarity or a review CSV',
+      ),
+    )
+  const located = locateDataset(def, dataDir ?? resolveDataDir())
+  if (E.isLeft(located)) return located
+  return loadTwoFileCorpus(format.classes.map((c) => ({ file: located.right[c.file]!, name: c.name })))
 }

@@ -3,9 +3,12 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it, vi } from 'vitest'
+import { SHARED_DATA } from './helpers.js'
 
 const readme = readFileSync(fileURLToPath(new URL('../README.md', import.meta.url)), 'utf8')
 const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!)
+// The blocks read the shared data through COTANGENT_DATA, as CI sets it.
+process.env.COTANGENT_DATA ??= SHARED_DATA
 const SRC = fileURLToPath(new URL('../src/index.ts', import.meta.url))
 const dir = fileURLToPath(new URL('./.readme-blocks/', import.meta.url))
 
@@ -14,7 +17,7 @@ describe('README', () => {
     rmSync(dir, { recursive: true, force: true })
   })
   it('has examples', () => {
-    expect(blocks.length).toBeGreaterThanOrEqual(2)
+    expect(blocks.length).toBeGreaterThanOrEqual(5)
   })
   it.each(blocks.map((code, i) => [i, code] as const))(
     'block %i runs',

@@ -8,6 +8,9 @@ import {
   loadPolarity,
   loadReviewCsv,
   loadTwoFileCorpus,
+  loadTextDataset,
+  reviewCsvDataset,
+  POLARITY,
   parseLabelMapping,
   splitCorpus,
   tokenize,
@@ -208,5 +211,22 @@ describe('parseLabelMapping', () => {
     expect(parseLabelMapping('pos→1, neg -> 0')).toEqual(E.right({ pos: 1, neg: 0 }))
     expect(E.isLeft(parseLabelMapping('positive'))).toBe(true)
     expect(E.isLeft(parseLabelMapping('a=x'))).toBe(true)
+  })
+})
+
+describe('loadTextDataset', () => {
+  it('reads a review CSV definition and the polarity definition through one entry point', async () => {
+    const file = tempFile('r.csv', `${CSV_HEADER}1,"fine, really",positive,train\n2,no,negative,test\n`)
+    const def = reviewCsvDataset({
+      file,
+      textColumn: 'review',
+      labelColumn: 'sentiment',
+      splitColumn: 'split',
+      labels: LABELS,
+    })
+    const c = rightOf(await loadTextDataset(def))
+    expect(doc(c, 0)).toEqual(['fine', ',', 'really'])
+    expect(Array.from(c.split!)).toEqual([0, 2])
+    expect(rightOf(await loadTextDataset(POLARITY, SHARED_DATA)).size).toBe(10662)
   })
 })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import * as fc from 'fast-check'
-import { splitCounts, stratifiedSplit } from '../src/index.js'
+import { splitCorpus, splitCounts, stratifiedSplit } from '../src/index.js'
 
 const arbLabels = fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 0, maxLength: 300 })
 const arbFractions = fc
@@ -86,5 +86,23 @@ describe('stratifiedSplit', () => {
   })
   it('rejects non-integer labels', () => {
     expect(() => stratifiedSplit([0, 1.5], [1], 0)).toThrow(/labels must be integers/)
+  })
+})
+
+describe('splitCorpus', () => {
+  it('without a split column: a stratified 80/10/10', () => {
+    // 30 of class 0 and 70 of class 1 → train 24 + 56, dev 3 + 7, test 3 + 7.
+    const labels = Array.from({ length: 100 }, (_, i) => (i % 10 < 3 ? 0 : 1))
+    const s = splitCorpus({ labels }, 5)
+    expect([s.train, s.dev, s.test].map((p) => [countOf(labels, p, 0), countOf(labels, p, 1)])).toEqual([
+      [24, 56],
+      [3, 7],
+      [3, 7],
+    ])
+    expect(splitCorpus({ labels }, 5)).toEqual(s)
+  })
+  it('with a split column: keeps its dev rows and leaves out unassigned rows', () => {
+    const s = splitCorpus({ labels: [0, 1, 0, 1, 0], split: Int8Array.from([0, 1, 2, -1, 0]) }, 0)
+    expect(s).toEqual({ train: [0, 4], dev: [1], test: [2] })
   })
 })
