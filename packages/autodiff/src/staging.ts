@@ -445,15 +445,11 @@ const run = (
   onVar?: (v: Var, value: Value) => Value,
 ): (Value | undefined)[] => {
   const ins = bindInputs(p, args)
-  const env = new Array<Value | undefined>(
-    1 +
-      Math.max(
-        -1,
-        ...p.inVars.map((v) => v.id),
-        ...p.constVars.map((v) => v.id),
-        ...p.eqns.map((e) => e.out.id),
-      ),
-  )
+  // one slot per variable id (a loop, not Math.max(...ids): programs can have more ids than a call has arguments)
+  let size = 0
+  for (const vs of [p.inVars, p.constVars]) for (const v of vs) size = Math.max(size, v.id + 1)
+  for (const e of p.eqns) size = Math.max(size, e.out.id + 1)
+  const env = new Array<Value | undefined>(size)
   const seen = onVar ?? ((_v: Var, x: Value) => x)
   p.constVars.forEach((v, i) => {
     env[v.id] = p.consts[i]
