@@ -8,7 +8,7 @@
 //     V8 context that has no `process`, `require` or `Buffer`.
 // Slow by nature (a cold build is most of it), so every step has an explicit budget; nothing here asserts a time.
 import { execFile } from 'node:child_process'
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -18,19 +18,15 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const BUDGET = 600_000
 
-/** Every publishable package: directory under packages/ → npm name. */
-const PACKAGES: Readonly<Record<string, string>> = {
-  tensor: '@cotangent/tensor',
-  autodiff: '@cotangent/autodiff',
-  gradcheck: '@cotangent/gradcheck',
-  layers: '@cotangent/layers',
-  losses: '@cotangent/losses',
-  optim: '@cotangent/optim',
-  train: '@cotangent/train',
-  data: '@cotangent/data',
-  cli: '@cotangent/cli',
-  cotangent: 'cotangent',
-}
+/** Every package under packages/ (all are published; apps/ are private): directory → npm name. */
+const PACKAGES: Readonly<Record<string, string>> = Object.fromEntries(
+  readdirSync(join(ROOT, 'packages'))
+    .filter((d) => existsSync(join(ROOT, 'packages', d, 'package.json')))
+    .map((d) => [
+      d,
+      (JSON.parse(readFileSync(join(ROOT, 'packages', d, 'package.json'), 'utf8')) as { name: string }).name,
+    ]),
+)
 const CORE = [
   '@cotangent/tensor',
   '@cotangent/autodiff',
@@ -215,6 +211,9 @@ describe('packed tarballs installed in a fresh project', () => {
   }, BUDGET)
 
   test('every package packs dist (JS, .d.ts, maps), its src, README and LICENSE, and no tests', () => {
+    expect(Object.values(PACKAGES)).toEqual(
+      expect.arrayContaining([...CORE, 'cotangent', '@cotangent/train']),
+    )
     expect(packed.map((t) => t.name).sort()).toEqual(Object.values(PACKAGES).sort())
     for (const t of packed) {
       for (const f of [
