@@ -4,7 +4,7 @@
  */
 import { curvesFigure, heading, list, paragraph, table, type Block } from '@cotangent/cli'
 import { PARAM_NAMES_342, PARAMETER_COUNT_342 } from './net342.js'
-import type { Distances, LoopResult, PlainStep } from './train342.js'
+import type { Attempt, Distances, LoopResult, PlainStep } from './train342.js'
 import { shapeTable, TWO_LAYER_PARAMS, type Comparison } from './twolayer.js'
 
 /** Everything the report is written from. */
@@ -78,6 +78,40 @@ const controlSentence = (r: BackpropResults): string => {
   )
 }
 
+/** How much the mean MSE fell over the last quarter of an attempt's steps. */
+export const lastQuarterDrop = (a: Attempt): number => {
+  const c = a.mseCurve
+  return c.length < 2 ? 0 : c[Math.floor((3 * (c.length - 1)) / 4)]! - c[c.length - 1]!
+}
+
+/** Why the stalled attempts stalled, from their end states. */
+export const stallSentence = (stuck: readonly Attempt[]): string => {
+  const wrong = stuck.map((a) => a.wrongOutputs)
+  const saturated = stuck.reduce((n, a) => n + a.saturatedWrong, 0)
+  const dead = stuck.reduce((n, a) => n + a.deadUnits, 0)
+  const causes = [
+    ...(saturated > 0
+      ? [
+          `${String(saturated)} wrong output(s) sit in the flat tail of the sigmoid (σ′ < 0.01), where almost no gradient flows back`,
+        ]
+      : []),
+    ...(dead > 0
+      ? [
+          `${String(dead)} hidden ReLU unit(s) are inactive on every training point and get no gradient at all`,
+        ]
+      : []),
+  ]
+  return (
+    `They end with ${wrong.join(', ')} output(s) still on the wrong side of 0.5. ` +
+    (causes.length > 0
+      ? `${causes.join('; ')}.`
+      : `None of these outputs is saturated and no ReLU unit is dead, yet over the last quarter of the steps the mean MSE ` +
+        `fell by only ${stuck.map((a) => sci(lastQuarterDrop(a))).join(', ')}: the optimizer is stuck in a flat region or a ` +
+        'poor local minimum where the four ReLU units split the input space in a way that does not fit those points, and ' +
+        'a fresh init finds a different split.')
+  )
+}
+
 /** The report's blocks. */
 export const backpropReport = (r: BackpropResults): readonly Block[] => {
   const { loop } = r
@@ -111,12 +145,25 @@ export const backpropReport = (r: BackpropResults): readonly Block[] => {
         `target mean MSE < ${r.loopSettings.target}. ` +
         (stuck.length === 0
           ? 'The first attempt reached the target.'
-          : `${stuck.length} attempt(s) stalled on a plateau above the target (outputs saturated on the wrong side, where ` +
-            `σ′ ≈ 0, or ReLU units that no longer fire on any point) and the loop restarted from a fresh init.`),
+          : `${String(stuck.length)} attempt(s) stalled above the target and the loop restarted from a fresh init. ${stallSentence(stuck)}`),
     ),
     table(
-      ['attempt', 'final train mean MSE', 'reached target'],
-      loop.attempts.map((a) => [a.attempt, sci(a.finalTrainMse), a.reached ? 'yes' : 'no']),
+      [
+        'attempt',
+        'final train mean MSE',
+        `outputs wrong (of ${String(2 * r.trainSize)})`,
+        'of which saturated',
+        'dead ReLU units (of 4)',
+        'reached target',
+      ],
+      loop.attempts.map((a) => [
+        a.attempt,
+        sci(a.finalTrainMse),
+        a.wrongOutputs,
+        a.saturatedWrong,
+        a.deadUnits,
+        a.reached ? 'yes' : 'no',
+      ]),
     ),
     table(
       ['set', 'points', 'mean MSE'],

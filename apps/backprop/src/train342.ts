@@ -91,7 +91,34 @@ export interface Attempt {
   /** Mean MSE per step, measured before each step (the history's loss divided by the number of outputs). */
   readonly mseCurve: readonly number[]
   readonly finalTrainMse: number
+  /** Hidden ReLU units that are inactive (z1 ≤ 0) on every training point at the end: they get no gradient. */
+  readonly deadUnits: number
+  /** Training outputs on the wrong side at the end (|ŷ − Y| > 0.5), and how many of them are saturated (σ′ < 0.01). */
+  readonly wrongOutputs: number
+  readonly saturatedWrong: number
   readonly reached: boolean
+}
+
+/** Dead ReLU units and wrong (and saturated wrong) outputs of the net at `p` on `data`. */
+export const diagnose = (
+  p: Params342,
+  data: Data342,
+): { readonly deadUnits: number; readonly wrongOutputs: number; readonly saturatedWrong: number } => {
+  const f = forward342(p, data.X)
+  const z1 = A.toArray(f.z1)
+  const units = p.W1.shape[1]!
+  const rows = data.X.shape[0]!
+  const deadUnits = Array.from({ length: units }, (_, j) =>
+    Array.from({ length: rows }, (_, i) => z1[i * units + j]!).every((z) => z <= 0),
+  ).filter(Boolean).length
+  const yHat = A.toArray(f.yHat)
+  const y = T.toArray(data.Y)
+  const wrong = Array.from(yHat, (v, i) => ({ wrong: Math.abs(v - y[i]!) > 0.5, slope: v * (1 - v) }))
+  return {
+    deadUnits,
+    wrongOutputs: wrong.filter((w) => w.wrong).length,
+    saturatedWrong: wrong.filter((w) => w.wrong && w.slope < 0.01).length,
+  }
 }
 
 /** The outcome of the loop. */
@@ -146,6 +173,7 @@ export const optimizerLoop = (
       attempt: k + 1,
       mseCurve: r.history.map((h: EpochRecord) => h.trainLoss / n),
       finalTrainMse,
+      ...diagnose(params, train),
       reached: finalTrainMse < o.target,
     }
     const all = [...done, attempt]
