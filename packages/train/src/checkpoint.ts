@@ -1,9 +1,13 @@
 /**
  * Checkpoints: versioned JSON files holding parameters, optimiser state, the run's config and its history.
  *
- * `saveCheckpoint` writes atomically (see json.ts). `loadCheckpoint` never throws for bad files: it returns an
- * `Either<CheckpointError, Checkpoint>`, decoding with io-ts, and every error names the file and the path of the
- * offending field — `runs/x/ckpt.json: params.layers[1].W: expected shape [16,3], got [16,4]`.
+ * Both sides report failures the same way: `saveCheckpoint` and `loadCheckpoint` never throw for file-system or
+ * file-content problems; they return an `Either<CheckpointError, …>` whose message names the file, the cause and
+ * the fix (`runs/x/ckpt.json: cannot write: a parent of the path is a file, not a directory …`) or, for content
+ * errors, the path of the offending field (`runs/x/ckpt.json: params.layers[1].W: expected shape [16,3], got
+ * [16,4]`). Writes are atomic and durable (see json.ts). A loaded checkpoint is typed by what was checked: its
+ * `params` have the template's type only when a template (`like`) was given, else `unknown`; the same for
+ * `optState` (template `optState`) and `config` (decoder `config`).
  * @module
  */
 import { readFileSync } from 'node:fs'
@@ -12,52 +16,100 @@ import * as t from 'io-ts'
 import { isPlainObject, isValue } from '@cotangent/autodiff'
 import { fromArray, isTensor, showShape, sizeOf, type DType, type Tensor } from '@cotangent/tensor'
 import type { EpochRecord } from './history.js'
-import { parseSpecial, writeJsonAtomic } from './json.js'
+import { parseSpecial, toJson, writeFileAtomic } from './json.js'
 
 /** The `format` field of every checkpoint file. */
 export const CHECKPOINT_FORMAT = 'cotangent.checkpoint'
 /** The version this library writes and reads. */
 export const CHECKPOINT_VERSION = 1
 
-/** What a checkpoint holds. */
-export interface Checkpoint<P = unknown, C = unknown> {
+/** What a checkpoint holds: `P` the parameters, `C` the config, `S` the optimiser state (each `unknown` until checked). */
+export interface Checkpoint<P = unknown, C = unknown, S = unknown> {
   readonly format: typeof CHECKPOINT_FORMAT
   readonly version: typeof CHECKPOINT_VERSION
   /** ISO time of saving. */
   readonly savedAt: string
   readonly params: P
   /** Optimiser state, or `null` when none was saved. */
-  readonly optState: unknown
+  readonly optState: S | null
   readonly config: C
   readonly history: readonly EpochRecord[]
 }
 
 /** What to save. */
-export interface CheckpointContents<P, C> {
+export interface CheckpointContents<P, C, S = unknown> {
   readonly params: P
-  readonly optState?: unknown
+  readonly optState?: S
   readonly config: C
   readonly history?: readonly EpochRecord[]
 }
 
-/** Writes a checkpoint (JSON, version {@link CHECKPOINT_VERSION}) atomically to `path`. */
-export const saveCheckpoint = <P, C>(path: string, contents: CheckpointContents<P, C>): void => {
-  writeJsonAtomic(path, {
-    format: CHECKPOINT_FORMAT,
-    version: CHECKPOINT_VERSION,
-    savedAt: new Date().toISOString(),
-    params: contents.params,
-    optState: contents.optState ?? null,
-    config: contents.config,
-    history: contents.history ?? [],
-  })
-}
-
-/** Why a checkpoint could not be loaded. `message` names the file and, for content errors, the field path. */
+/** Why a checkpoint could not be saved or loaded. `message` names the file, the cause and the fix (or the field path). */
 export interface CheckpointError {
-  readonly kind: 'missing' | 'unreadable' | 'json' | 'format' | 'version' | 'decode' | 'mismatch'
+  readonly kind: 'missing' | 'unreadable' | 'json' | 'format' | 'version' | 'decode' | 'mismatch' | 'encode' | 'write'
   readonly file: string
   readonly message: string
+}
+
+const errnoCode = (err: unknown): string =>
+  typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : ''
+
+/** A fix for a file-system error code, for messages. */
+const fixFor = (code: string, path: string): string => {
+  switch (code) {
+    case 'EEXIST':
+    case 'ENOTDIR':
+      return `a parent of the path is a file, not a directory: choose another path, or move that file away`
+    case 'EISDIR':
+      return `the path is a directory: give a file name, e.g. ${path}/checkpoint.json`
+    case 'EACCES':
+    case 'EPERM':
+    case 'EROFS':
+      return 'no permission to write there: choose a writable directory'
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return 'the disk is full: free space or choose another disk'
+    default:
+      return 'check the path and the disk'
+  }
+}
+
+/**
+ * Writes a checkpoint (JSON, version {@link CHECKPOINT_VERSION}) atomically and durably to `path`, creating its
+ * directory. Returns `right(path)` once the file is on disk, or `left(CheckpointError)`: `encode` for contents JSON
+ * cannot hold (a function, a class instance, a circular config — named by path), `write` for a file-system failure
+ * (named with its cause and the fix). Nothing is thrown for those; check the result.
+ */
+export const saveCheckpoint = <P, C, S = unknown>(
+  path: string,
+  contents: CheckpointContents<P, C, S>,
+): E.Either<CheckpointError, string> => {
+  const json = (() => {
+    try {
+      return E.right(
+        toJson({
+          format: CHECKPOINT_FORMAT,
+          version: CHECKPOINT_VERSION,
+          savedAt: new Date().toISOString(),
+          params: contents.params,
+          optState: contents.optState ?? null,
+          config: contents.config,
+          history: contents.history ?? [],
+        }),
+      )
+    } catch (err) {
+      return fail('encode', path, `cannot encode the checkpoint: ${err instanceof Error ? err.message : String(err)}`)
+    }
+  })()
+  if (E.isLeft(json)) return json
+  try {
+    writeFileAtomic(path, `${JSON.stringify(json.right, null, 2)}\n`)
+    return E.right(path)
+  } catch (err) {
+    const code = errnoCode(err)
+    const cause = err instanceof Error ? err.message : String(err)
+    return fail('write', path, `cannot write the checkpoint (${cause}): ${fixFor(code, path)}`)
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -218,10 +270,10 @@ export const treeMismatches = (like: unknown, got: unknown, path: string): strin
     if (!isPlainObject(got)) return [`${path}: expected a record with fields ${Object.keys(like).join(', ')}, got ${kindOf(got)}`]
     const missing = Object.keys(like)
       .filter((k) => !(k in got))
-      .map((k) => `${path}: missing field '${k}'`)
+      .map((k) => `${join(path, k)}: missing (the model has ${kindOf(like[k])})`)
     const extra = Object.keys(got)
       .filter((k) => !(k in like))
-      .map((k) => `${path}: unexpected field '${k}'`)
+      .map((k) => `${join(path, k)}: not in the model (the checkpoint has ${kindOf(got[k])})`)
     const inner = Object.keys(like)
       .filter((k) => k in got)
       .flatMap((k) => treeMismatches(like[k], got[k], join(path, k)))
@@ -235,12 +287,27 @@ export const treeMismatches = (like: unknown, got: unknown, path: string): strin
 // Loading
 
 /** Options of {@link loadCheckpoint}. */
-export interface LoadOptions<P, C> {
-  /** A parameter template: the loaded params must have its structure, shapes and dtypes. */
+export interface LoadOptions<P = unknown, C = unknown, S = unknown> {
+  /**
+   * A parameter template (e.g. the model's freshly initialised parameters): the loaded params must have its
+   * structure, keys, shapes and dtypes; then they are typed `P` (else `unknown`).
+   */
   readonly like?: P
-  /** An io-ts decoder for `config` (default: accept any JSON). */
+  /** An io-ts decoder for `config` (default: accept any JSON, typed `unknown`). */
   readonly config?: t.Decoder<unknown, C>
+  /**
+   * An optimiser-state template (e.g. `optimizer.init(params)`): the loaded state must match it (or be `null`);
+   * then it is typed `S` (else `unknown`).
+   */
+  readonly optState?: S
 }
+
+/** The params type a {@link loadCheckpoint} call has checked: the template's, else `unknown`. */
+export type LoadedParams<O> = O extends { readonly like: infer P } ? P : unknown
+/** The config type a {@link loadCheckpoint} call has decoded: the decoder's, else `unknown`. */
+export type LoadedConfig<O> = O extends { readonly config: t.Decoder<unknown, infer C> } ? C : unknown
+/** The optimiser-state type a {@link loadCheckpoint} call has checked: the template's, else `unknown`. */
+export type LoadedOptState<O> = O extends { readonly optState: infer S } ? S : unknown
 
 const fail = (kind: CheckpointError['kind'], file: string, message: string): E.Either<CheckpointError, never> =>
   E.left({ kind, file, message: `${file}: ${message}` })
@@ -250,10 +317,11 @@ const fail = (kind: CheckpointError['kind'], file: string, message: string): E.E
  * truncated), a file that is not a Cotangent checkpoint or has another version, a malformed field (named by its
  * path), and params that do not match `like`.
  */
-export function loadCheckpoint<P = unknown, C = unknown>(
+export function loadCheckpoint<const O extends LoadOptions = LoadOptions<never, never, never>>(
   path: string,
-  options: LoadOptions<P, C> = {},
-): E.Either<CheckpointError, Checkpoint<P, C>> {
+  options?: O,
+): E.Either<CheckpointError, Checkpoint<LoadedParams<O>, LoadedConfig<O>, LoadedOptState<O>>> {
+  const opts: LoadOptions = options ?? {}
   const text = (() => {
     try {
       return E.right(readFileSync(path, 'utf8'))
@@ -285,20 +353,27 @@ export function loadCheckpoint<P = unknown, C = unknown>(
   const decoded = Envelope.decode(j)
   if (E.isLeft(decoded)) return fail('decode', path, formatErrors(decoded.left))
   const env = decoded.right
-  const config = options.config === undefined ? E.right(env.config as C) : options.config.decode(env.config)
+  const config = opts.config === undefined ? E.right(env.config) : opts.config.decode(env.config)
   if (E.isLeft(config))
     return fail('decode', path, formatErrors(config.left.map((e) => ({ ...e, context: [{ key: '', type: t.unknown }, { key: 'config', type: t.unknown }, ...e.context.slice(1)] }))))
-  if (options.like !== undefined) {
-    const errs = treeMismatches(options.like, env.params, 'params')
-    if (errs.length > 0) return fail('mismatch', path, errs.slice(0, 5).join('; ') + (errs.length > 5 ? `; … and ${errs.length - 5} more` : ''))
-  }
+  const errs = [
+    ...(opts.like === undefined ? [] : treeMismatches(opts.like, env.params, 'params')),
+    ...(opts.optState === undefined || env.optState === null ? [] : treeMismatches(opts.optState, env.optState, 'optState')),
+  ]
+  if (errs.length > 0)
+    return fail(
+      'mismatch',
+      path,
+      `${errs.slice(0, 5).join('; ')}${errs.length > 5 ? `; … and ${errs.length - 5} more` : ''} (the checkpoint was saved from another model or optimiser: load it with the matching one)`,
+    )
+  // the types below are exactly what was checked: the template's or the decoder's, else unknown
   return E.right({
     format: CHECKPOINT_FORMAT,
     version: CHECKPOINT_VERSION,
     savedAt: env.savedAt,
-    params: env.params as P,
-    optState: env.optState,
-    config: config.right,
+    params: env.params as LoadedParams<O>,
+    optState: env.optState as LoadedOptState<O> | null,
+    config: config.right as LoadedConfig<O>,
     history: env.history,
   })
 }

@@ -9,10 +9,14 @@
  * @module
  */
 import type { GradientTransformation, Params } from '@cotangent/optim'
-import { fold, key, permutation, splitKey, toArray } from '@cotangent/tensor'
-import { DivergenceError } from './errors.js'
+import * as E from 'fp-ts/lib/Either.js'
+import { treeLeaves } from '@cotangent/autodiff'
+import { fold, isTensor, item, key, permutation, splitKey, sum, toArray, type Tensor } from '@cotangent/tensor'
+import { saveCheckpoint } from './checkpoint.js'
+import { DivergenceError, NonFiniteDataError, type DivergedRun } from './errors.js'
 import type { EpochRecord, FitInfo, Reporter } from './history.js'
 import { datasetSize, selectBatch, type Dataset, type LossFn, type Metrics, type Model } from './model.js'
+import { autoReporter } from './reporters.js'
 import { evaluate, trainStep } from './step.js'
 
 /**
@@ -61,7 +65,17 @@ export interface FitOptions<P extends Params, X, S> {
   /** Decides `bestEpoch`/`bestParams` when there is no early stopping (default: devLoss, or trainLoss). */
   readonly monitor?: Monitor
   readonly earlyStopping?: EarlyStopping
+  /**
+   * Where progress goes. Default {@link autoReporter}: a progress bar and one line per epoch on a terminal (not
+   * under `CI`), nothing otherwise (pass `lineReporter()` for plain lines in logs, `quietReporter` for silence).
+   */
   readonly reporter?: Reporter
+  /**
+   * Save a checkpoint (see `saveCheckpoint`) at `path` when the run ends, and — before `fit` throws a
+   * {@link DivergenceError} — of the last finite parameters, so a diverged run loses nothing. `config` is stored
+   * with it (default `{}`).
+   */
+  readonly checkpoint?: { readonly path: string; readonly config?: unknown }
 }
 
 /** The outcome of {@link fit}. */
@@ -119,6 +133,8 @@ interface Loop<P, S> {
 interface EpochAcc<P, S> {
   readonly params: P
   readonly optState: S
+  /** The parameters and state one step earlier (candidates for the last finite parameters on divergence). */
+  readonly prev: { readonly params: P; readonly optState: S }
   readonly lossSum: number
   readonly metricSums: readonly number[]
   readonly samples: number
@@ -127,10 +143,16 @@ interface EpochAcc<P, S> {
 /**
  * Trains `model` from `params` with `optimizer` for up to `epochs` epochs of shuffled mini-batches of
  * `batchSize` (the last batch of an epoch may be smaller). Returns the final and best parameters and the history.
- * Throws a {@link DivergenceError} as soon as a loss is NaN or infinite.
+ *
+ * Before training, tensor datasets are checked for NaN/±Infinity (one reduction per field; a
+ * {@link NonFiniteDataError} names the dataset, row and column). Throws a {@link DivergenceError} as soon as a loss
+ * is NaN or infinite (or a NonFiniteDataError when the diverging batch of a custom dataset holds non-finite data);
+ * the error carries the history so far and the last finite parameters and optimiser state, also saved to
+ * `options.checkpoint.path` when set.
  */
 export const fit = <P extends Params, X, S>(options: FitOptions<P, X, S>): FitResult<P, S> => {
-  const { model, loss, optimizer, epochs, batchSize, reporter = {} } = options
+  const { model, loss, optimizer, epochs, batchSize } = options
+  const reporter = options.reporter ?? autoReporter()
   checkInt('epochs', epochs, 0)
   checkInt('batchSize', batchSize, 1)
   if (!Number.isSafeInteger(options.seed)) throw new RangeError(`fit: seed must be an integer, got ${String(options.seed)}`)
@@ -143,6 +165,8 @@ export const fit = <P extends Params, X, S>(options: FitOptions<P, X, S>): FitRe
   if (n === 0) throw new RangeError('fit: the training set is empty')
   const devSize = options.dev === undefined ? null : datasetSize('fit', options.dev, 'dev')
   if (devSize === 0) throw new RangeError('fit: the dev set is empty (pass a dev set with examples, or none)')
+  checkFiniteData('train', options.train)
+  if (options.dev !== undefined) checkFiniteData('dev', options.dev)
   const monitor: Monitor = options.earlyStopping?.monitor ?? options.monitor ?? (options.dev === undefined ? 'trainLoss' : 'devLoss')
   const mon = resolveMonitor(monitor, options.dev !== undefined, names, options.earlyStopping?.mode)
   const es = options.earlyStopping
@@ -164,12 +188,17 @@ export const fit = <P extends Params, X, S>(options: FitOptions<P, X, S>): FitRe
     const acc = Array.from({ length: stepsPerEpoch }, (_, s) => s).reduce<EpochAcc<P, S>>(
       (a, s) => {
         const idx = order.slice(s * batchSize, Math.min((s + 1) * batchSize, n))
-        const r = step(a.params, a.optState, selectBatch(options.train, idx), fold(stepRoot!, s))
-        if (!Number.isFinite(r.loss)) throw new DivergenceError(e, s + 1, r.loss)
+        const batch = selectBatch(options.train, idx)
+        const r = step(a.params, a.optState, batch, fold(stepRoot!, s))
+        if (!Number.isFinite(r.loss)) {
+          checkFiniteBatch('train', batch, idx)
+          throw diverged(e, s + 1, r.loss, 'train', state.history, [a, a.prev, state])
+        }
         const w = idx.length
         const next: EpochAcc<P, S> = {
           params: r.params,
           optState: r.optState,
+          prev: { params: a.params, optState: a.optState },
           lossSum: a.lossSum + r.loss * w,
           metricSums: names.map((name, k) => a.metricSums[k]! + (r.metrics[name] ?? Number.NaN) * w),
           samples: a.samples + w,
@@ -185,11 +214,18 @@ export const fit = <P extends Params, X, S>(options: FitOptions<P, X, S>): FitRe
         })
         return next
       },
-      { params: state.params, optState: state.optState, lossSum: 0, metricSums: names.map(() => 0), samples: 0 },
+      {
+        params: state.params,
+        optState: state.optState,
+        prev: { params: state.params, optState: state.optState },
+        lossSum: 0,
+        metricSums: names.map(() => 0),
+        samples: 0,
+      },
     )
     const trainSeconds = (performance.now() - t0) / 1000
     const dev = options.dev === undefined ? null : evaluate(model, acc.params, loss, options.dev, { batchSize, metrics })
-    if (dev !== null && !Number.isFinite(dev.loss)) throw new DivergenceError(e, 0, dev.loss, 'dev')
+    if (dev !== null && !Number.isFinite(dev.loss)) throw diverged(e, 0, dev.loss, 'dev', state.history, [acc, acc.prev, state])
     const seconds = (performance.now() - t0) / 1000
     const record: EpochRecord = {
       epoch: e,
@@ -214,6 +250,34 @@ export const fit = <P extends Params, X, S>(options: FitOptions<P, X, S>): FitRe
     }
   }
 
+  const save = (params: P, optState: S, history: readonly EpochRecord[]): E.Either<string, string | null> => {
+    const ck = options.checkpoint
+    if (ck === undefined) return E.right(null)
+    const r = saveCheckpoint(ck.path, { params, optState, config: ck.config ?? {}, history })
+    return E.isLeft(r) ? E.left(r.left.message) : E.right(r.right)
+  }
+
+  /** The divergence error, with the run so far; writes the checkpoint of the last finite parameters first. */
+  const diverged = (
+    e: number,
+    s: number,
+    lossValue: number,
+    phase: 'train' | 'dev',
+    history: readonly EpochRecord[],
+    candidates: readonly { readonly params: P; readonly optState: S }[],
+  ): DivergenceError<P, S> => {
+    const last = candidates.find((c) => allFinite(c.params)) ?? { params: options.params, optState: initial.optState }
+    const written = save(last.params, last.optState, history)
+    const run: DivergedRun<P, S> = {
+      history,
+      params: last.params,
+      optState: last.optState,
+      checkpoint: E.isRight(written) ? written.right : null,
+      checkpointError: E.isLeft(written) ? written.left : null,
+    }
+    return new DivergenceError(e, s, lossValue, phase, run)
+  }
+
   reporter.start?.(info)
   const initial: Loop<P, S> = {
     params: options.params,
@@ -234,6 +298,12 @@ export const fit = <P extends Params, X, S>(options: FitOptions<P, X, S>): FitRe
       throw err
     }
   })()
+  const written = save(final.params, final.optState, final.history)
+  if (E.isLeft(written)) {
+    // the run itself succeeded: report the failed save, with the results still reachable through the error
+    reporter.abort?.(written.left)
+    throw new Error(`fit: training finished, but the checkpoint could not be saved: ${written.left}`)
+  }
   const result: FitResult<P, S> = {
     params: final.params,
     optState: final.optState,
@@ -252,4 +322,42 @@ export const fit = <P extends Params, X, S>(options: FitOptions<P, X, S>): FitRe
     stoppedEarly: result.stoppedEarly,
   })
   return result
+}
+
+/** True when every leaf of a parameter tree is finite (checked only on divergence). */
+const allFinite = (tree: unknown): boolean =>
+  treeLeaves(tree).every((l) => !isTensor(l) || Number.isFinite(item(sum(l))) || firstNonFinite(l) < 0)
+
+/** The flat index of the first NaN/±Infinity of `t`, or −1. */
+const firstNonFinite = (t: Tensor): number => {
+  if (t.dtype === 'int32') return -1
+  return toArray(t).findIndex((v) => !Number.isFinite(v))
+}
+
+const locate = (dataset: string, field: 'x' | 'y', t: Tensor, rowOf: (r: number) => number): void => {
+  // one reduction: a finite sum means no NaN/Infinity (unless finite values overflow it, which the scan settles)
+  if (t.dtype === 'int32' || t.size === 0 || Number.isFinite(item(sum(t)))) return
+  const i = firstNonFinite(t)
+  if (i < 0) return
+  const inner = t.shape.slice(1)
+  const per = inner.reduce((a, d) => a * d, 1)
+  const rest = i % per
+  const column = inner.reduceRight<{ readonly idx: readonly number[]; readonly r: number }>(
+    ({ idx, r }, d) => ({ idx: [r % d, ...idx], r: Math.floor(r / d) }),
+    { idx: [], r: rest },
+  ).idx
+  throw new NonFiniteDataError({ dataset, field, row: rowOf(Math.floor(i / per)), column, value: toArray(t)[i]! })
+}
+
+/** Checks a tensor dataset up front (a custom dataset is checked batch by batch, on divergence). */
+const checkFiniteData = <X>(dataset: string, d: Dataset<X>): void => {
+  if ('select' in d) return
+  locate(dataset, 'x', d.x, (r) => r)
+  locate(dataset, 'y', d.y, (r) => r)
+}
+
+/** On divergence: a batch (of tensors) holding NaN/Infinity is the cause; name its row in the whole dataset. */
+const checkFiniteBatch = (dataset: string, batch: { readonly x: unknown; readonly y: Tensor }, idx: readonly number[]): void => {
+  if (isTensor(batch.x)) locate(dataset, 'x', batch.x, (r) => idx[r] ?? r)
+  if (isTensor(batch.y)) locate(dataset, 'y', batch.y, (r) => idx[r] ?? r)
 }

@@ -18,13 +18,14 @@ export type {
 export { datasetSize, selectBatch } from './model.js'
 export { trainStep, evaluate, type StepResult, type Evaluation, type EvaluateOptions } from './step.js'
 export type { EpochRecord, FitInfo, StepInfo, FitSummary, Reporter } from './history.js'
-export { DivergenceError, type DivergencePhase } from './errors.js'
+export { DivergenceError, NonFiniteDataError, type DivergencePhase, type DivergedRun, type DataLocation } from './errors.js'
 export { fit, type FitOptions, type FitResult, type Monitor, type EarlyStopping } from './fit.js'
 export {
   lineReporter,
   progressReporter,
   quietReporter,
   defaultReporter,
+  autoReporter,
   formatEpoch,
   formatSummary,
   formatNumber,
@@ -32,6 +33,7 @@ export {
   type LineReporterOptions,
   type ProgressReporterOptions,
   type DefaultReporterOptions,
+  type AutoReporterOptions,
 } from './reporters.js'
 export { plotCurves, writePlot, curvesSpec, historySeries, type Series, type PlotOptions, type Plot } from './plot.js'
 export {
@@ -58,4 +60,7 @@ export {
   type CheckpointContents,
   type CheckpointError,
   type LoadOptions,
+  type LoadedParams,
+  type LoadedConfig,
+  type LoadedOptState,
 } from './checkpoint.js'

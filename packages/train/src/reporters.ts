@@ -6,6 +6,7 @@
  *   without a TTY, cli-progress's `noTTYOutput` mode prints plain periodic lines instead of redrawing.
  * - {@link quietReporter}: nothing.
  * - {@link defaultReporter}: the line reporter when `quiet`, in CI, or when stdout is not a TTY; else the bar.
+ * - {@link autoReporter}: what `fit` uses when given no reporter — the bar on a terminal, nothing otherwise.
  * @module
  */
 import cliProgress from 'cli-progress'
@@ -142,4 +143,31 @@ export const defaultReporter = (options: DefaultReporterOptions = {}): Reporter 
   const ci = (options.env ?? process.env).CI
   const plain = options.quiet === true || !tty || (ci !== undefined && ci !== '' && ci !== 'false' && ci !== '0')
   return plain ? lineReporter(options.write, options) : progressReporter(options.write === undefined ? {} : { write: options.write })
+}
+
+/** Options of {@link autoReporter}. */
+export interface AutoReporterOptions {
+  /** Whether the bar's stream is a terminal; defaults to `process.stderr.isTTY`. */
+  readonly isTTY?: boolean
+  /** Defaults to `process.env`; a set `CI` variable means no terminal. */
+  readonly env?: Readonly<Record<string, string | undefined>>
+  /** The stream the bar draws on (default `process.stderr`). */
+  readonly stream?: NodeJS.WriteStream
+  /** Where the per-epoch lines go (default `console.log`). */
+  readonly write?: (line: string) => void
+}
+
+/**
+ * `fit`'s default: on a terminal (and not under `CI`), the {@link progressReporter} — a bar per epoch, then the
+ * epoch's line and a closing summary; otherwise {@link quietReporter}, so tests, pipes and logs get no output they
+ * did not ask for (pass {@link lineReporter} for plain lines there).
+ */
+export const autoReporter = (options: AutoReporterOptions = {}): Reporter => {
+  const stream = options.stream ?? (typeof process === 'undefined' ? undefined : process.stderr)
+  const tty = options.isTTY ?? stream?.isTTY ?? false
+  const ci = (options.env ?? (typeof process === 'undefined' ? {} : process.env)).CI
+  const onTerminal = tty && (ci === undefined || ci === '' || ci === 'false' || ci === '0')
+  return onTerminal
+    ? progressReporter({ ...(stream === undefined ? {} : { stream }), ...(options.write === undefined ? {} : { write: options.write }) })
+    : quietReporter
 }

@@ -162,14 +162,18 @@ describe('checkpoints', () => {
     }
     const e = left(loadCheckpoint(path, { like }))
     expect(e.kind).toBe('mismatch')
-    expect(e.message).toBe(`${path}: params.layers[1].W: expected shape [16,4], got [16,3]; params.layers[1].b: expected dtype float64, got float32`)
+    expect(e.message).toBe(
+      `${path}: params.layers[1].W: expected shape [16,4], got [16,3]; params.layers[1].b: expected dtype float64, got float32 (the checkpoint was saved from another model or optimiser: load it with the matching one)`,
+    )
     expect(left(loadCheckpoint(path, { like: { layers: [like.layers[0]], scale: like.scale, extra: T.ones([1]) } })).message).toBe(
-      `${path}: params: missing field 'extra'; params.layers: expected an array of length 1, got length 2`,
+      `${path}: params.extra: missing (the model has a tensor of shape [1]); params.layers: expected an array of length 1, got length 2 (the checkpoint was saved from another model or optimiser: load it with the matching one)`,
     )
     const okLayers = params.layers
-    expect(left(loadCheckpoint(path, { like: { layers: okLayers } })).message).toBe(`${path}: params: unexpected field 'scale'`)
+    expect(left(loadCheckpoint(path, { like: { layers: okLayers } })).message).toBe(
+      `${path}: params.scale: not in the model (the checkpoint has a tensor of shape []) (the checkpoint was saved from another model or optimiser: load it with the matching one)`,
+    )
     expect(left(loadCheckpoint(path, { like: { layers: okLayers, scale: [T.ones([1])] } })).message).toBe(
-      `${path}: params.scale: expected an array of length 1, got a tensor of shape []`,
+      `${path}: params.scale: expected an array of length 1, got a tensor of shape [] (the checkpoint was saved from another model or optimiser: load it with the matching one)`,
     )
   })
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import * as T from '@cotangent/tensor'
-import { grad, type Value } from '@cotangent/autodiff'
+import { grad, mul, type Value } from '@cotangent/autodiff'
 import { momentum, scale, sgd } from '@cotangent/optim'
 import { DivergenceError, evaluate, fit, trainStep, type CustomDataset, type EpochRecord } from '../src/index.js'
 import { binaryAccuracy, initLin, linearModel, logisticLoss, mseLoss, timeless, toyData } from './helpers.js'
@@ -163,10 +163,12 @@ describe('fit', () => {
   })
 
   it('throws a DivergenceError naming the epoch and step when the loss becomes NaN', () => {
-    const xs = T.tensor([[1, 0], [0, 1], [Number.NaN, 1], [1, 1]])
-    const ys = T.tensor([[1], [0], [1], [0]])
+    // finite data; the loss turns NaN on the third example (target 7), as an overflow inside a model would
+    const xs = T.tensor([[1, 0], [0, 1], [2, 1], [1, 1]])
+    const ys = T.tensor([[1], [0], [7], [0]])
+    const nanAt7 = (o: Value, t: T.Tensor): Value => mul(mseLoss(o, t), T.item(t) === 7 ? Number.NaN : 1)
     const call = (): unknown =>
-      fit({ model: linearModel(), loss: mseLoss, params: initLin(2, 1), optimizer: sgd(0.1), train: { x: xs, y: ys }, epochs: 2, batchSize: 1, seed: 0, shuffle: false })
+      fit({ model: linearModel(), loss: nanAt7, params: initLin(2, 1), optimizer: sgd(0.1), train: { x: xs, y: ys }, epochs: 2, batchSize: 1, seed: 0, shuffle: false })
     expect(call).toThrow(
       'fit: the training loss became NaN at epoch 1, step 3: training diverged. Try a lower learning rate (or clip gradients with clipByGlobalNorm).',
     )
