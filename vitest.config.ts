@@ -1,5 +1,10 @@
-import { defineConfig } from 'vitest/config'
+import { configDefaults, defineConfig } from 'vitest/config'
 
 export default defineConfig({
-  test: { projects: ['packages/*', 'apps/*'], passWithNoTests: true },
+  test: {
+    projects: ['packages/*', 'apps/*'],
+    passWithNoTests: true,
+    // Stryker's sandboxes (npm run mutation) hold copies of the tests: never collect them
+    exclude: [...configDefaults.exclude, '**/.stryker-tmp/**'],
+  },
 })

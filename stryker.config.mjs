@@ -1,0 +1,38 @@
+// Mutation testing (StrykerJS 9.6.1 with the vitest runner): `npm run mutation`. It is CPU heavy (minutes, two
+// workers) and not part of `npm test`. Scope: the autodiff package's source and the tensor kernels. Only a
+// package's own tests can kill its mutants: sibling packages are imported through node_modules, which points at the
+// unmutated originals (see docs/ARCHITECTURE.md, "Testing").
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: 'vitest',
+  plugins: ['@stryker-mutator/vitest-runner'],
+  vitest: { configFile: 'vitest.mutation.config.ts' },
+  mutate: ['packages/autodiff/src/**/*.ts', 'packages/tensor/src/kernels/**/*.ts'],
+  coverageAnalysis: 'perTest',
+  concurrency: 2,
+  // a loaded shared machine: generous budgets before a mutant counts as a timeout
+  timeoutMS: 15000,
+  timeoutFactor: 3,
+  // copy only what the two projects need into the sandbox (other packages hold transient files of other work)
+  ignorePatterns: [
+    '/*',
+    '!/package.json',
+    '!/tsconfig.base.json',
+    '!/vitest.mutation.config.ts',
+    '!/test-support',
+    '!/packages',
+    '/packages/*',
+    '!/packages/autodiff',
+    '!/packages/tensor',
+    'dist',
+    'bench',
+    '.readme-examples',
+  ],
+  reporters: ['clear-text', 'progress', 'html', 'json'],
+  htmlReporter: { fileName: 'reports/mutation/index.html' },
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  incremental: true,
+  incrementalFile: 'reports/stryker-incremental.json',
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: true,
+}
