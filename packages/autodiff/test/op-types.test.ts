@@ -72,7 +72,24 @@ const binaries = {
 } satisfies Record<string, A.BinaryFn>
 
 // ops whose result depends on the traced input's derivative (comparisons and rounding return constants)
-const differentiableUnary = new Set(['neg', 'sin', 'cos', 'log', 'exp', 'log1p', 'expm1', 'sqrt', 'abs', 'tanh', 'sigmoid', 'square', 'reciprocal', 'relu', 'gelu', 'softplus'])
+const differentiableUnary = new Set([
+  'neg',
+  'sin',
+  'cos',
+  'log',
+  'exp',
+  'log1p',
+  'expm1',
+  'sqrt',
+  'abs',
+  'tanh',
+  'sigmoid',
+  'square',
+  'reciprocal',
+  'relu',
+  'gelu',
+  'softplus',
+])
 const differentiableBinary = new Set(['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum'])
 
 describe('tensors in give Tensor out', () => {
@@ -128,7 +145,9 @@ describe('tensors in give Tensor out', () => {
       A.argmin(t),
     ] as const
     expectTypeOf(rs[0]).toEqualTypeOf<Tensor>()
-    expectTypeOf(rs).toEqualTypeOf<readonly [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]>()
+    expectTypeOf(rs).toEqualTypeOf<
+      readonly [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]
+    >()
     rs.forEach(isTensorAt)
   })
 

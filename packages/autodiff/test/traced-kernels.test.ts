@@ -100,6 +100,7 @@ describe('raw kernels refuse traced values with the op to use', () => {
       [A.take(m, [2, 0], 1), T.take(m, [2, 0], 1)],
       [A.concat([x0, x0]), T.concat([x0, x0])],
     ]
-    for (const [a, b] of pairs) expect(Array.from(A.toArray(a as Value))).toEqual(Array.from(T.toArray(b as T.Tensor)))
+    for (const [a, b] of pairs)
+      expect(Array.from(A.toArray(a as Value))).toEqual(Array.from(T.toArray(b as T.Tensor)))
   })
 })

@@ -89,15 +89,24 @@ describe('running and type-checking', () => {
 
   it('an example that throws fails, with its error', async () => {
     await expect(
-      runExample({ index: 0, line: 1, code: "throw new RangeError('boom')", expected: [] }, join(dir, 'bad.ts')),
+      runExample(
+        { index: 0, line: 1, code: "throw new RangeError('boom')", expected: [] },
+        join(dir, 'bad.ts'),
+      ),
     ).rejects.toThrow('boom')
   })
 
   it('type-checking reports an error in the example and passes a correct one', () => {
     const good = join(dir, 'good-tc.ts')
     const bad = join(dir, 'bad-tc.ts')
-    writeFileSync(good, "import * as ct from 'cotangent'\nconst t: ct.Tensor = ct.add(ct.tensor([1]), 1)\nexport {}\n")
-    writeFileSync(bad, "import * as ct from 'cotangent'\nconst n: number = ct.add(ct.tensor([1]), 1)\nexport {}\n")
+    writeFileSync(
+      good,
+      "import * as ct from 'cotangent'\nconst t: ct.Tensor = ct.add(ct.tensor([1]), 1)\nexport {}\n",
+    )
+    writeFileSync(
+      bad,
+      "import * as ct from 'cotangent'\nconst n: number = ct.add(ct.tensor([1]), 1)\nexport {}\n",
+    )
     const found = typecheckFiles([good, bad])
     expect(found).toHaveLength(1)
     expect(found[0]).toMatch(/bad-tc\.ts:2: Type 'Tensor' is not assignable to type 'number'/)

@@ -101,8 +101,12 @@ describe('a non-tensor argument is a NotATensorError naming the op and what it g
   })
 
   it('undefined and null are named too where the data is read first', () => {
-    expect((caught(() => T.toArray(undefined as never)) as Error).message).toBe('tensor.toArray: expected a Tensor, got undefined')
-    expect((caught(() => T.matmul(null as never, m)) as Error).message).toBe('tensor.matmul: expected a Tensor, got null')
+    expect((caught(() => T.toArray(undefined as never)) as Error).message).toBe(
+      'tensor.toArray: expected a Tensor, got undefined',
+    )
+    expect((caught(() => T.matmul(null as never, m)) as Error).message).toBe(
+      'tensor.matmul: expected a Tensor, got null',
+    )
   })
 })
 
@@ -114,10 +118,17 @@ describe('a traced value is a TracedValueError that names the differentiable op 
       expect(e).toBeInstanceOf(NotATensorError) // one catch covers both
       expect((e as TracedValueError).op).toBe(op)
       const message = (e as Error).message
-      expect(message.startsWith(`tensor.${op} received a traced value (inside grad/jvp/vjp or another transformation)`)).toBe(true)
-      if (['outer', 'toString', 'shuffle'].includes(op)) expect(message).toContain(`${op} has no differentiable version`)
+      expect(
+        message.startsWith(
+          `tensor.${op} received a traced value (inside grad/jvp/vjp or another transformation)`,
+        ),
+      ).toBe(true)
+      if (['outer', 'toString', 'shuffle'].includes(op))
+        expect(message).toContain(`${op} has no differentiable version`)
       else
-        expect(message).toContain(`use ${op} from 'cotangent' or '@cotangent/autodiff' instead of '@cotangent/tensor'`)
+        expect(message).toContain(
+          `use ${op} from 'cotangent' or '@cotangent/autodiff' instead of '@cotangent/tensor'`,
+        )
     })
 
   it('the exact message for add', () => {
