@@ -211,6 +211,17 @@ describe('tensors in give Tensor out', () => {
     })
   })
 
+  it('the op types flow through callbacks', () => {
+    const ys = [t, t].map(A.tanh)
+    expectTypeOf(ys).toEqualTypeOf<Tensor[]>()
+    ys.forEach(isTensorAt)
+    const summed = [t, m].map((x) => A.sum(x))
+    expectTypeOf(summed).toEqualTypeOf<Tensor[]>()
+    insideGrad((v) => {
+      expectTypeOf([v, t].map(A.exp)).toEqualTypeOf<Value[]>()
+    })
+  })
+
   it('readouts take any value and give plain data', () => {
     expectTypeOf(A.toArray(t)).toEqualTypeOf<T.Storage>()
     expectTypeOf(A.item(A.sum(t))).toEqualTypeOf<number>()
