@@ -11,7 +11,7 @@ import { init, mlp, type MlpParams } from '@cotangent/layers'
 import { accuracy, confusionMatrix, softmaxCrossEntropy } from '@cotangent/losses'
 import { momentum } from '@cotangent/optim'
 import { fromArray, key, type Tensor } from '@cotangent/tensor'
-import { fit, type EpochRecord, type Reporter, type TensorDataset } from '@cotangent/train'
+import { fit, quietReporter, type EpochRecord, type Reporter, type TensorDataset } from '@cotangent/train'
 
 /** Per-feature mean and (population) standard deviation. */
 export interface Standardizer {
@@ -140,7 +140,7 @@ export const trainConfig = (
     seed: settings.seed,
     metrics,
     monitor: settings.monitor ?? 'devLoss',
-    ...(reporter === undefined ? {} : { reporter }),
+    reporter: reporter ?? quietReporter,
   })
   const accs = r.history.map((h) => h.devMetrics?.accuracy ?? 0)
   const bestAcc = Math.max(...accs)

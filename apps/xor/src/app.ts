@@ -58,7 +58,7 @@ export const app = defineApp({
     momentum: opt(UnitInterval, 0.9, 'momentum of SGD (parts 3 and 4)'),
     constant: opt(NonZero, 0.5, 'the constant c of the constant init (part 3)'),
   },
-  quick: { inits: 50, seeds: 100, steps: 600 },
+  quick: { inits: 50 },
   run: (config, io) => {
     // 1. One layer.
     const p1 = io.progress('part 1: one-layer inits', config.inits)
