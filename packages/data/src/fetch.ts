@@ -6,8 +6,8 @@
  */
 import { createHash } from 'node:crypto'
 import { createReadStream, createWriteStream, existsSync } from 'node:fs'
-import { mkdir, mkdtemp, open, readFile, rename, rm } from 'node:fs/promises'
-import { join } from 'node:path'
+import { mkdir, mkdtemp, open, readFile, rename, rm, rmdir } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
 import { Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { ReadableStream as WebReadableStream } from 'node:stream/web'
@@ -191,6 +191,14 @@ const convertMember = async (
   return E.right(undefined)
 }
 
+const removeEmptyUpTo = async (dir: string, top: string): Promise<void> => {
+  const removed = await rmdir(dir).then(
+    () => true,
+    () => false,
+  )
+  if (removed && dir !== top && dirname(dir) !== dir) await removeEmptyUpTo(dirname(dir), top)
+}
+
 /**
  * Downloads `def` into `<dataDir>/<def.dir>` unless a verified copy is there: the files (or the archive) go into
  * a staging directory next to it, every sha256 is checked (for the polarity archive, whose own sha256 is not
@@ -222,7 +230,7 @@ export const fetchDataset = async (
   const envBase = process.env[URL_ENV]
   const base = options?.baseUrl ?? (envBase !== undefined && envBase !== '' ? envBase : d.baseUrl)
   const made = await mkdir(dataDir, { recursive: true }).then(
-    () => E.right(undefined),
+    (created) => E.right(created),
     (err: unknown) =>
       E.left(
         dataError(dataDir, `cannot create the data directory: ${errText(err)}`, 'choose another --data-dir'),
@@ -286,5 +294,7 @@ export const fetchDataset = async (
     )
   } finally {
     await rm(staging, { recursive: true, force: true })
+    // Directories this call created and left empty go too (rmdir only removes empty ones).
+    if (made.right !== undefined && !existsSync(target)) await removeEmptyUpTo(dataDir, made.right)
   }
 }

@@ -40,7 +40,7 @@ const REPLACEMENT = '\uFFFD'
 
 /**
  * Reads a two-file (or n-file) corpus: file `k` of `classes` holds the snippets of class `k`, one per line (UTF-8;
- * blank lines are skipped). A missing or empty file, or a line that is not valid UTF-8 (a Windows-1252 original,
+ * blank lines are skipped). A missing or empty file (or one of blank lines only), or a line that is not valid UTF-8 (a Windows-1252 original,
  * say) is a `Left` naming the file and line.
  */
 export const loadTwoFileCorpus = async (
@@ -51,6 +51,7 @@ export const loadTwoFileCorpus = async (
   for (const [label, c] of classes.entries()) {
     const ok = await checkFile(c.file, hint)
     if (E.isLeft(ok)) return ok
+    const before = builder.size()
     const lines = createInterface({ input: createReadStream(c.file, 'utf8'), crlfDelay: Infinity })
     const bad = await (async (): Promise<DataError | undefined> => {
       // eslint-disable-next-line functional/no-let
@@ -73,6 +74,8 @@ export const loadTwoFileCorpus = async (
       }
     })()
     if (bad !== undefined) return E.left(bad)
+    if (builder.size() === before)
+      return E.left(dataError(c.file, 'no snippets: the file holds only blank lines', hint))
   }
   return E.right(
     builder.finish(

@@ -97,7 +97,11 @@ beforeAll(async () => {
 }, 60_000)
 
 afterAll(async () => {
-  await new Promise<void>((resolve) => server.close(() => resolve()))
+  await new Promise<void>((resolve) => {
+    server.close(() => {
+      resolve()
+    })
+  })
 })
 
 describe('the test archive', () => {
@@ -151,12 +155,13 @@ describe('fetchDataset polarity', () => {
     expect(readdirSync(dataDir)).toEqual([])
   }, 60_000)
 
-  it('reports a 404 and leaves nothing in the cache', async () => {
-    const dataDir = tempDir()
+  it('reports a 404 and leaves nothing in the cache, not even the directories it created', async () => {
+    const parent = tempDir()
+    const dataDir = join(parent, 'cache', 'cotangent')
     const e = leftOf(await fetchDataset(POLARITY, { dataDir, baseUrl: `${base}/missing/` }))
     expect(e.message).toBe('download failed: HTTP 404 Not Found')
     expect(e.hint).toContain('COTANGENT_DATA_URL')
-    expect(readdirSync(dataDir)).toEqual([])
+    expect(readdirSync(parent)).toEqual([])
   })
 
   it('a failed forced fetch keeps the verified copy that was there', async () => {
@@ -205,11 +210,10 @@ const run = async (args: readonly string[]): Promise<{ code: number; stdout: str
     env: { ...process.env },
   }).then(
     (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
-    (err: { code: number; stdout: string; stderr: string }) => ({
-      code: err.code,
-      stdout: err.stdout,
-      stderr: err.stderr,
-    }),
+    (err: unknown) => {
+      const e = err as { code: number; stdout: string; stderr: string }
+      return { code: e.code, stdout: e.stdout, stderr: e.stderr }
+    },
   )
 
 describe('npm run fetch (fetch-main)', () => {

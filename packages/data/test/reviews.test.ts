@@ -67,6 +67,8 @@ describe('two-file corpus', () => {
       file: empty,
       message: 'file is empty',
     })
+    const blank = tempFile('b.txt', '\n  \n')
+    expect(leftOf(await loadTwoFileCorpus([{ file: blank, name: 'x' }])).message).toMatch(/only blank lines/)
     const cp1252 = tempFile(
       'c.txt',
       Buffer.concat([Buffer.from('fine\nalso fine\n'), Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a])]),
