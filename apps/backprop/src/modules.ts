@@ -1,9 +1,10 @@
 /**
  * Hand-written forward/backward modules over plain tensors, in the manner of the deep-learning homework's
- * `mlp.py`: every module's `forward` returns its output and what `backward` needs (a cache), and `backward`
- * maps the gradient of the loss with respect to the output to the gradients with respect to the input and the
- * parameters. Only tensor kernels are used here — no autodiff — so these are an independent derivation to set
- * beside `grad`.
+ * `mlp.py`: each module has a `forward` and a `backward` that maps the gradient of the loss with respect to the
+ * module's output (plus what the forward pass saw — the homework's cache: the input, and for element-wise modules
+ * the output too) to the gradients with respect to its input and its parameters. `twoLayerBackprop` keeps every
+ * intermediate of one pass. Only tensor kernels are used here — no autodiff — so these are an independent derivation
+ * to set beside `grad`.
  *
  * Weights are stored `[in, out]` (`z = x·W + b`), the library's layout; PyTorch's `nn.Linear.weight` is the
  * transpose, `[out, in]`.
@@ -25,7 +26,7 @@ export interface LinearGrads {
   readonly db: Tensor
 }
 
-/** Linear forward `z = x·W + b` for a batch `x` `[B, in]`; the cache is `x`. */
+/** Linear forward `z = x·W + b` for a batch `x` `[B, in]` (its backward needs `x`). */
 export const linearForward = (p: LinearParams, x: Tensor): Tensor => {
   if (
     x.ndim !== 2 ||
