@@ -4,7 +4,7 @@
  * run.
  */
 import { relative, join, resolve } from 'node:path'
-import { defaultOut, runApp, type App, type AppEnv, type Flags } from '@cotangent/cli'
+import { defaultOut, runApp, type App, type AppEnv } from '@cotangent/cli'
 
 /** The apps `npm start` runs, in order, with the package each one's `app` comes from. */
 export const APPS = ['xor', 'iris', 'backprop', 'graph', 'activations'] as const
