@@ -135,6 +135,15 @@ export const backpropReport = (r: BackpropResults): readonly Block[] => {
         r.distances[n] <= TOLERANCE ? 'yes' : 'NO',
       ]),
     ),
+    ...(PARAM_NAMES_342.every((n) => r.distances[n] === 0)
+      ? [
+          paragraph(
+            'The distances are exactly 0, not merely small: reverse mode through this net performs the same ' +
+              'floating-point products and sums, in the same order, as the hand-written formulas. (The tests also ' +
+              'check the hand-written gradients against central differences, which share no code with either.)',
+          ),
+        ]
+      : []),
     paragraph(
       `One plain step p ← p − ${r.plainStep.lr}·∇L: L goes from ${fix(r.plainStep.lossBefore)} to ${fix(r.plainStep.lossAfter)} ` +
         `(${r.plainStep.lossAfter < r.plainStep.lossBefore ? 'lower' : 'NOT lower'}, by ${sci(r.plainStep.lossBefore - r.plainStep.lossAfter)}).`,
