@@ -31,6 +31,8 @@ export interface FetchOptions {
   readonly force?: boolean
   /** Progress messages (default: none). */
   readonly log?: (message: string) => void
+  /** Give up when the server sends nothing for this long (default 60,000 ms). */
+  readonly idleTimeoutMs?: number
 }
 
 /** What {@link fetchDataset} did. */
@@ -76,56 +78,76 @@ const fsyncPath = async (path: string): Promise<void> => {
 
 /**
  * Streams `url` into `dest` (fsynced) and returns the sha256 of the bytes, or a `Left` for an HTTP error, a
- * connection that broke off, or fewer/more bytes than `Content-Length` announced.
+ * connection that broke off or went silent for `idleTimeoutMs`, or fewer/more bytes than `Content-Length`
+ * announced.
  */
-export const download = async (url: string, dest: string): Promise<E.Either<DataError, string>> => {
+export const download = async (
+  url: string,
+  dest: string,
+  idleTimeoutMs = 60_000,
+): Promise<E.Either<DataError, string>> => {
   const hint = `check the network and the URL (the base can be changed with ${URL_ENV}), then run the fetch again`
-  const res = await fetch(url, { redirect: 'follow' }).then(
-    (r) => E.right(r),
-    (err: unknown) => E.left(dataError(url, `download failed: ${errText(err)}`, hint)),
-  )
-  if (E.isLeft(res)) return res
-  const r = res.right
-  if (!r.ok || r.body === null) {
-    await r.body?.cancel()
-    return E.left(dataError(url, `download failed: HTTP ${String(r.status)} ${r.statusText}`, hint))
+  const abort = new AbortController()
+  const idle = { timer: setTimeout(() => undefined, 0) }
+  const arm = (): void => {
+    clearTimeout(idle.timer)
+    // eslint-disable-next-line functional/immutable-data -- the one live timer of this download
+    idle.timer = setTimeout(() => {
+      abort.abort(new Error(`no data for ${String(idleTimeoutMs)} ms`))
+    }, idleTimeoutMs)
   }
-  const announced = r.headers.get('content-length')
-  const hash = createHash('sha256')
-  const counter = { bytes: 0 }
-  const tap = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      hash.update(chunk)
-      counter.bytes += chunk.length // eslint-disable-line functional/immutable-data -- a local byte counter
-      done(null, chunk)
-    },
-  })
-  const written = await pipeline(
-    Readable.fromWeb(r.body as WebReadableStream<Uint8Array>),
-    tap,
-    createWriteStream(dest),
-  ).then(
-    () => E.right(undefined),
-    (err: unknown) =>
-      E.left(
+  arm()
+  try {
+    const res = await fetch(url, { redirect: 'follow', signal: abort.signal }).then(
+      (r) => E.right(r),
+      (err: unknown) => E.left(dataError(url, `download failed: ${errText(err)}`, hint)),
+    )
+    if (E.isLeft(res)) return res
+    const r = res.right
+    if (!r.ok || r.body === null) {
+      await r.body?.cancel()
+      return E.left(dataError(url, `download failed: HTTP ${String(r.status)} ${r.statusText}`, hint))
+    }
+    const announced = r.headers.get('content-length')
+    const hash = createHash('sha256')
+    const counter = { bytes: 0 }
+    const tap = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        arm()
+        hash.update(chunk)
+        counter.bytes += chunk.length // eslint-disable-line functional/immutable-data -- a local byte counter
+        done(null, chunk)
+      },
+    })
+    const written = await pipeline(
+      Readable.fromWeb(r.body as WebReadableStream<Uint8Array>),
+      tap,
+      createWriteStream(dest),
+    ).then(
+      () => E.right(undefined),
+      (err: unknown) =>
+        E.left(
+          dataError(
+            url,
+            `transfer interrupted after ${String(counter.bytes)} bytes${announced === null ? '' : ` of ${announced}`}: ${abort.signal.aborted ? errText(abort.signal.reason) : errText(err)}`,
+            hint,
+          ),
+        ),
+    )
+    if (E.isLeft(written)) return written
+    if (announced !== null && Number(announced) !== counter.bytes)
+      return E.left(
         dataError(
           url,
-          `transfer interrupted after ${String(counter.bytes)} bytes${announced === null ? '' : ` of ${announced}`}: ${errText(err)}`,
+          `truncated transfer: received ${String(counter.bytes)} bytes, Content-Length said ${announced}`,
           hint,
         ),
-      ),
-  )
-  if (E.isLeft(written)) return written
-  if (announced !== null && Number(announced) !== counter.bytes)
-    return E.left(
-      dataError(
-        url,
-        `truncated transfer: received ${String(counter.bytes)} bytes, Content-Length said ${announced}`,
-        hint,
-      ),
-    )
-  await fsyncPath(dest)
-  return E.right(hash.digest('hex'))
+      )
+    await fsyncPath(dest)
+    return E.right(hash.digest('hex'))
+  } finally {
+    clearTimeout(idle.timer)
+  }
 }
 
 const checksumError = (what: string, expected: string, got: string): DataError =>
@@ -143,11 +165,12 @@ const fetchFiles = async (
   base: string,
   out: string,
   log: (m: string) => void,
+  idleTimeoutMs: number | undefined,
 ): Promise<E.Either<DataError, undefined>> => {
   for (const name of files) {
     const url = joinUrl(base, name)
     log(`downloading ${url}`)
-    const got = await download(url, join(out, name))
+    const got = await download(url, join(out, name), idleTimeoutMs)
     if (E.isLeft(got)) return got
     const want = stored.find((f) => f.name === name)?.sha256
     if (want !== undefined && got.right !== want) return E.left(checksumError(url, want, got.right))
@@ -242,11 +265,11 @@ export const fetchDataset = async (
     const out = join(staging, 'out')
     await mkdir(out)
     const fetched = await (async (): Promise<E.Either<DataError, undefined>> => {
-      if (d.kind === 'files') return fetchFiles(d.files, def.files, base, out, log)
+      if (d.kind === 'files') return fetchFiles(d.files, def.files, base, out, log, options?.idleTimeoutMs)
       const url = joinUrl(base, d.archive)
       const archive = join(staging, d.archive)
       log(`downloading ${url}`)
-      const got = await download(url, archive)
+      const got = await download(url, archive, options?.idleTimeoutMs)
       if (E.isLeft(got)) return got
       if (d.archiveSha256 !== undefined && got.right !== d.archiveSha256)
         return E.left(checksumError(url, d.archiveSha256, got.right))

@@ -54,11 +54,17 @@ export {
   encodeText,
   encodeCorpus,
   embeddingRows,
+  VocabJson,
+  vocabToJson,
+  vocabFromJson,
+  type PrepareOptions,
+  type PreparedText,
   type Vocab,
   type VocabOptions,
   type EncodeOptions,
   type EncodedCorpus,
 } from './vocab.js'
+export { prepareText } from './prepare.js'
 export {
   batchRows,
   textBatch,

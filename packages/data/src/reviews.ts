@@ -196,7 +196,16 @@ export const loadReviewCsv = async (options: ReviewCsvOptions): Promise<E.Either
   const gz = await peekGzip(file)
   const builder = corpusBuilder(splitColumn !== undefined)
   const source: Readable = createReadStream(file)
-  const parser = parse({ columns: true, info: true, bom: true, skip_empty_lines: true })
+  const header: string[] = []
+  const parser = parse({
+    columns: (names: string[]) => {
+      header.push(...names) // eslint-disable-line functional/immutable-data -- records the header once
+      return names
+    },
+    info: true,
+    bom: true,
+    skip_empty_lines: true,
+  })
   const rows: Readable = gz
     ? pipeline(source, createGunzip(), parser, () => undefined)
     : pipeline(source, parser, () => undefined)
@@ -251,7 +260,21 @@ export const loadReviewCsv = async (options: ReviewCsvOptions): Promise<E.Either
           builder.add(text, label, code)
         }
       }
-      return first ? dataError(file, 'no rows (only a header, or nothing)', hint) : undefined
+      if (!first) return undefined
+      const missing = [textColumn, labelColumn, ...(splitColumn === undefined ? [] : [splitColumn])].find(
+        (c) => header.length > 0 && !header.includes(c),
+      )
+      return missing === undefined
+        ? dataError(file, 'no rows (only a header, or nothing)', hint)
+        : dataError(
+            file,
+            `no column ${JSON.stringify(missing)} in the header (columns: ${header.join(', ')})`,
+            hint,
+            {
+              line: 1,
+              column: missing,
+            },
+          )
     } catch (err) {
       if (err instanceof CsvError) return csvParseError(file, err)
       const code = (err as { code?: unknown }).code

@@ -5,7 +5,11 @@
  */
 /* eslint-disable functional/no-let, functional/immutable-data --
    counting and encoding loops fill private typed arrays that are returned once, never changed afterwards. */
+import * as E from 'fp-ts/lib/Either.js'
+import * as t from 'io-ts'
 import type { TextCorpus } from './corpus.js'
+import { dataError, type DataError } from './errors.js'
+import { firstMessage } from './files.js'
 import { bigramHash, tokenize } from './text.js'
 
 /** The unknown-word token; always id 0. */
@@ -160,4 +164,62 @@ export const encodeCorpus = (corpus: TextCorpus, vocab: Vocab, options?: EncodeO
     size: n,
     numEmbeddings: vocab.size + buckets,
   }
+}
+
+/** A vocabulary as plain JSON (for checkpoints: `predict` must encode text exactly as training did). */
+export const VocabJson = t.type({ tokens: t.array(t.string), counts: t.array(t.number) })
+
+/** The JSON form of a vocabulary, {@link VocabJson}. */
+export type VocabJson = t.TypeOf<typeof VocabJson>
+
+/** A vocabulary as {@link VocabJson}: its tokens and counts, in id order. */
+export const vocabToJson = (vocab: Vocab): VocabJson => ({
+  tokens: [...vocab.tokens],
+  counts: [...vocab.counts],
+})
+
+/**
+ * Decodes a vocabulary saved by {@link vocabToJson} (`source` names the file for errors): the tokens must start
+ * with `<unk>`, be distinct, and have one non-negative integer count each.
+ */
+export const vocabFromJson = (u: unknown, source: string): E.Either<DataError, Vocab> => {
+  const hint =
+    'the vocabulary must be the one saved with the model (tokens starting with <unk>, one count each)'
+  const decoded = VocabJson.decode(u)
+  if (E.isLeft(decoded))
+    return E.left(dataError(source, `bad vocabulary: ${firstMessage(decoded.left)}`, hint))
+  const { tokens, counts } = decoded.right
+  if (tokens[0] !== UNK)
+    return E.left(
+      dataError(source, `bad vocabulary: token 0 is ${JSON.stringify(tokens[0])}, not ${UNK}`, hint),
+    )
+  if (counts.length !== tokens.length || counts.some((c) => !Number.isInteger(c) || c < 0))
+    return E.left(
+      dataError(
+        source,
+        `bad vocabulary: ${String(counts.length)} counts for ${String(tokens.length)} tokens, or a count that is not a non-negative integer`,
+        hint,
+      ),
+    )
+  const index = new Map(tokens.map((w, i) => [w, i]))
+  if (index.size !== tokens.length)
+    return E.left(dataError(source, 'bad vocabulary: a token appears twice', hint))
+  return E.right({ tokens, counts, index, size: tokens.length })
+}
+
+/** Options of {@link prepareText}. */
+export interface PrepareOptions extends VocabOptions, EncodeOptions {
+  /** Seed of the split. */
+  readonly seed: number
+  /** Train/dev/test fractions without a split column (default 80/10/10). */
+  readonly fractions?: readonly [number, number, number]
+  /** Dev fraction carved out of train when the split column has no dev rows (default 0.1). */
+  readonly devFraction?: number
+}
+
+/** The usual text pipeline's result: the split, the training vocabulary, and the encoded corpus. */
+export interface PreparedText {
+  readonly splits: { readonly train: number[]; readonly dev: number[]; readonly test: number[] }
+  readonly vocab: Vocab
+  readonly encoded: EncodedCorpus
 }

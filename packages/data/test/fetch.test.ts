@@ -84,6 +84,12 @@ beforeAll(async () => {
       })
       return
     }
+    if (req.url === '/stall/rt-polaritydata.tar.gz') {
+      // Headers and a few bytes, then silence (the connection stays open).
+      res.writeHead(200, { 'content-length': '1000000' })
+      res.write(Buffer.alloc(10))
+      return
+    }
     if (body === undefined) {
       res.writeHead(404, { 'content-type': 'text/plain' })
       res.end('not found\n')
@@ -97,6 +103,7 @@ beforeAll(async () => {
 }, 60_000)
 
 afterAll(async () => {
+  server.closeAllConnections()
   await new Promise<void>((resolve) => {
     server.close(() => {
       resolve()
@@ -171,6 +178,13 @@ describe('fetchDataset polarity', () => {
     expect(readdirSync(dataDir)).toEqual(['rt-polarity'])
     expect(await verifyDataset(POLARITY, join(dataDir, 'rt-polarity'))).toBe(true)
   }, 60_000)
+
+  it('gives up on a server that goes silent and leaves nothing in the cache', async () => {
+    const dataDir = tempDir()
+    const e = leftOf(await fetchDataset(POLARITY, { dataDir, baseUrl: `${base}/stall/`, idleTimeoutMs: 300 }))
+    expect(e.message).toMatch(/^transfer interrupted after 10 bytes of 1000000: no data for 300 ms/)
+    expect(readdirSync(dataDir)).toEqual([])
+  })
 
   it('takes the base URL from COTANGENT_DATA_URL', async () => {
     const dataDir = tempDir()

@@ -129,6 +129,11 @@ describe('review CSV', () => {
     )
     expect(e).toMatchObject({ line: 1, column: 'text' })
     expect(e.message).toBe('no column "text" in the header (columns: id, review, sentiment, split)')
+    const headerOnly = tempFile('h.csv', CSV_HEADER)
+    const e2 = leftOf(
+      await loadReviewCsv({ file: headerOnly, textColumn: 'text', labelColumn: 'sentiment', labels: LABELS }),
+    )
+    expect(e2).toMatchObject({ line: 1, column: 'text' })
   })
   it('reports bad quoting', async () => {
     const f = tempFile('r.csv', `${CSV_HEADER}1,"unclosed,positive,train\n2,b,negative,test\n`)

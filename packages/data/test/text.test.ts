@@ -12,7 +12,12 @@ import {
   encodeTokens,
   fnv1a,
   tokenize,
+  prepareText,
+  splitCorpus,
+  vocabFromJson,
+  vocabToJson,
 } from '../src/index.js'
+import * as E from 'fp-ts/lib/Either.js'
 
 describe('tokenize', () => {
   it('lower-cases, splits punctuation and strips HTML (hand-written expectations)', () => {
@@ -170,5 +175,46 @@ describe('encoding', () => {
       expect(Array.from(enc.labels)).toEqual([1, 0, 1, 0])
       expect(Math.max(...enc.ids)).toBeLessThan(enc.numEmbeddings)
     }
+  })
+})
+
+describe('vocabulary JSON', () => {
+  const corpus = corpusOf([
+    ['good film', 1],
+    ['bad film', 0],
+  ])
+  const vocab = buildVocab(corpus)
+  it('round-trips through JSON text', () => {
+    const back = vocabFromJson(JSON.parse(JSON.stringify(vocabToJson(vocab))), 'vocab.json')
+    expect(E.isRight(back) && back.right.tokens).toEqual(vocab.tokens)
+    expect(E.isRight(back) && encodeText(back.right, 'good bad unknown')).toEqual(
+      encodeText(vocab, 'good bad unknown'),
+    )
+  })
+  it('rejects a malformed vocabulary, naming the file', () => {
+    const bad = (u: unknown): string => (E.isLeft(vocabFromJson(u, 'v.json')) ? 'left' : 'right')
+    expect(bad({ tokens: ['film'], counts: [1] })).toBe('left')
+    expect(bad({ tokens: ['<unk>', 'a', 'a'], counts: [0, 1, 1] })).toBe('left')
+    expect(bad({ tokens: ['<unk>', 'a'], counts: [0] })).toBe('left')
+    expect(bad({ tokens: ['<unk>'] })).toBe('left')
+    expect(bad({ tokens: ['<unk>', 'a'], counts: [0, 2] })).toBe('right')
+    const e = vocabFromJson(null, 'v.json')
+    expect(E.isLeft(e) && e.left.file).toBe('v.json')
+  })
+})
+
+describe('prepareText', () => {
+  it('is splitCorpus, then buildVocab on the training rows, then encodeCorpus', () => {
+    const docs = Array.from(
+      { length: 40 },
+      (_, i) => [`word${String(i % 7)} common ${i % 2 === 0 ? 'even' : 'odd'}`, i % 2] as const,
+    )
+    const corpus = corpusOf(docs)
+    const p = prepareText(corpus, { seed: 3, minCount: 2, bigramBuckets: 11 })
+    const splits = splitCorpus(corpus, 3)
+    expect(p.splits).toEqual(splits)
+    const vocab = buildVocab(corpus, { minCount: 2 }, splits.train)
+    expect(p.vocab.tokens).toEqual(vocab.tokens)
+    expect(p.encoded).toEqual(encodeCorpus(corpus, vocab, { bigramBuckets: 11 }))
   })
 })
