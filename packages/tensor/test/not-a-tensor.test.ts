@@ -65,6 +65,8 @@ describe('a non-tensor argument is a NotATensorError naming the op and what it g
     [{ a: 1, b: 2 }, 'an object with keys a, b'],
     [new Float64Array(3), 'a Float64Array (a typed array, not a tensor)'],
     ['abc', 'the string "abc"'],
+    [undefined, 'undefined'],
+    [null, 'null'],
   ]
   for (const [op, call] of calls)
     it(`${op}`, () => {

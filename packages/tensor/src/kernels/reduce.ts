@@ -226,7 +226,7 @@ const reduceAxes = (
   dtype: DType,
   isMean: boolean,
 ): Tensor => {
-  const shape = checkTensor(op, a).shape
+  const shape = a.shape
   const axes = normalizeAxes(op, options?.axis, shape)
   const reduced = new Array<boolean>(shape.length).fill(false)
   for (const ax of axes) reduced[ax] = true
@@ -258,29 +258,29 @@ const reduceAxes = (
  * empty axis is 0.
  */
 export const sum = (a: Tensor, options?: ReduceOptions): Tensor =>
-  reduceAxes('sum', SUM, a, options, floatOf(a.dtype), false)
+  reduceAxes('sum', SUM, checkTensor('sum', a), options, floatOf(a.dtype), false)
 
 /** Arithmetic mean over `axis` (all axes by default); floating result. The mean of an empty axis is NaN. */
 export const mean = (a: Tensor, options?: ReduceOptions): Tensor =>
-  reduceAxes('mean', SUM, a, options, floatOf(a.dtype), true)
+  reduceAxes('mean', SUM, checkTensor('mean', a), options, floatOf(a.dtype), true)
 
 /** Product over `axis` (all axes by default); floating result. The product of an empty axis is 1. */
 export const prod = (a: Tensor, options?: ReduceOptions): Tensor =>
-  reduceAxes('prod', PROD, a, options, floatOf(a.dtype), false)
+  reduceAxes('prod', PROD, checkTensor('prod', a), options, floatOf(a.dtype), false)
 
 /**
  * Maximum over `axis` (all axes by default); keeps the dtype. NaN propagates. Reducing an empty axis throws a
  * ShapeError (there is no identity).
  */
 export const max = (a: Tensor, options?: ReduceOptions): Tensor =>
-  reduceAxes('max', MAX, a, options, a.dtype, false)
+  reduceAxes('max', MAX, checkTensor('max', a), options, a.dtype, false)
 
 /**
  * Minimum over `axis` (all axes by default); keeps the dtype. NaN propagates. Reducing an empty axis throws a
  * ShapeError.
  */
 export const min = (a: Tensor, options?: ReduceOptions): Tensor =>
-  reduceAxes('min', MIN, a, options, a.dtype, false)
+  reduceAxes('min', MIN, checkTensor('min', a), options, a.dtype, false)
 
 /** Position (0 ≤ k < n) of the first maximum of `a[i0 + k·stride]`; the first NaN wins outright. */
 const scanMax = (a: Storage, i0: number, n: number, stride: number): number => {
