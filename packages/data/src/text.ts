@@ -13,6 +13,8 @@ const ENTITIES: Readonly<Record<string, string>> = {
   '&apos;': "'",
   '&nbsp;': ' ',
 }
+// eslint-disable-next-line no-control-regex -- any code unit above 0x7f
+const NON_ASCII = /[^\u0000-\u007f]/
 const ENTITY = /&(?:amp|lt|gt|quot|#39|apos|nbsp);/g
 // A word: letters/digits/marks, with inner apostrophes or hyphens (`don't`, `jean-claude`, `21st`); anything else
 // that is not white space is a token of its own (`!`, `,`, `"`, `…`).
@@ -27,13 +29,11 @@ const TOKEN = /[\p{L}\p{N}\p{M}]+(?:['’-][\p{L}\p{N}\p{M}]+)*|[^\s\p{L}\p{N}\p
  * `tokenize('Great film!<br /><br />Didn\'t "love" it...')` is
  * `['great', 'film', '!', "didn't", '"', 'love', '"', 'it', '.', '.', '.']`.
  */
-export const tokenize = (text: string): string[] =>
-  text
-    .replace(TAG, ' ')
-    .replace(ENTITY, (e) => ENTITIES[e] ?? e)
-    .normalize('NFKC')
-    .toLowerCase()
-    .match(TOKEN) ?? []
+export const tokenize = (text: string): string[] => {
+  const plain = text.replace(TAG, ' ').replace(ENTITY, (e) => ENTITIES[e] ?? e)
+  // NFKC leaves ASCII alone; skip it for the common all-ASCII text.
+  return (NON_ASCII.test(plain) ? plain.normalize('NFKC') : plain).toLowerCase().match(TOKEN) ?? []
+}
 
 /** The 32-bit FNV-1a offset basis (the hash of the empty string). */
 export const FNV_OFFSET = 0x811c9dc5

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest'
 import * as fc from 'fast-check'
 import { toArray, key } from '@cotangent/tensor'
 import { bagOf, embeddingBag } from '@cotangent/layers'
+import type { Value } from '@cotangent/autodiff'
+import { assertGrads } from '@cotangent/gradcheck'
 import {
   batchRows,
   buildVocab,
@@ -82,6 +84,12 @@ describe('textBatch', () => {
       expect(out[j]).toBeCloseTo(mean, 12)
       expect(out[3 + j]).toBe(0) // the empty document
     }
+  })
+  it('passes checkGrads: the table gradient through a batch of real encoded documents', () => {
+    const layer = embeddingBag(enc.numEmbeddings, 2, { mode: 'mean' })
+    const [, params] = layer.init(key(1), [])
+    const batch = textBatch(enc, [3, 1, 2, 0])
+    assertGrads((table: Value) => layer.apply({ table }, batch.bag), [params.table], { order: 2 })
   })
   it('textBatches covers the rows in batches', () => {
     const all = [...textBatches(enc, [0, 1, 2, 3, 4], { batchSize: 2, seed: 7 })]
