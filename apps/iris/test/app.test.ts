@@ -19,58 +19,62 @@ const env = (out: string[], err: string[]) => ({
 })
 
 describe('iris main', () => {
-  it('with tiny settings writes every file; JSON parses, PNGs are PNGs, report links resolve', async () => {
-    const out: string[] = []
-    const err: string[] = []
-    const target = join(dir, 'run')
-    const argv = [
-      '--lr',
-      '0.1',
-      '--hidden',
-      '4,8',
-      '--epochs',
-      '5',
-      '--splits',
-      '2',
-      '--out',
-      target,
-      '--quiet',
-    ]
-    expect(await app.main(argv, env(out, err))).toBe(0)
-    expect(err).toEqual([])
-    const files = readdirSync(target).sort()
-    expect(files).toEqual([
-      'config.json',
-      'history.json',
-      'loss-lr0.1-h4.png',
-      'loss-lr0.1-h4.svg',
-      'loss-lr0.1-h8.png',
-      'loss-lr0.1-h8.svg',
-      'report.md',
-      'val-accuracy.png',
-      'val-accuracy.svg',
-    ])
-    for (const f of files.filter((f) => f.endsWith('.png')))
-      expect([...readFileSync(join(target, f)).subarray(0, 8)]).toEqual(PNG)
-    expect(JSON.parse(readFileSync(join(target, 'config.json'), 'utf8'))).toMatchObject({
-      lr: [0.1],
-      hidden: [4, 8],
-      epochs: 5,
-      splits: 2,
-    })
-    const h = JSON.parse(readFileSync(join(target, 'history.json'), 'utf8'))
-    expect(h.sweep).toHaveLength(2)
-    expect(h.sweep[0].history).toHaveLength(5)
-    expect(h.splits).toHaveLength(2)
-    expect(h.best.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(30)
-    const md = readFileSync(join(target, 'report.md'), 'utf8')
-    const links = [...md.matchAll(/\]\(([^)]+)\)/g)].map((m) => m[1]!)
-    expect(links).toHaveLength(6)
-    for (const l of links) expect(existsSync(join(target, l)), l).toBe(true)
-    expect(md).toContain('| true \\\\ predicted | setosa | versicolor | virginica |')
-    expect(out).toHaveLength(2)
-    expect(out[0]).toMatch(/^iris: best lr 0\.1, [48] hidden, test \d+\.\d%; over 2 splits /)
-  })
+  it(
+    'with tiny settings writes every file; JSON parses, PNGs are PNGs, report links resolve',
+    { timeout: 120_000 },
+    async () => {
+      const out: string[] = []
+      const err: string[] = []
+      const target = join(dir, 'run')
+      const argv = [
+        '--lr',
+        '0.1',
+        '--hidden',
+        '4,8',
+        '--epochs',
+        '5',
+        '--splits',
+        '2',
+        '--out',
+        target,
+        '--quiet',
+      ]
+      expect(await app.main(argv, env(out, err))).toBe(0)
+      expect(err).toEqual([])
+      const files = readdirSync(target).sort()
+      expect(files).toEqual([
+        'config.json',
+        'history.json',
+        'loss-lr0.1-h4.png',
+        'loss-lr0.1-h4.svg',
+        'loss-lr0.1-h8.png',
+        'loss-lr0.1-h8.svg',
+        'report.md',
+        'val-accuracy.png',
+        'val-accuracy.svg',
+      ])
+      for (const f of files.filter((f) => f.endsWith('.png')))
+        expect([...readFileSync(join(target, f)).subarray(0, 8)]).toEqual(PNG)
+      expect(JSON.parse(readFileSync(join(target, 'config.json'), 'utf8'))).toMatchObject({
+        lr: [0.1],
+        hidden: [4, 8],
+        epochs: 5,
+        splits: 2,
+      })
+      const h = JSON.parse(readFileSync(join(target, 'history.json'), 'utf8'))
+      expect(h.sweep).toHaveLength(2)
+      expect(h.sweep[0].history).toHaveLength(5)
+      expect(h.splits).toHaveLength(2)
+      expect(h.best.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(30)
+      const md = readFileSync(join(target, 'report.md'), 'utf8')
+      const links = [...md.matchAll(/\]\(([^)]+)\)/g)].map((m) => m[1]!)
+      expect(links).toHaveLength(6)
+      for (const l of links) expect(existsSync(join(target, l)), l).toBe(true)
+      expect(md).toContain('| true \\\\ predicted | setosa | versicolor | virginica |')
+      expect(out).toHaveLength(2)
+      expect(out[0]).toMatch(/^iris: best lr 0\.1, [48] hidden, test \d+\.\d%; over 2 splits /)
+    },
+  )
 
   const bad: readonly (readonly [readonly string[], string])[] = [
     [['--lr', '0'], "iris: --lr: got '0', '0' is not a number > 0"],

@@ -71,15 +71,19 @@ describe('prepareSplit', () => {
 })
 
 describe('training', () => {
-  it('one config learns Iris (val accuracy ≥ 90%) and its history has one record per epoch', () => {
-    const s = prepareSplit(iris, 0)
-    const r = trainConfig(s, { lr: 0.1, hidden: 8 }, { epochs: 30, batch: 16, beta: 0.9, seed: 0 })
-    expect(r.history).toHaveLength(30)
-    expect(r.bestValAccuracy).toBeGreaterThanOrEqual(0.9)
-    expect(r.history[r.bestEpoch - 1]!.devMetrics!.accuracy).toBe(r.bestValAccuracy)
-    const losses = r.history.map((h) => h.devLoss!)
-    expect(losses[r.checkpointEpoch - 1]).toBe(Math.min(...losses))
-  })
+  it(
+    'one config learns Iris (val accuracy ≥ 90%) and its history has one record per epoch',
+    { timeout: 60_000 },
+    () => {
+      const s = prepareSplit(iris, 0)
+      const r = trainConfig(s, { lr: 0.1, hidden: 8 }, { epochs: 30, batch: 16, beta: 0.9, seed: 0 })
+      expect(r.history).toHaveLength(30)
+      expect(r.bestValAccuracy).toBeGreaterThanOrEqual(0.9)
+      expect(r.history[r.bestEpoch - 1]!.devMetrics!.accuracy).toBe(r.bestValAccuracy)
+      const losses = r.history.map((h) => h.devLoss!)
+      expect(losses[r.checkpointEpoch - 1]).toBe(Math.min(...losses))
+    },
+  )
 
   it('grid, pickBest, summarize and describeEffects', () => {
     expect(grid([0.01, 0.1], [8, 32])).toEqual([

@@ -20,58 +20,62 @@ const env = (out: string[], err: string[]) => ({
 })
 
 describe('xor main', () => {
-  it('with tiny settings writes config, history, both plots and a report whose links resolve', async () => {
-    const out: string[] = []
-    const err: string[] = []
-    const target = join(dir, 'run')
-    const argv = [
-      '--inits',
-      '3',
-      '--one-layer-steps',
-      '10',
-      '--seeds',
-      '3',
-      '--hidden',
-      '2,4',
-      '--steps',
-      '60',
-      '--out',
-      target,
-    ]
-    expect(await app.main(argv, env(out, err))).toBe(0)
-    expect(err).toEqual([])
-    expect(readdirSync(target).sort()).toEqual([
-      'config.json',
-      'decision-boundary.png',
-      'decision-boundary.svg',
-      'history.json',
-      'loss.png',
-      'loss.svg',
-      'report.md',
-    ])
-    for (const f of ['decision-boundary.png', 'loss.png'])
-      expect([...readFileSync(join(target, f)).subarray(0, 8)]).toEqual(PNG)
-    const config = JSON.parse(readFileSync(join(target, 'config.json'), 'utf8'))
-    expect(config).toMatchObject({
-      inits: 3,
-      oneLayerSteps: 10,
-      seeds: 3,
-      hidden: [2, 4],
-      steps: 60,
-      activation: 'tanh',
-      seed: 0,
-    })
-    const history = JSON.parse(readFileSync(join(target, 'history.json'), 'utf8'))
-    expect(history.xavier.map((w: { hidden: number }) => w.hidden)).toEqual([2, 4])
-    expect(history.zeroInit.maxAbsGrad).toMatchObject({ W1: 0, b1: 0, W2: 0 })
-    const md = readFileSync(join(target, 'report.md'), 'utf8')
-    const links = [...md.matchAll(/\]\(([^)]+)\)/g)].map((m) => m[1]!)
-    expect(links.length).toBeGreaterThanOrEqual(4)
-    for (const l of links) expect(existsSync(join(target, l)), l).toBe(true)
-    for (const h of ['## 1.', '## 2.', '## 3.', '## 4.']) expect(md).toContain(h)
-    expect(out.at(-2)).toMatch(/^xor: one layer ≤ [0-3]\/4; hand-set exact; /)
-    expect(out.at(-1)).toBe(`report: ${join(target, 'report.md')}`)
-  })
+  it(
+    'with tiny settings writes config, history, both plots and a report whose links resolve',
+    { timeout: 120_000 },
+    async () => {
+      const out: string[] = []
+      const err: string[] = []
+      const target = join(dir, 'run')
+      const argv = [
+        '--inits',
+        '3',
+        '--one-layer-steps',
+        '10',
+        '--seeds',
+        '3',
+        '--hidden',
+        '2,4',
+        '--steps',
+        '60',
+        '--out',
+        target,
+      ]
+      expect(await app.main(argv, env(out, err))).toBe(0)
+      expect(err).toEqual([])
+      expect(readdirSync(target).sort()).toEqual([
+        'config.json',
+        'decision-boundary.png',
+        'decision-boundary.svg',
+        'history.json',
+        'loss.png',
+        'loss.svg',
+        'report.md',
+      ])
+      for (const f of ['decision-boundary.png', 'loss.png'])
+        expect([...readFileSync(join(target, f)).subarray(0, 8)]).toEqual(PNG)
+      const config = JSON.parse(readFileSync(join(target, 'config.json'), 'utf8'))
+      expect(config).toMatchObject({
+        inits: 3,
+        oneLayerSteps: 10,
+        seeds: 3,
+        hidden: [2, 4],
+        steps: 60,
+        activation: 'tanh',
+        seed: 0,
+      })
+      const history = JSON.parse(readFileSync(join(target, 'history.json'), 'utf8'))
+      expect(history.xavier.map((w: { hidden: number }) => w.hidden)).toEqual([2, 4])
+      expect(history.zeroInit.maxAbsGrad).toMatchObject({ W1: 0, b1: 0, W2: 0 })
+      const md = readFileSync(join(target, 'report.md'), 'utf8')
+      const links = [...md.matchAll(/\]\(([^)]+)\)/g)].map((m) => m[1]!)
+      expect(links.length).toBeGreaterThanOrEqual(4)
+      for (const l of links) expect(existsSync(join(target, l)), l).toBe(true)
+      for (const h of ['## 1.', '## 2.', '## 3.', '## 4.']) expect(md).toContain(h)
+      expect(out.at(-2)).toMatch(/^xor: one layer ≤ [0-3]\/4; hand-set exact; /)
+      expect(out.at(-1)).toBe(`report: ${join(target, 'report.md')}`)
+    },
+  )
 
   const bad: readonly (readonly [readonly string[], string])[] = [
     [['--lr', '0'], "xor: --lr: got '0', expected a number > 0"],

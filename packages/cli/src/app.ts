@@ -97,11 +97,28 @@ const defaultEnv = (): AppEnv => ({
 export const defaultOut = (app: string, now: Date): string =>
   `runs/${app}/${now.toISOString().replace(/[:.]/g, '-')}`
 
-const makeIO = (quiet: boolean, env: AppEnv): RunIO => {
+/** The RunIO of one run, plus `close()`, which finishes any progress the app left open. */
+const makeIO = (quiet: boolean, env: AppEnv): RunIO & { readonly close: () => void } => {
   const mode: ProgressMode = quiet ? 'none' : env.isTTY ? 'bar' : 'lines'
-  const counter = (label: string, total: number): Progress =>
-    progress(label, total, { mode, write: env.stdout })
+  const open = new Set<Progress>()
+  const counter = (label: string, total: number): Progress => {
+    const p = progress(label, total, { mode, write: env.stdout })
+    const tracked: Progress = {
+      tick: p.tick,
+      done: () => {
+        open.delete(tracked) // eslint-disable-line functional/immutable-data
+        p.done()
+      },
+    }
+    open.add(tracked) // eslint-disable-line functional/immutable-data
+    return tracked
+  }
   return {
+    close: () => {
+      ;[...open].forEach((p) => {
+        p.done()
+      })
+    },
     quiet,
     log: (line) => {
       if (!quiet) env.stdout(line)
@@ -134,7 +151,8 @@ const execute = async <F extends Flags>(
 ): Promise<RunOutcome> => {
   const problem = unusableTarget(config.out)
   if (problem !== null) throw new FlagError(`${app.name}: --out: ${problem}`)
-  const output = await app.run(config, makeIO(config.quiet, env))
+  const io = makeIO(config.quiet, env)
+  const output = await app.run(config, io).finally(io.close)
   const files = await writeRunFolder(config.out, {
     config,
     history: output.history,

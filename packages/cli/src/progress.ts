@@ -32,7 +32,7 @@ export interface ProgressOptions {
 
 const payloadText = (p: ProgressPayload): string =>
   Object.entries(p)
-    .map(([k, v]) => `${k} ${Number.isInteger(v) ? String(v) : formatNumber(v)}`)
+    .map(([k, v]) => `${k} ${Number.isInteger(v) && !/loss|accuracy/.test(k) ? String(v) : formatNumber(v)}`)
     .join(' ')
 
 const eta = (seconds: number): string =>

@@ -105,65 +105,69 @@ afterEach(() => {
 })
 
 describe('main: good flags', () => {
-  it('decodes every flag kind, runs, writes the run folder and prints headline and report path', async () => {
-    const c = capture()
-    const out = join(dir, 'run1')
-    const code = await demo.main(
-      [
-        '--lr',
-        '0.1',
-        '-b',
-        '8',
-        '--hidden=8,32',
-        '--activation',
-        'relu',
-        '--plot',
-        '--seed',
-        '7',
-        '--out',
-        out,
-      ],
-      c.env,
-    )
-    expect(code).toBe(0)
-    expect(calls).toEqual([
-      {
-        lr: 0.1,
-        batch: 8,
-        hidden: [8, 32],
-        activation: 'relu',
-        plot: true,
-        fail: false,
-        seed: 7,
-        out,
-        quiet: false,
-      },
-    ])
-    expect(readdirSync(out).sort()).toEqual([
-      'config.json',
-      'extra.txt',
-      'history.json',
-      'loss.png',
-      'loss.svg',
-      'report.md',
-    ])
-    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))).toEqual(calls[0])
-    expect(JSON.parse(readFileSync(join(out, 'history.json'), 'utf8'))).toEqual([{ step: 1, loss: 1 }])
-    expect([...readFileSync(join(out, 'loss.png')).subarray(0, 8)]).toEqual([
-      0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a,
-    ])
-    expect(readFileSync(join(out, 'loss.svg'), 'utf8')).toMatch(/^<svg/)
-    const md = readFileSync(join(out, 'report.md'), 'utf8')
-    expect(md).toContain('![loss curve](loss.png)')
-    expect(md).toContain('| a | b |')
-    expect(c.out).toContain('working')
-    expect(c.out.slice(-3)).toEqual([
-      'a summary line',
-      'demo: lr 0.1, hidden 8/32',
-      `report: ${join(out, 'report.md')}`,
-    ])
-    expect(c.err).toEqual([])
-  })
+  it(
+    'decodes every flag kind, runs, writes the run folder and prints headline and report path',
+    { timeout: 60_000 },
+    async () => {
+      const c = capture()
+      const out = join(dir, 'run1')
+      const code = await demo.main(
+        [
+          '--lr',
+          '0.1',
+          '-b',
+          '8',
+          '--hidden=8,32',
+          '--activation',
+          'relu',
+          '--plot',
+          '--seed',
+          '7',
+          '--out',
+          out,
+        ],
+        c.env,
+      )
+      expect(code).toBe(0)
+      expect(calls).toEqual([
+        {
+          lr: 0.1,
+          batch: 8,
+          hidden: [8, 32],
+          activation: 'relu',
+          plot: true,
+          fail: false,
+          seed: 7,
+          out,
+          quiet: false,
+        },
+      ])
+      expect(readdirSync(out).sort()).toEqual([
+        'config.json',
+        'extra.txt',
+        'history.json',
+        'loss.png',
+        'loss.svg',
+        'report.md',
+      ])
+      expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))).toEqual(calls[0])
+      expect(JSON.parse(readFileSync(join(out, 'history.json'), 'utf8'))).toEqual([{ step: 1, loss: 1 }])
+      expect([...readFileSync(join(out, 'loss.png')).subarray(0, 8)]).toEqual([
+        0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a,
+      ])
+      expect(readFileSync(join(out, 'loss.svg'), 'utf8')).toMatch(/^<svg/)
+      const md = readFileSync(join(out, 'report.md'), 'utf8')
+      expect(md).toContain('![loss curve](loss.png)')
+      expect(md).toContain('| a | b |')
+      expect(c.out).toContain('working')
+      expect(c.out.slice(-3)).toEqual([
+        'a summary line',
+        'demo: lr 0.1, hidden 8/32',
+        `report: ${join(out, 'report.md')}`,
+      ])
+      expect(c.err).toEqual([])
+    },
+  )
 
   it('uses the defaults and runs/<app>/<timestamp> when no flag is given', async () => {
     const c = capture()

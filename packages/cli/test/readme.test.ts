@@ -14,7 +14,7 @@ describe('README', () => {
     expect(block?.trim()).toBe(example.trim())
   })
 
-  it('the example runs and prints what its comments say', async () => {
+  it('the example runs and prints what its comments say', { timeout: 60_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cotangent-cli-readme-'))
     process.env.README_OUT = join(dir, 'run')
     try {
