@@ -242,10 +242,10 @@ export const cases: readonly BadInputCase[] = [
   },
   {
     pkg: 'tensor',
-    input: 'linspace(0, 1, 3e9)',
+    input: 'linspace(0, 1, 5e9)',
     op: 'linspace',
-    run: () => T.linspace(0, 1, 3e9),
-    expect: err('ShapeError', 'linspace: shape [3000000000] has 3000000000 elements'),
+    run: () => T.linspace(0, 1, 5e9),
+    expect: err('ShapeError', 'linspace: shape [5000000000] has 5000000000 elements'),
   },
   {
     pkg: 'tensor',
@@ -360,7 +360,29 @@ export const cases: readonly BadInputCase[] = [
     expect: err('ShapeError', 'arange: start and stop must be finite numbers'),
   },
 
+  {
+    pkg: 'tensor',
+    input: 'add({}, 1) (not a tensor)',
+    op: 'add',
+    run: () => T.add({} as unknown as T.Tensor, 1),
+    expect: err('NotATensorError', 'add: expected a Tensor, got an object'),
+  },
+  {
+    pkg: 'tensor',
+    input: 'matmul(3, zeros([2]))',
+    op: 'matmul',
+    run: () => T.matmul(3 as unknown as T.Tensor, T.zeros([2])),
+    expect: err('NotATensorError', 'matmul: expected a Tensor, got the number 3'),
+  },
+
   // autodiff --------------------------------------------------------------------------------------------------
+  {
+    pkg: 'autodiff',
+    input: 'exp([1]) (a plain array)',
+    op: 'exp',
+    run: () => A.exp([1] as unknown as A.Value),
+    expect: err('NotATensorError', 'exp: expected a Tensor, got a plain array of length 1'),
+  },
   {
     pkg: 'autodiff',
     input: 'jvp(f, x, t) (primals not a tuple)',
