@@ -112,11 +112,27 @@ describe('ties of maximum/minimum and of max/min reductions', () => {
       [2, 2, 2],
     ])
     expect(arr(A.max(x, { axis: 1 }))).toEqual([3, 2])
-    expect(arr(A.grad((v: Value) => A.sum(A.max(v, { axis: 1 })))(x))).toEqual([0.5, 0, 0.5, 1 / 3, 1 / 3, 1 / 3])
+    expect(arr(A.grad((v: Value) => A.sum(A.max(v, { axis: 1 })))(x))).toEqual([
+      0.5,
+      0,
+      0.5,
+      1 / 3,
+      1 / 3,
+      1 / 3,
+    ])
     expect(arr(A.grad((v: Value) => A.sum(A.min(v, { axis: 1 })))(x))).toEqual([0, 1, 0, 1 / 3, 1 / 3, 1 / 3])
     // over all axes: the two 3s tie for the maximum
     expect(arr(A.grad((v: Value) => A.max(v))(x))).toEqual([0.5, 0, 0.5, 0, 0, 0])
-    const [, t] = A.jvp((v: Value) => A.max(v, { axis: 1 }), [x], [T.tensor([[1, 10, 5], [1, 2, 6]])])
+    const [, t] = A.jvp(
+      (v: Value) => A.max(v, { axis: 1 }),
+      [x],
+      [
+        T.tensor([
+          [1, 10, 5],
+          [1, 2, 6],
+        ]),
+      ],
+    )
     expect(arr(t)).toEqual([3, 3]) // (1 + 5)/2, (1 + 2 + 6)/3
   })
   it('argmax/argmin pick the first of tied positions', () => {
@@ -154,7 +170,10 @@ describe('where at the equality of its comparison', () => {
   })
   it('a broadcast condition routes per element; cotangents of broadcast branches are summed back', () => {
     const c = T.tensor([1, 0, 1])
-    const [ga, gb] = A.grad((a: Value, b: Value) => A.sum(A.where(c, a, b)), { argnums: [0, 1] })(T.tensor([1, 2, 3]), s(9))
+    const [ga, gb] = A.grad((a: Value, b: Value) => A.sum(A.where(c, a, b)), { argnums: [0, 1] })(
+      T.tensor([1, 2, 3]),
+      s(9),
+    )
     expect(arr(ga)).toEqual([1, 0, 1])
     expect(arr(gb)).toEqual([1])
   })

@@ -40,18 +40,23 @@ export const ravel = (idx: readonly number[], shape: readonly number[]): number 
 }
 
 export const nd = (shape: readonly number[], data: readonly number[]): Nd => {
-  if (data.length !== size(shape)) throw new Error(`reference: ${data.length} values for shape [${shape.join(',')}]`)
+  if (data.length !== size(shape))
+    throw new Error(`reference: ${data.length} values for shape [${shape.join(',')}]`)
   return { shape: [...shape], data: [...data] }
 }
 
 /** Builds an array by evaluating `f` at every multi-index. */
 export const build = (shape: readonly number[], f: (idx: number[]) => number): Nd =>
-  nd(shape, Array.from({ length: size(shape) }, (_, i) => f(unravel(i, shape))))
+  nd(
+    shape,
+    Array.from({ length: size(shape) }, (_, i) => f(unravel(i, shape))),
+  )
 
 export const at = (x: Nd, idx: readonly number[]): number => x.data[ravel(idx, x.shape)]!
 
 export const ndOf = (v: Value): Nd => nd(v.shape, Array.from(A.toArray(v)))
-export const tensorOf = (x: Nd, dtype: T.DType = 'float64'): Tensor => T.fromArray([...x.data], [...x.shape], { dtype })
+export const tensorOf = (x: Nd, dtype: T.DType = 'float64'): Tensor =>
+  T.fromArray([...x.data], [...x.shape], { dtype })
 
 /** A small deterministic PRNG (mulberry32). */
 export const rng = (seed: number): (() => number) => {
@@ -85,7 +90,8 @@ export const broadcastShape = (...shapes: (readonly number[])[]): number[] => {
     for (const s of shapes) {
       const k = s[s.length - n + i] ?? 1
       if (k !== 1) {
-        if (d !== 1 && d !== k) throw new Error(`reference: cannot broadcast [${shapes.map((q) => q.join(',')).join('] with [')}]`)
+        if (d !== 1 && d !== k)
+          throw new Error(`reference: cannot broadcast [${shapes.map((q) => q.join(',')).join('] with [')}]`)
         d = k
       }
     }
@@ -159,7 +165,12 @@ export const alongAxis = (x: Nd, axis: number, f: (fibre: number[]) => number[])
   for (let i = 0; i < x.data.length; i++) {
     const idx = unravel(i, x.shape)
     if (idx[a] !== 0) continue
-    const positions = Array.from({ length: x.shape[a]! }, (_, k) => ravel(idx.map((v, d) => (d === a ? k : v)), x.shape))
+    const positions = Array.from({ length: x.shape[a]! }, (_, k) =>
+      ravel(
+        idx.map((v, d) => (d === a ? k : v)),
+        x.shape,
+      ),
+    )
     const res = f(positions.map((p) => x.data[p]!))
     positions.forEach((p, k) => {
       out[p] = res[k]!
@@ -184,7 +195,10 @@ export const transposeRef = (x: Nd, perm: readonly number[]): Nd =>
   )
 
 /** The indices Python's `range(start, stop, step)` visits for a slice of a length-n axis. */
-export const sliceIndices = (n: number, r: { start?: number; stop?: number; step?: number } | undefined): number[] => {
+export const sliceIndices = (
+  n: number,
+  r: { start?: number; stop?: number; step?: number } | undefined,
+): number[] => {
   const step = r?.step ?? 1
   const norm = (v: number, lo: number, hi: number): number => {
     const w = v < 0 ? v + n : v
@@ -207,7 +221,11 @@ export const sliceIndices = (n: number, r: { start?: number; stop?: number; step
 export const gather = (x: Nd, picks: readonly (readonly number[])[]): Nd =>
   build(
     picks.map((p) => p.length),
-    (idx) => at(x, idx.map((v, d) => picks[d]![v]!)),
+    (idx) =>
+      at(
+        x,
+        idx.map((v, d) => picks[d]![v]!),
+      ),
   )
 
 export const concatRef = (xs: readonly Nd[], axis: number): Nd => {
@@ -243,7 +261,9 @@ export const matmulRef = (a: Nd, b: Nd): Nd => {
     const j = idx[idx.length - 1]!
     let s = 0
     for (let q = 0; q < k; q++)
-      s += readBroadcast(nd(a2.shape, a2.data), [...bi, i, q]) * readBroadcast(nd(b2.shape, b2.data), [...bi, q, j])
+      s +=
+        readBroadcast(nd(a2.shape, a2.data), [...bi, i, q]) *
+        readBroadcast(nd(b2.shape, b2.data), [...bi, q, j])
     return s
   })
   const shape = [...batch, ...(a.shape.length === 1 ? [] : [m]), ...(b.shape.length === 1 ? [] : [n])]

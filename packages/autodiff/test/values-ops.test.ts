@@ -22,19 +22,26 @@ const covered = new Set<string>()
 
 /** |got − want| ≤ tol·max(1, |want|); NaNs and infinities must match exactly. */
 const sameNumber = (g: number, w: number, tol: number): boolean =>
-  Number.isNaN(w) ? Number.isNaN(g) : !Number.isFinite(w) ? g === w : Math.abs(g - w) <= tol * Math.max(1, Math.abs(w))
+  Number.isNaN(w)
+    ? Number.isNaN(g)
+    : !Number.isFinite(w)
+      ? g === w
+      : Math.abs(g - w) <= tol * Math.max(1, Math.abs(w))
 
 const expectNd = (got: Value, want: Nd, tol: number, what: string): void => {
   expect(got.shape, `${what}: shape`).toEqual(want.shape)
   const g = A.toArray(got)
   for (let i = 0; i < want.data.length; i++)
     if (!sameNumber(g[i]!, want.data[i]!, tol))
-      expect.fail(`${what}: element ${String(i)} (index [${R.unravel(i, want.shape).join(',')}]) is ${String(g[i])}, want ${String(want.data[i])}`)
+      expect.fail(
+        `${what}: element ${String(i)} (index [${R.unravel(i, want.shape).join(',')}]) is ${String(g[i])}, want ${String(want.data[i])}`,
+      )
 }
 
 type Out = Value | readonly Value[]
 const outs = (o: Out): readonly Value[] => (A.isValue(o) ? [o] : o)
-const tangentFor = (a: Tensor): Tensor => T.ones(a.shape, { dtype: a.dtype === 'int32' ? 'float64' : a.dtype })
+const tangentFor = (a: Tensor): Tensor =>
+  T.ones(a.shape, { dtype: a.dtype === 'int32' ? 'float64' : a.dtype })
 
 /**
  * Checks `f(...args)` against `want` (one Nd per output) eagerly, as `jvp`'s primal and as `vjp`'s output.
@@ -140,9 +147,19 @@ describe('values of element-wise unary ops', () => {
   })
 
   values(['leakyRelu'], 'default slope 0.01 and explicit slopes (negative, 0, > 1)', () => {
-    checkValue('leakyRelu()', (v) => A.leakyRelu(v), [t(POINTS)], R.map(POINTS, (v) => (v > 0 ? v : 0.01 * v)))
+    checkValue(
+      'leakyRelu()',
+      (v) => A.leakyRelu(v),
+      [t(POINTS)],
+      R.map(POINTS, (v) => (v > 0 ? v : 0.01 * v)),
+    )
     for (const slope of [0.2, 0, -0.5, 1.5])
-      checkValue(`leakyRelu(${String(slope)})`, (v) => A.leakyRelu(v, slope), [t(POINTS)], R.map(POINTS, (v) => (v > 0 ? v : slope * v)))
+      checkValue(
+        `leakyRelu(${String(slope)})`,
+        (v) => A.leakyRelu(v, slope),
+        [t(POINTS)],
+        R.map(POINTS, (v) => (v > 0 ? v : slope * v)),
+      )
   })
 
   values(['clip'], 'several bounds, including a degenerate interval and bounds outside the data', () => {
@@ -153,7 +170,12 @@ describe('values of element-wise unary ops', () => {
       [-10, 10],
       [1, 3],
     ] as const)
-      checkValue(`clip(${String(lo)}, ${String(hi)})`, (v) => A.clip(v, lo, hi), [t(POINTS)], R.map(POINTS, (v) => Math.min(Math.max(v, lo), hi)))
+      checkValue(
+        `clip(${String(lo)}, ${String(hi)})`,
+        (v) => A.clip(v, lo, hi),
+        [t(POINTS)],
+        R.map(POINTS, (v) => Math.min(Math.max(v, lo), hi)),
+      )
   })
 
   values(['astype'], 'float32 rounds to nearest single, int32 truncates toward 0, dtypes as asked', () => {
@@ -175,14 +197,28 @@ describe('values of element-wise unary ops', () => {
 
 describe('values of element-wise binary ops with broadcasting', () => {
   const shapes: readonly [number[], number[]][] = [
-    [[2, 3], [2, 3]],
-    [[2, 1, 3], [4, 1]],
+    [
+      [2, 3],
+      [2, 3],
+    ],
+    [
+      [2, 1, 3],
+      [4, 1],
+    ],
     [[3], [2, 3]],
     [[], [2, 2]],
     [[2, 3], []],
-    [[4, 1], [1, 5]],
+    [
+      [4, 1],
+      [1, 5],
+    ],
   ]
-  const binary: readonly [string, (a: Value, b: Value) => Value, (a: number, b: number) => number, number?][] = [
+  const binary: readonly [
+    string,
+    (a: Value, b: Value) => Value,
+    (a: number, b: number) => number,
+    number?,
+  ][] = [
     ['add', A.add, (a, b) => a + b],
     ['sub', A.sub, (a, b) => a - b],
     ['mul', A.mul, (a, b) => a * b],
@@ -198,8 +234,18 @@ describe('values of element-wise binary ops with broadcasting', () => {
         const b = R.map(R.random(sb, 200 + k), (v) => (name === 'div' ? v + Math.sign(v || 1) * 0.5 : v))
         checkValue(`${name} [${sa.join(',')}] with [${sb.join(',')}]`, op, [t(a), t(b)], R.zip([a, b], ref))
       })
-      checkValue(`${name}(x, 1.5)`, (v) => op(v, 1.5 as unknown as Value), [t(X23)], R.map(X23, (v) => ref(v, 1.5)))
-      checkValue(`${name}(-1.5, x)`, (v) => op(-1.5 as unknown as Value, v), [t(POS)], R.map(POS, (v) => ref(-1.5, v)))
+      checkValue(
+        `${name}(x, 1.5)`,
+        (v) => op(v, 1.5 as unknown as Value),
+        [t(X23)],
+        R.map(X23, (v) => ref(v, 1.5)),
+      )
+      checkValue(
+        `${name}(-1.5, x)`,
+        (v) => op(-1.5 as unknown as Value, v),
+        [t(POS)],
+        R.map(POS, (v) => ref(-1.5, v)),
+      )
     })
 
   values(['pow'], 'positive bases with any exponent, integer exponents of negative bases, 0⁰ = 1', () => {
@@ -211,8 +257,18 @@ describe('values of element-wise binary ops with broadcasting', () => {
     const base = vec([-2, -1.5, 0, 0, 3])
     const ex = vec([3, 2, 0, 2, -1])
     checkValue('pow of negative bases, zeros', A.pow, [t(base), t(ex)], vec([-8, 2.25, 1, 0, 1 / 3]))
-    checkValue('pow(x, 3)', (v) => A.pow(v, 3), [t(POINTS)], R.map(POINTS, (v) => v * v * v))
-    checkValue('pow(2, x)', (v) => A.pow(2, v), [t(POINTS)], R.map(POINTS, (v) => 2 ** v))
+    checkValue(
+      'pow(x, 3)',
+      (v) => A.pow(v, 3),
+      [t(POINTS)],
+      R.map(POINTS, (v) => v * v * v),
+    )
+    checkValue(
+      'pow(2, x)',
+      (v) => A.pow(2, v),
+      [t(POINTS)],
+      R.map(POINTS, (v) => 2 ** v),
+    )
   })
 
   // integer-valued operands so that ties (equality) occur
@@ -228,27 +284,70 @@ describe('values of element-wise binary ops with broadcasting', () => {
   ]
   for (const [name, op, ref] of comparisons)
     values([name], 'with ties and broadcasting, NaN compares false (true for notEqual)', () => {
-      checkValue(name, op, [t(ia), t(ib)], R.zip([ia, ib], (a, b) => Number(ref(a, b))))
-      checkValue(`${name}(x, 1)`, (v) => op(v, 1 as unknown as Value), [t(ia)], R.map(ia, (a) => Number(ref(a, 1))))
+      checkValue(
+        name,
+        op,
+        [t(ia), t(ib)],
+        R.zip([ia, ib], (a, b) => Number(ref(a, b))),
+      )
+      checkValue(
+        `${name}(x, 1)`,
+        (v) => op(v, 1 as unknown as Value),
+        [t(ia)],
+        R.map(ia, (a) => Number(ref(a, 1))),
+      )
       const nan = vec([Number.NaN, 1, Number.NaN])
       const other = vec([1, Number.NaN, Number.NaN])
-      checkValue(`${name} with NaN`, op, [t(nan), t(other)], R.zip([nan, other], (a, b) => Number(ref(a, b))))
+      checkValue(
+        `${name} with NaN`,
+        op,
+        [t(nan), t(other)],
+        R.zip([nan, other], (a, b) => Number(ref(a, b))),
+      )
     })
 
   values(['where'], 'condition, x and y broadcast against each other; numbers on either branch', () => {
     const c = R.nd([2, 1, 3], [1, 0, 1, 0, 0, 1])
     const x = R.random([4, 1], 21)
     const y = R.random([3], 22)
-    checkValue('where [2,1,3] ? [4,1] : [3]', (cv, xv, yv) => A.where(cv, xv, yv), [t(c), t(x), t(y)], R.zip([c, x, y], (cc, a, b) => (cc !== 0 ? a : b)))
-    checkValue('where(c, x, 0)', (xv) => A.where(t(c), xv, 0), [t(x)], R.zip([c, x], (cc, a) => (cc !== 0 ? a : 0)))
-    checkValue('where(c, 2, y)', (yv) => A.where(t(c), 2, yv), [t(y)], R.zip([c, y], (cc, b) => (cc !== 0 ? 2 : b)))
+    checkValue(
+      'where [2,1,3] ? [4,1] : [3]',
+      (cv, xv, yv) => A.where(cv, xv, yv),
+      [t(c), t(x), t(y)],
+      R.zip([c, x, y], (cc, a, b) => (cc !== 0 ? a : b)),
+    )
+    checkValue(
+      'where(c, x, 0)',
+      (xv) => A.where(t(c), xv, 0),
+      [t(x)],
+      R.zip([c, x], (cc, a) => (cc !== 0 ? a : 0)),
+    )
+    checkValue(
+      'where(c, 2, y)',
+      (yv) => A.where(t(c), 2, yv),
+      [t(y)],
+      R.zip([c, y], (cc, b) => (cc !== 0 ? 2 : b)),
+    )
   })
 })
 
 // ---------------------------------------------------------------------------------------------------------------
 
 describe('values of reductions', () => {
-  const axisSpecs: readonly (number | number[] | undefined)[] = [undefined, 0, 1, 2, -1, -2, -3, [0, 2], [-1, 0], [1, 2], [0, 1, 2], []]
+  const axisSpecs: readonly (number | number[] | undefined)[] = [
+    undefined,
+    0,
+    1,
+    2,
+    -1,
+    -2,
+    -3,
+    [0, 2],
+    [-1, 0],
+    [1, 2],
+    [0, 1, 2],
+    [],
+  ]
   const label = (axis: number | number[] | undefined, keepdims: boolean): string =>
     `axis ${axis === undefined ? 'all' : JSON.stringify(axis)}, keepdims ${String(keepdims)}`
   const opts = (axis: number | number[] | undefined, keepdims: boolean): A.ReduceOptions =>
@@ -265,19 +364,31 @@ describe('values of reductions', () => {
     values([name], 'every axis spec (none, one, negative, lists, empty, all) × keepdims', () => {
       for (const axis of axisSpecs)
         for (const keepdims of [false, true])
-          checkValue(`${name} ${label(axis, keepdims)}`, (v) => op(v, opts(axis, keepdims)), [t(X234)], R.reduce(X234, axis, keepdims, ref))
+          checkValue(
+            `${name} ${label(axis, keepdims)}`,
+            (v) => op(v, opts(axis, keepdims)),
+            [t(X234)],
+            R.reduce(X234, axis, keepdims, ref),
+          )
       checkValue(`${name} default options`, (v) => op(v), [t(X234)], R.reduce(X234, undefined, false, ref))
     })
 
   values(['logsumexp'], 'large values stay finite, −∞ rows give −∞', () => {
     const big = R.nd([2, 3], [1000, 1001, 999, -1000, -1002, -1001])
-    checkValue('logsumexp of ±1000', (v) => A.logsumexp(v, { axis: 1 }), [t(big)], R.reduce(big, 1, false, R.lse))
+    checkValue(
+      'logsumexp of ±1000',
+      (v) => A.logsumexp(v, { axis: 1 }),
+      [t(big)],
+      R.reduce(big, 1, false, R.lse),
+    )
     const inf = R.nd([2, 2], [-Infinity, -Infinity, 0, -Infinity])
     expectNd(A.logsumexp(t(inf), { axis: 1 }), vec([-Infinity, 0]), 1e-12, 'logsumexp of −∞')
   })
 
-  const argRef = (isMax: boolean) => (v: number[]): number =>
-    v.reduce((best, q, i) => ((isMax ? q > v[best]! : q < v[best]!) ? i : best), 0)
+  const argRef =
+    (isMax: boolean) =>
+    (v: number[]): number =>
+      v.reduce((best, q, i) => ((isMax ? q > v[best]! : q < v[best]!) ? i : best), 0)
   for (const [name, op, isMax] of [
     ['argmax', A.argmax, true],
     ['argmin', A.argmin, false],
@@ -289,7 +400,13 @@ describe('values of reductions', () => {
             axis === undefined
               ? R.nd(keepdims ? [1, 1, 1] : [], [argRef(isMax)([...X234.data])])
               : R.reduce(X234, axis, keepdims, argRef(isMax))
-          checkValue(`${name} ${label(axis, keepdims)}`, (v) => op(v, axis === undefined ? { keepdims } : { axis, keepdims }), [t(X234)], want, 0)
+          checkValue(
+            `${name} ${label(axis, keepdims)}`,
+            (v) => op(v, axis === undefined ? { keepdims } : { axis, keepdims }),
+            [t(X234)],
+            want,
+            0,
+          )
         }
       expect(op(t(X234)).dtype).toBe('int32')
     })
@@ -304,11 +421,26 @@ describe('values of reductions', () => {
   }
   values(['softmax', 'logSoftmax'], 'along every axis of a rank-3 array (and the default last axis)', () => {
     for (const axis of [0, 1, 2, -1, -2, -3]) {
-      checkValue(`softmax axis ${String(axis)}`, (v) => A.softmax(v, axis), [t(X234)], R.alongAxis(X234, axis, softmaxRef))
-      checkValue(`logSoftmax axis ${String(axis)}`, (v) => A.logSoftmax(v, axis), [t(X234)], R.alongAxis(X234, axis, logSoftmaxRef))
+      checkValue(
+        `softmax axis ${String(axis)}`,
+        (v) => A.softmax(v, axis),
+        [t(X234)],
+        R.alongAxis(X234, axis, softmaxRef),
+      )
+      checkValue(
+        `logSoftmax axis ${String(axis)}`,
+        (v) => A.logSoftmax(v, axis),
+        [t(X234)],
+        R.alongAxis(X234, axis, logSoftmaxRef),
+      )
     }
     checkValue('softmax default axis', (v) => A.softmax(v), [t(X234)], R.alongAxis(X234, -1, softmaxRef))
-    checkValue('logSoftmax default axis', (v) => A.logSoftmax(v), [t(X234)], R.alongAxis(X234, -1, logSoftmaxRef))
+    checkValue(
+      'logSoftmax default axis',
+      (v) => A.logSoftmax(v),
+      [t(X234)],
+      R.alongAxis(X234, -1, logSoftmaxRef),
+    )
     // extreme logits: exact one-hot and finite log-probabilities
     const ext = vec([1000, 0, -1000])
     checkValue('softmax of extreme logits', (v) => A.softmax(v), [t(ext)], vec([1, 0, 0]))
@@ -321,13 +453,30 @@ describe('values of reductions', () => {
 describe('values of shape ops', () => {
   values(['reshape'], 'row-major order is kept; one −1 is inferred', () => {
     for (const [shape, full] of [
-      [[4, 6], [4, 6]],
+      [
+        [4, 6],
+        [4, 6],
+      ],
       [[24], [24]],
-      [[-1, 4], [6, 4]],
-      [[2, -1, 2], [2, 6, 2]],
-      [[1, 24, 1], [1, 24, 1]],
+      [
+        [-1, 4],
+        [6, 4],
+      ],
+      [
+        [2, -1, 2],
+        [2, 6, 2],
+      ],
+      [
+        [1, 24, 1],
+        [1, 24, 1],
+      ],
     ] as const)
-      checkValue(`reshape to [${shape.join(',')}]`, (v) => A.reshape(v, shape), [t(X234)], R.nd(full, X234.data))
+      checkValue(
+        `reshape to [${shape.join(',')}]`,
+        (v) => A.reshape(v, shape),
+        [t(X234)],
+        R.nd(full, X234.data),
+      )
   })
 
   values(['transpose'], 'default reverses the axes; explicit and negative permutations', () => {
@@ -338,20 +487,39 @@ describe('values of shape ops', () => {
       [0, 2, 1],
       [0, 1, 2],
     ])
-      checkValue(`transpose [${perm.join(',')}]`, (v) => A.transpose(v, perm), [t(X234)], R.transposeRef(X234, perm))
-    checkValue('transpose [-1, 0, -2]', (v) => A.transpose(v, [-1, 0, -2]), [t(X234)], R.transposeRef(X234, [2, 0, 1]))
+      checkValue(
+        `transpose [${perm.join(',')}]`,
+        (v) => A.transpose(v, perm),
+        [t(X234)],
+        R.transposeRef(X234, perm),
+      )
+    checkValue(
+      'transpose [-1, 0, -2]',
+      (v) => A.transpose(v, [-1, 0, -2]),
+      [t(X234)],
+      R.transposeRef(X234, [2, 0, 1]),
+    )
   })
 
-  values(['expandDims'], 'a size-1 axis at every position, negative counting from the end of the result', () => {
-    for (const [axis, shape] of [
-      [0, [1, 2, 3]],
-      [1, [2, 1, 3]],
-      [2, [2, 3, 1]],
-      [-1, [2, 3, 1]],
-      [-3, [1, 2, 3]],
-    ] as const)
-      checkValue(`expandDims ${String(axis)}`, (v) => A.expandDims(v, axis), [t(X23)], R.nd(shape, X23.data))
-  })
+  values(
+    ['expandDims'],
+    'a size-1 axis at every position, negative counting from the end of the result',
+    () => {
+      for (const [axis, shape] of [
+        [0, [1, 2, 3]],
+        [1, [2, 1, 3]],
+        [2, [2, 3, 1]],
+        [-1, [2, 3, 1]],
+        [-3, [1, 2, 3]],
+      ] as const)
+        checkValue(
+          `expandDims ${String(axis)}`,
+          (v) => A.expandDims(v, axis),
+          [t(X23)],
+          R.nd(shape, X23.data),
+        )
+    },
+  )
 
   values(['squeeze'], 'all size-1 axes, or the ones named', () => {
     const x = R.random([1, 3, 1, 2], 31)
@@ -359,55 +527,84 @@ describe('values of shape ops', () => {
       [undefined, [3, 2]],
       [0, [3, 1, 2]],
       [-2, [1, 3, 2]],
-      [[0, 2], [3, 2]],
+      [
+        [0, 2],
+        [3, 2],
+      ],
     ] as const)
       checkValue(`squeeze ${JSON.stringify(axis)}`, (v) => A.squeeze(v, axis), [t(x)], R.nd(shape, x.data))
   })
 
-  values(['slice'], 'Python semantics: negative indices, clamping, steps of either sign, untouched trailing axes', () => {
-    const cases: readonly (readonly (T.SliceRange | undefined)[])[] = [
-      [{ start: 1 }],
-      [undefined, { start: -2 }],
-      [{ step: -1 }, { start: 2, stop: 0, step: -1 }],
-      [{ start: -5, stop: 10 }, { step: 2 }, { start: 3, stop: 0, step: -2 }],
-      [{}, { start: 1, stop: 1 }],
-      [{ start: 1, stop: 2 }, { stop: -1 }, { start: -1, step: -3 }],
-    ]
-    for (const ranges of cases)
-      checkValue(
-        `slice ${JSON.stringify(ranges)}`,
-        (v) => A.slice(v, ranges),
-        [t(X234)],
-        R.gather(
-          X234,
-          X234.shape.map((n, d) => R.sliceIndices(n, ranges[d])),
-        ),
-      )
-  })
+  values(
+    ['slice'],
+    'Python semantics: negative indices, clamping, steps of either sign, untouched trailing axes',
+    () => {
+      const cases: readonly (readonly (T.SliceRange | undefined)[])[] = [
+        [{ start: 1 }],
+        [undefined, { start: -2 }],
+        [{ step: -1 }, { start: 2, stop: 0, step: -1 }],
+        [{ start: -5, stop: 10 }, { step: 2 }, { start: 3, stop: 0, step: -2 }],
+        [{}, { start: 1, stop: 1 }],
+        [{ start: 1, stop: 2 }, { stop: -1 }, { start: -1, step: -3 }],
+      ]
+      for (const ranges of cases)
+        checkValue(
+          `slice ${JSON.stringify(ranges)}`,
+          (v) => A.slice(v, ranges),
+          [t(X234)],
+          R.gather(
+            X234,
+            X234.shape.map((n, d) => R.sliceIndices(n, ranges[d])),
+          ),
+        )
+    },
+  )
 
   values(['take'], 'along every axis, with index lists (repeats) and int32 index tensors', () => {
     for (const axis of [0, 1, 2, -1, -3]) {
       const a = axis < 0 ? axis + 3 : axis
       const n = X234.shape[a]!
       const ix = [n - 1, 0, n - 1, 1 % n]
-      checkValue(`take ${JSON.stringify(ix)} axis ${String(axis)}`, (v) => A.take(v, ix, axis), [t(X234)], R.gather(X234, X234.shape.map((d, k) => (k === a ? ix : Array.from({ length: d }, (_, i) => i)))))
+      checkValue(
+        `take ${JSON.stringify(ix)} axis ${String(axis)}`,
+        (v) => A.take(v, ix, axis),
+        [t(X234)],
+        R.gather(
+          X234,
+          X234.shape.map((d, k) => (k === a ? ix : Array.from({ length: d }, (_, i) => i))),
+        ),
+      )
     }
     // a [2, 2] index tensor along axis 1 of [2, 3, 4]: the result is [2, 2, 2, 4]
     const ixT = T.fromArray([2, 0, 1, 1], [2, 2], { dtype: 'int32' })
     const want = R.build([2, 2, 2, 4], ([i, p, q, k]) => R.at(X234, [i!, [2, 0, 1, 1][p! * 2 + q!]!, k!]))
     checkValue('take with an int32 [2,2] index tensor, axis 1', (v) => A.take(v, ixT, 1), [t(X234)], want)
-    checkValue('take default axis 0', (v) => A.take(v, [1, 1, 0]), [t(X23)], R.gather(X23, [[1, 1, 0], [0, 1, 2]]))
+    checkValue(
+      'take default axis 0',
+      (v) => A.take(v, [1, 1, 0]),
+      [t(X23)],
+      R.gather(X23, [
+        [1, 1, 0],
+        [0, 1, 2],
+      ]),
+    )
   })
 
   values(['scatterAdd'], 'duplicates accumulate, along axis 0 and 1', () => {
     const base = R.random([3, 4], 41)
     const up0 = R.random([3, 4], 42)
     const ix0 = [0, 2, 0]
-    const want0 = R.build([3, 4], ([i, j]) => R.at(base, [i!, j!]) + ix0.reduce((s, r, k) => (r === i ? s + R.at(up0, [k, j!]) : s), 0))
+    const want0 = R.build(
+      [3, 4],
+      ([i, j]) => R.at(base, [i!, j!]) + ix0.reduce((s, r, k) => (r === i ? s + R.at(up0, [k, j!]) : s), 0),
+    )
     checkValue('scatterAdd axis 0', (b, u) => A.scatterAdd(b, ix0, u), [t(base), t(up0)], want0)
     const up1 = R.random([3, 3], 43)
     const ix1 = [3, 3, 1]
-    const want1 = R.build([3, 4], ([i, j]) => R.at(base, [i!, j!]) + ix1.reduce((s, c, k) => (c === j ? s + R.at(up1, [i!, k]) : s), 0))
+    const want1 = R.build(
+      [3, 4],
+      ([i, j]) => R.at(base, [i!, j!]) + ix1.reduce((s, c, k) => (c === j ? s + R.at(up1, [i!, k]) : s), 0),
+    )
     checkValue('scatterAdd axis -1', (b, u) => A.scatterAdd(b, ix1, u, -1), [t(base), t(up1)], want1)
   })
 
@@ -415,7 +612,12 @@ describe('values of shape ops', () => {
     for (const axis of [0, 1, -1, -2]) {
       const a = axis < 0 ? axis + 2 : axis
       const parts = [1, 3, 2].map((d, k) => R.random(a === 0 ? [d, 3] : [3, d], 50 + k))
-      checkValue(`concat axis ${String(axis)}`, (...xs) => A.concat(xs, axis), parts.map((p) => t(p)), R.concatRef(parts, axis))
+      checkValue(
+        `concat axis ${String(axis)}`,
+        (...xs) => A.concat(xs, axis),
+        parts.map((p) => t(p)),
+        R.concatRef(parts, axis),
+      )
     }
     checkValue('concat of one part', (x) => A.concat([x]), [t(X23)], X23)
   })
@@ -437,7 +639,12 @@ describe('values of shape ops', () => {
         const rest = idx.filter((_, d) => d !== pos)
         return R.at(parts[k]!, rest)
       })
-      checkValue(`stack axis ${String(axis)}`, (...xs) => A.stack(xs, axis), parts.map((p) => t(p)), want)
+      checkValue(
+        `stack axis ${String(axis)}`,
+        (...xs) => A.stack(xs, axis),
+        parts.map((p) => t(p)),
+        want,
+      )
     }
   })
 
@@ -450,7 +657,11 @@ describe('values of shape ops', () => {
       return bounds.slice(1).map((stop, i) =>
         R.gather(
           x,
-          x.shape.map((d, k) => (k === axis ? R.sliceIndices(d, { start: bounds[i]!, stop }) : Array.from({ length: d }, (_, j) => j))),
+          x.shape.map((d, k) =>
+            k === axis
+              ? R.sliceIndices(d, { start: bounds[i]!, stop })
+              : Array.from({ length: d }, (_, j) => j),
+          ),
         ),
       )
     }
@@ -463,42 +674,86 @@ describe('values of shape ops', () => {
 
   values(['pad'], 'widths before/after per axis, default 0 and explicit pad values', () => {
     for (const [widths, value] of [
-      [[[1, 0], [2, 1]], undefined],
-      [[[0, 0], [0, 3]], 1.5],
-      [[[2, 2], [0, 0]], -2],
-      [[[0, 0], [0, 0]], 7],
+      [
+        [
+          [1, 0],
+          [2, 1],
+        ],
+        undefined,
+      ],
+      [
+        [
+          [0, 0],
+          [0, 3],
+        ],
+        1.5,
+      ],
+      [
+        [
+          [2, 2],
+          [0, 0],
+        ],
+        -2,
+      ],
+      [
+        [
+          [0, 0],
+          [0, 0],
+        ],
+        7,
+      ],
     ] as const) {
       const v0 = value ?? 0
-      const want = R.build(
-        [2 + widths[0][0] + widths[0][1], 3 + widths[1][0] + widths[1][1]],
-        ([i, j]) => {
-          const si = i! - widths[0][0]
-          const sj = j! - widths[1][0]
-          return si >= 0 && si < 2 && sj >= 0 && sj < 3 ? R.at(X23, [si, sj]) : v0
-        },
+      const want = R.build([2 + widths[0][0] + widths[0][1], 3 + widths[1][0] + widths[1][1]], ([i, j]) => {
+        const si = i! - widths[0][0]
+        const sj = j! - widths[1][0]
+        return si >= 0 && si < 2 && sj >= 0 && sj < 3 ? R.at(X23, [si, sj]) : v0
+      })
+      checkValue(
+        `pad ${JSON.stringify(widths)} value ${String(value)}`,
+        (v) => (value === undefined ? A.pad(v, widths) : A.pad(v, widths, value)),
+        [t(X23)],
+        want,
       )
-      checkValue(`pad ${JSON.stringify(widths)} value ${String(value)}`, (v) => (value === undefined ? A.pad(v, widths) : A.pad(v, widths, value)), [t(X23)], want)
     }
   })
 
   values(['broadcastTo'], 'repeats size-1 and missing leading axes', () => {
     const v3 = R.random([3], 80)
-    checkValue('broadcastTo [3] → [2,3]', (v) => A.broadcastTo(v, [2, 3]), [t(v3)], R.build([2, 3], (idx) => R.readBroadcast(v3, idx)))
+    checkValue(
+      'broadcastTo [3] → [2,3]',
+      (v) => A.broadcastTo(v, [2, 3]),
+      [t(v3)],
+      R.build([2, 3], (idx) => R.readBroadcast(v3, idx)),
+    )
     const c = R.random([2, 1], 81)
-    checkValue('broadcastTo [2,1] → [3,2,4]', (v) => A.broadcastTo(v, [3, 2, 4]), [t(c)], R.build([3, 2, 4], (idx) => R.readBroadcast(c, idx)))
+    checkValue(
+      'broadcastTo [2,1] → [3,2,4]',
+      (v) => A.broadcastTo(v, [3, 2, 4]),
+      [t(c)],
+      R.build([3, 2, 4], (idx) => R.readBroadcast(c, idx)),
+    )
   })
 
   values(['sumToShape'], 'sums leading axes and axes that are 1 in the target', () => {
     for (const [target, axes] of [
       [[3, 4], [0]],
-      [[1, 4], [0, 1]],
+      [
+        [1, 4],
+        [0, 1],
+      ],
       [[2, 1, 4], [1]],
       [[4], [0, 1]],
       [[], [0, 1, 2]],
       [[2, 3, 4], []],
     ] as const) {
       const kept = R.reduce(X234, [...axes], true, R.total)
-      checkValue(`sumToShape → [${target.join(',')}]`, (v) => A.sumToShape(v, target), [t(X234)], R.nd(target, kept.data))
+      checkValue(
+        `sumToShape → [${target.join(',')}]`,
+        (v) => A.sumToShape(v, target),
+        [t(X234)],
+        R.nd(target, kept.data),
+      )
     }
   })
 })
@@ -510,20 +765,33 @@ describe('values of matmul and dot', () => {
     [[3], [3]],
     [[3], [3, 2]],
     [[2, 3], [3]],
-    [[2, 3], [3, 4]],
-    [[2, 1, 2, 3], [3, 3, 2]],
+    [
+      [2, 3],
+      [3, 4],
+    ],
+    [
+      [2, 1, 2, 3],
+      [3, 3, 2],
+    ],
     [[3], [2, 3, 4]],
     [[2, 2, 3], [3]],
-    [[1, 3], [3, 1]],
+    [
+      [1, 3],
+      [3, 1],
+    ],
   ]
-  values(['matmul', 'dot'], "NumPy's 1-d promotion and batch broadcasting, against the naive triple loop", () => {
-    cases.forEach(([sa, sb], k) => {
-      const a = R.random(sa, 90 + k)
-      const b = R.random(sb, 95 + k)
-      checkValue(`matmul [${sa.join(',')}] @ [${sb.join(',')}]`, A.matmul, [t(a), t(b)], R.matmulRef(a, b))
-      checkValue(`dot [${sa.join(',')}] · [${sb.join(',')}]`, A.dot, [t(a), t(b)], R.matmulRef(a, b))
-    })
-  })
+  values(
+    ['matmul', 'dot'],
+    "NumPy's 1-d promotion and batch broadcasting, against the naive triple loop",
+    () => {
+      cases.forEach(([sa, sb], k) => {
+        const a = R.random(sa, 90 + k)
+        const b = R.random(sb, 95 + k)
+        checkValue(`matmul [${sa.join(',')}] @ [${sb.join(',')}]`, A.matmul, [t(a), t(b)], R.matmulRef(a, b))
+        checkValue(`dot [${sa.join(',')}] · [${sb.join(',')}]`, A.dot, [t(a), t(b)], R.matmulRef(a, b))
+      })
+    },
+  )
 })
 
 describe('values of constants', () => {
@@ -535,10 +803,20 @@ describe('values of constants', () => {
     ] as const) {
       const o = f(x)
       expect(o.dtype, name).toBe('float32')
-      expectNd(o, R.map(X23, () => v), 0, name)
+      expectNd(
+        o,
+        R.map(X23, () => v),
+        0,
+        name,
+      )
       const i = f(x, 'int32')
       expect(i.dtype, name).toBe('int32')
-      expectNd(i, R.map(X23, () => v), 0, `${name} int32`)
+      expectNd(
+        i,
+        R.map(X23, () => v),
+        0,
+        `${name} int32`,
+      )
     }
   })
 })
@@ -611,7 +889,9 @@ describe('coverage', () => {
       'isPlainObject',
       ...STAGING,
     ])
-    const ops = Object.keys(A).filter((k) => !notOps.has(k) && typeof (A as Record<string, unknown>)[k] === 'function')
+    const ops = Object.keys(A).filter(
+      (k) => !notOps.has(k) && typeof (A as Record<string, unknown>)[k] === 'function',
+    )
     expect(ops.filter((o) => !covered.has(o))).toEqual([])
     // and nothing listed here is misnamed
     expect([...covered].filter((o) => !(o in A))).toEqual([])

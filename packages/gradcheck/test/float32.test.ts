@@ -19,7 +19,10 @@ const scaledSin = (k: number): ((x: Value) => Value) => {
   const p: AD.Primitive<undefined> = AD.definePrimitive<undefined>({
     name: `sin×${String(k)}`,
     impl: ([a]) => T.sin(a as T.Tensor),
-    jvp: ([x], [t]) => [AD.bind(p, [x as Value], undefined), t ? AD.mul(AD.mul(t, AD.cos(x as Value)), k) : null],
+    jvp: ([x], [t]) => [
+      AD.bind(p, [x as Value], undefined),
+      t ? AD.mul(AD.mul(t, AD.cos(x as Value)), k) : null,
+    ],
   })
   return (x: Value) => AD.bind(p, [x], undefined)
 }
@@ -42,7 +45,10 @@ const cubeWithScaledSecond = (k: number): ((x: Value) => Value) => {
   const sq: AD.Primitive<undefined> = AD.definePrimitive<undefined>({
     name: `sq×${String(k)}`,
     impl: ([a]) => T.mul(a!, a!),
-    jvp: ([x], [t]) => [AD.bind(sq, [x as Value], undefined), t ? AD.mul(AD.mul(t, x as Value), 2 * k) : null],
+    jvp: ([x], [t]) => [
+      AD.bind(sq, [x as Value], undefined),
+      t ? AD.mul(AD.mul(t, x as Value), 2 * k) : null,
+    ],
   })
   const cube: AD.Primitive<undefined> = AD.definePrimitive<undefined>({
     name: `cube(sq×${String(k)})`,
@@ -55,15 +61,22 @@ const cubeWithScaledSecond = (k: number): ((x: Value) => Value) => {
   return (x: Value) => AD.bind(cube, [x], undefined)
 }
 
-const f32 = (s: readonly number[], max = 2): fc.Arbitrary<T.Tensor> => arbTensor(s, { dtype: 'float32', min: -max, max })
+const f32 = (s: readonly number[], max = 2): fc.Arbitrary<T.Tensor> =>
+  arbTensor(s, { dtype: 'float32', min: -max, max })
 /**
  * float32 tensors of rank 1–4 (sizes 1…81) and a checker seed. Values in [−1.2, 1.2] keep sin' = cos ≥ 0.36, so a
  * 10% error of the derivative is ≥ 0.036·|u| — detectable above float32's atol 1e-2 for every direction the
  * checker draws (RMS 1). Where a derivative is ~0 no tolerance-based check can see a relative error of it.
  */
-const cases = fc.tuple(arbShape({ minRank: 1, maxRank: 4 }).chain((s) => f32(s, 1.2)), fc.nat({ max: 1000 }))
+const cases = fc.tuple(
+  arbShape({ minRank: 1, maxRank: 4 }).chain((s) => f32(s, 1.2)),
+  fc.nat({ max: 1000 }),
+)
 /** The same shapes with values in [−2, 2]. */
-const wide = fc.tuple(arbShape({ minRank: 1, maxRank: 4 }).chain((s) => f32(s)), fc.nat({ max: 1000 }))
+const wide = fc.tuple(
+  arbShape({ minRank: 1, maxRank: 4 }).chain((s) => f32(s)),
+  fc.nat({ max: 1000 }),
+)
 const RUNS = 150
 const BUDGET = 120_000
 
@@ -99,7 +112,9 @@ describe('checkGrads on float32 inputs', () => {
           const f = (v: Value): Value => AD.exp(AD.div(bad(v), 3))
           expect(checkGrads(f, [x], { modes: ['fwd'], seed })).toEqual(E.right(undefined))
           expect(fails(checkGrads(f, [x], { modes: ['rev'], seed })), 'rev').toBe(true)
-          expect(checkGrads((v: Value) => AD.exp(AD.div(good(v), 3)), [x], { order: 2, seed })).toEqual(E.right(undefined))
+          expect(checkGrads((v: Value) => AD.exp(AD.div(good(v), 3)), [x], { order: 2, seed })).toEqual(
+            E.right(undefined),
+          )
         }),
         { seed: 4243, numRuns: RUNS },
       )
@@ -114,7 +129,13 @@ describe('checkGrads on float32 inputs', () => {
       const good = cubeWithScaledSecond(1)
       // |x| ≥ 0.5 so that the second derivative 6x is not lost under the absolute tolerance
       const away = arbShape({ minRank: 1, maxRank: 3 }).chain((s) =>
-        f32(s).map((t) => T.fromArray(Array.from(T.toArray(t), (v) => (v < 0 ? v - 0.5 : v + 0.5)), s, { dtype: 'float32' })),
+        f32(s).map((t) =>
+          T.fromArray(
+            Array.from(T.toArray(t), (v) => (v < 0 ? v - 0.5 : v + 0.5)),
+            s,
+            { dtype: 'float32' },
+          ),
+        ),
       )
       fc.assert(
         fc.property(away, fc.nat({ max: 1000 }), (x, seed) => {
@@ -131,7 +152,10 @@ describe('checkGrads on float32 inputs', () => {
 
   it('uses the float32 defaults (a float32 argument anywhere in the tree), and reports the failing mode', () => {
     const x = T.tensor([0.3, -1.2, 2.5, 0.9], { dtype: 'float32' })
-    const r = checkGrads((p: { w: Value; b: Value }) => AD.add(scaledSin(1.1)(p.w), p.b), [{ w: x, b: T.zeros([4]) }])
+    const r = checkGrads(
+      (p: { w: Value; b: Value }) => AD.add(scaledSin(1.1)(p.w), p.b),
+      [{ w: x, b: T.zeros([4]) }],
+    )
     expect(E.isLeft(r) && r.left.mode).toBe('fwd')
     expect(E.isLeft(r) && r.left.argument).toBe('argument 0 (.w)')
     const rr = checkGrads((v: Value) => scaledSin(1.1)(v), [x], { modes: ['rev'] })

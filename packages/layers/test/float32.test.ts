@@ -28,7 +28,9 @@ describe('dropout in float32', () => {
 
   it('the expected output equals the input: mean of dropout(ones) ≈ 1 within 6 standard errors', () => {
     for (const rate of [0.2, 0.5]) {
-      const y = flat(dropout(rate).apply({}, T.ones([200, 100], { dtype: 'float32' }), { train: true, key: T.key(1) }))
+      const y = flat(
+        dropout(rate).apply({}, T.ones([200, 100], { dtype: 'float32' }), { train: true, key: T.key(1) }),
+      )
       const mean = y.reduce((s, v) => s + v, 0) / y.length
       // each element is 0 or 1/(1−p): variance p·(1/p − 1)… = rate/(1 − rate)
       expect(Math.abs(mean - 1)).toBeLessThan(6 * Math.sqrt(rate / (1 - rate) / y.length))
@@ -48,10 +50,17 @@ describe('dropout in float32', () => {
 
 describe('linear and mlp with float32 parameters', () => {
   /** |got − want| ≤ (k + 2)·2⁻²³·Σ|terms| + tiny: float32 rounding of a k-term dot product and its inputs. */
-  const closeF32 = (got: readonly number[], want: readonly number[], scale: readonly number[], k: number): void => {
+  const closeF32 = (
+    got: readonly number[],
+    want: readonly number[],
+    scale: readonly number[],
+    k: number,
+  ): void => {
     expect(got.length).toBe(want.length)
     got.forEach((g, i) => {
-      expect(Math.abs(g - want[i]!), `element ${String(i)}`).toBeLessThanOrEqual((k + 2) * 2 ** -23 * scale[i]! + 1e-30)
+      expect(Math.abs(g - want[i]!), `element ${String(i)}`).toBeLessThanOrEqual(
+        (k + 2) * 2 ** -23 * scale[i]! + 1e-30,
+      )
     })
   }
 
@@ -64,7 +73,14 @@ describe('linear and mlp with float32 parameters', () => {
     const y = layer.apply(p, x)
     expect(y.dtype).toBe('float32')
     const want = naiveAffine(flat(x), 4, flat(p.W), 7, 5, flat(p.b!))
-    const scale = naiveAffine(flat(x).map(Math.abs), 4, flat(p.W).map(Math.abs), 7, 5, flat(p.b!).map(Math.abs))
+    const scale = naiveAffine(
+      flat(x).map(Math.abs),
+      4,
+      flat(p.W).map(Math.abs),
+      7,
+      5,
+      flat(p.b!).map(Math.abs),
+    )
     closeF32(flat(y), want, scale, 7)
   })
 
@@ -90,7 +106,9 @@ describe('linear and mlp with float32 parameters', () => {
         return i === p.layers.length - 1 ? z : z.map(act)
       }, flat(x))
       flat(y).forEach((v, i) => {
-        expect(Math.abs(v - want[i]!), `element ${String(i)}`).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(want[i]!)))
+        expect(Math.abs(v - want[i]!), `element ${String(i)}`).toBeLessThanOrEqual(
+          1e-5 * Math.max(1, Math.abs(want[i]!)),
+        )
       })
       // and its gradients are float32
       const g = A.grad((q: typeof p) => A.sum(net.apply(q, x)))(p)

@@ -20,7 +20,10 @@ const expectF32 = (got: Value, want: readonly number[], rel = REL): void => {
   const g = vals(got)
   expect(g.length).toBe(want.length)
   g.forEach((v, i) => {
-    expect(Math.abs(v - want[i]!), `element ${String(i)}: ${String(v)} vs ${String(want[i])}`).toBeLessThanOrEqual(rel * Math.max(1, Math.abs(want[i]!)))
+    expect(
+      Math.abs(v - want[i]!),
+      `element ${String(i)}: ${String(v)} vs ${String(want[i])}`,
+    ).toBeLessThanOrEqual(rel * Math.max(1, Math.abs(want[i]!)))
   })
 }
 
@@ -41,7 +44,10 @@ describe('losses on float32 inputs', () => {
     expectF32(mse(pred, target), [mean(d)])
     expectF32(mse(pred, target, { reduction: 'sum' }), [total(d)])
     expectF32(mse(pred, target, { reduction: 'none' }), d)
-    expectF32(A.grad((p: Value) => mse(p, target))(pred), vals(pred).map((p, i) => (2 * (p - vals(target)[i]!)) / 6))
+    expectF32(
+      A.grad((p: Value) => mse(p, target))(pred),
+      vals(pred).map((p, i) => (2 * (p - vals(target)[i]!)) / 6),
+    )
   })
 
   it('bce: float32 loss, the clamp at the float32-rounded eps and 1 − eps, gradient −(y/p − (1−y)/(1−p))/n', () => {
@@ -72,7 +78,10 @@ describe('losses on float32 inputs', () => {
     const per = vals(z).map((v, i) => softplus(v) - v * vals(y)[i]!)
     expectF32(bceWithLogits(z, y, { reduction: 'none' }), per)
     expectF32(bceWithLogits(z, y, { reduction: 'sum' }), [total(per)])
-    expectF32(A.grad((q: Value) => bceWithLogits(q, y))(z), vals(z).map((v, i) => (sigmoid(v) - vals(y)[i]!) / 6))
+    expectF32(
+      A.grad((q: Value) => bceWithLogits(q, y))(z),
+      vals(z).map((v, i) => (sigmoid(v) - vals(y)[i]!) / 6),
+    )
   })
 
   it('softmaxCrossEntropy and nll: float32, integer labels and probability targets, class axis 0 or −1', () => {
