@@ -34,12 +34,67 @@ export class DTypeError extends Error {
  * `cotangent`): the fix a {@link TracedValueError} suggests.
  */
 const DIFFERENTIABLE = new Set([
-  'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'equal', 'notEqual', 'less', 'greater', 'lessEqual',
-  'greaterEqual', 'neg', 'abs', 'sign', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'sin', 'cos', 'tanh', 'sigmoid',
-  'relu', 'square', 'reciprocal', 'softplus', 'floor', 'round', 'isFinite', 'where', 'astype', 'clip', 'sum',
-  'mean', 'max', 'min', 'argmax', 'argmin', 'sumToShape', 'matmul', 'dot', 'reshape', 'expandDims', 'squeeze',
-  'transpose', 'broadcastTo', 'slice', 'pad', 'take', 'scatterAdd', 'concat', 'stack', 'split', 'toArray',
-  'toNested', 'item', 'zerosLike', 'onesLike',
+  'add',
+  'sub',
+  'mul',
+  'div',
+  'pow',
+  'maximum',
+  'minimum',
+  'equal',
+  'notEqual',
+  'less',
+  'greater',
+  'lessEqual',
+  'greaterEqual',
+  'neg',
+  'abs',
+  'sign',
+  'exp',
+  'log',
+  'log1p',
+  'expm1',
+  'sqrt',
+  'sin',
+  'cos',
+  'tanh',
+  'sigmoid',
+  'relu',
+  'square',
+  'reciprocal',
+  'softplus',
+  'floor',
+  'round',
+  'isFinite',
+  'where',
+  'astype',
+  'clip',
+  'sum',
+  'mean',
+  'max',
+  'min',
+  'argmax',
+  'argmin',
+  'sumToShape',
+  'matmul',
+  'dot',
+  'reshape',
+  'expandDims',
+  'squeeze',
+  'transpose',
+  'broadcastTo',
+  'slice',
+  'pad',
+  'take',
+  'scatterAdd',
+  'concat',
+  'stack',
+  'split',
+  'toArray',
+  'toNested',
+  'item',
+  'zerosLike',
+  'onesLike',
 ])
 
 /** A short description of what a function received, for error messages: `an array of length 3`, `the number 2`. */
@@ -65,7 +120,9 @@ export const describeArgument = (x: unknown): string => {
       const keys = Object.keys(x)
       const name = (x as { constructor?: { name?: unknown } }).constructor?.name
       const kind = typeof name === 'string' && name !== 'Object' ? `a ${name}` : 'an object'
-      return keys.length === 0 ? kind : `${kind} with keys ${keys.slice(0, 5).join(', ')}${keys.length > 5 ? ', …' : ''}`
+      return keys.length === 0
+        ? kind
+        : `${kind} with keys ${keys.slice(0, 5).join(', ')}${keys.length > 5 ? ', …' : ''}`
     }
   }
   return typeof x
@@ -94,7 +151,7 @@ export class NotATensorError extends TypeError {
   constructor(op: string, received: string, message?: string) {
     super(
       message ??
-        `tensor.${op}: expected a Tensor, got ${received}${received.startsWith('a plain array') || received.startsWith('the number') ? ' (make one with tensor(...) from \'cotangent\' or \'@cotangent/tensor\')' : ''}`,
+        `tensor.${op}: expected a Tensor, got ${received}${received.startsWith('a plain array') || received.startsWith('the number') ? " (make one with tensor(...) from 'cotangent' or '@cotangent/tensor')" : ''}`,
     )
     this.op = op
     this.received = received

@@ -238,7 +238,8 @@ export const reshape = (a: Tensor, shape: readonly number[]): Tensor => {
 }
 
 /** The elements as a 1-D tensor (shares storage). */
-export const flatten = (a: Tensor): Tensor => (checkTensor('flatten', a).ndim === 1 ? a : wrap(dataOf(a, 'flatten'), [a.size], a.dtype))
+export const flatten = (a: Tensor): Tensor =>
+  checkTensor('flatten', a).ndim === 1 ? a : wrap(dataOf(a, 'flatten'), [a.size], a.dtype)
 
 /**
  * Inserts a dimension of size 1 at `axis` (in `[-(ndim+1), ndim]`; negative counts from the end of the result).
