@@ -128,15 +128,17 @@ export const describeArgument = (x: unknown): string => {
   return typeof x
 }
 
-/**
- * True for what looks like a traced value of `@cotangent/autodiff` (an object with a shape array and a dtype that
- * is not a `Tensor`). Detected structurally: this package does not depend on autodiff.
- */
-export const looksTraced = (x: unknown): boolean =>
+const looksLikeTensor = (x: unknown): boolean =>
   typeof x === 'object' &&
   x !== null &&
   Array.isArray((x as { shape?: unknown }).shape) &&
   typeof (x as { dtype?: unknown }).dtype === 'string'
+
+/**
+ * True for what looks like a traced value of `@cotangent/autodiff`: an object with a shape array, a dtype and the
+ * trace it belongs to, that is not a `Tensor`. Detected structurally: this package does not depend on autodiff.
+ */
+export const looksTraced = (x: unknown): boolean => looksLikeTensor(x) && 'trace' in (x as object)
 
 /**
  * Thrown when a tensor kernel gets an argument that is not a `Tensor` (a plain array, a number where a tensor is
@@ -177,4 +179,12 @@ export class TracedValueError extends NotATensorError {
 
 /** The error for a non-tensor argument `x` of `op`: a {@link TracedValueError} for a traced value. */
 export const notATensor = (op: string, x: unknown): NotATensorError =>
-  looksTraced(x) ? new TracedValueError(op) : new NotATensorError(op, describeArgument(x))
+  looksTraced(x)
+    ? new TracedValueError(op)
+    : looksLikeTensor(x)
+      ? new NotATensorError(
+          op,
+          'a tensor-like object that is not a Tensor of this copy of @cotangent/tensor',
+          `tensor.${op}: expected a Tensor, got a tensor-like object that is not a Tensor of this copy of @cotangent/tensor (are two versions installed? check with npm ls @cotangent/tensor)`,
+        )
+      : new NotATensorError(op, describeArgument(x))

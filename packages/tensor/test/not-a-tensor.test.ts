@@ -14,7 +14,7 @@ const m = T.tensor([
   [3, 4],
 ])
 /** Stands in for an autodiff tracer: what the tensor package can see of one. */
-const fakeTracer = { shape: [3], dtype: 'float64', size: 3, ndim: 1 }
+const fakeTracer = { shape: [3], dtype: 'float64', size: 3, ndim: 1, trace: { level: 1 } }
 
 /** Every kernel family, called with `bad` in a tensor position. The first field is the op the error must name. */
 const calls: readonly (readonly [string, (bad: never) => unknown])[] = [
@@ -100,6 +100,15 @@ describe('a non-tensor argument is a NotATensorError naming the op and what it g
     const e = caught(() => T.concat(x as never)) as NotATensorError
     expect(e).toBeInstanceOf(NotATensorError)
     expect(e.message).toMatch(/^tensor\.concat: expected an array of Tensors, got an? /)
+  })
+
+  it('a tensor-like object without a trace (e.g. a Tensor of a second installed copy) is named as such', () => {
+    const e = caught(() => T.add({ shape: [3], dtype: 'float64', size: 3 } as never, x)) as NotATensorError
+    expect(e).toBeInstanceOf(NotATensorError)
+    expect(e).not.toBeInstanceOf(TracedValueError)
+    expect(e.message).toBe(
+      'tensor.add: expected a Tensor, got a tensor-like object that is not a Tensor of this copy of @cotangent/tensor (are two versions installed? check with npm ls @cotangent/tensor)',
+    )
   })
 
   it('undefined and null are named too where the data is read first', () => {
