@@ -49,17 +49,27 @@ export interface HeatmapOptions {
 /** The vega-lite spec of a heat map with points on top (render it with {@link renderVegaLite}). */
 export const heatmapSpec = (o: HeatmapOptions): TopLevelSpec => {
   const h = o.step / 2
-  const cells = o.cells.map((c) => ({ x0: c.x - h, x1: c.x + h, y0: c.y - h, y1: c.y + h, value: c.value }))
+  // Cells overlap by 2% of a step so that anti-aliasing leaves no hairline seams between them (clipped at the edge).
+  const e = h * 1.02
+  const cells = o.cells.map((c) => ({ x0: c.x - e, x1: c.x + e, y0: c.y - e, y1: c.y + e, value: c.value }))
   const xs = o.cells.map((c) => c.x)
   const ys = o.cells.map((c) => c.y)
   const xDomain = [Math.min(...xs) - h, Math.max(...xs) + h]
   const yDomain = [Math.min(...ys) - h, Math.max(...ys) + h]
-  const x = { title: o.xLabel ?? 'x', scale: { domain: xDomain, nice: false, zero: false } }
-  const y = { title: o.yLabel ?? 'y', scale: { domain: yDomain, nice: false, zero: false } }
+  const x = {
+    title: o.xLabel ?? 'x',
+    scale: { domain: xDomain, nice: false, zero: false },
+    axis: { grid: false },
+  }
+  const y = {
+    title: o.yLabel ?? 'y',
+    scale: { domain: yDomain, nice: false, zero: false },
+    axis: { grid: false },
+  }
   const layer: readonly object[] = [
     {
       data: { values: cells },
-      mark: { type: 'rect', strokeWidth: 0 },
+      mark: { type: 'rect', strokeWidth: 0, clip: true },
       encoding: {
         x: { field: 'x0', type: 'quantitative', ...x },
         x2: { field: 'x1' },
@@ -106,6 +116,6 @@ export const heatmapSpec = (o: HeatmapOptions): TopLevelSpec => {
     height: o.height ?? 360,
     layer,
     resolve: { scale: { color: 'independent' } },
-    config: { font: 'DejaVu Sans' },
+    config: { font: 'DejaVu Sans', axis: { grid: false } },
   } as TopLevelSpec
 }
