@@ -23,7 +23,7 @@
  * - Blocks in other languages (```sh, ```bash, ```json) are not run.
  * @module
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { format } from 'node:util'
@@ -129,8 +129,29 @@ export const matchesOutput = (expected: string, actual: string): boolean => {
   })
 }
 
-/** Where examples are written to run: a self-ignoring directory next to the markdown file. */
-const workDir = (markdownPath: string): string => join(dirname(markdownPath), '.readme-examples')
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/**
+ * Where examples are written to run: a self-ignoring directory next to the markdown file (its `.gitignore` is `*`).
+ * Files left by runs that were killed (their process is gone) are removed.
+ */
+const workDir = (markdownPath: string): string => {
+  const dir = join(dirname(markdownPath), '.readme-examples')
+  if (existsSync(dir))
+    for (const f of readdirSync(dir)) {
+      const pid = /-(\d+)(?:-tc)?\.ts$/.exec(f)?.[1]
+      if (pid !== undefined && Number(pid) !== process.pid && !alive(Number(pid)))
+        rmSync(join(dir, f), { force: true })
+    }
+  return dir
+}
 
 /**
  * Runs one example as a module (imported through vitest, so the workspace packages resolve to their sources) and
