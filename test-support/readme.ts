@@ -121,9 +121,10 @@ export const matchesOutput = (expected: string, actual: string): boolean => {
     const a = got[k + 1]!
     if (a === e) return true
     const [mantissa, exponent] = e.split(/e/i)
-    // a whole number is an exact claim; `0.462` or `1.5e-14` claims its digits: half a unit of the last one
-    if (!mantissa!.includes('.')) return Number(a) === Number(e)
-    const decimals = mantissa!.length - mantissa!.indexOf('.') - 1
+    // a whole number (`2`, NumPy's `2.`) is an exact claim; `0.462` or `1.5e-14` claims its digits: half a unit
+    // of the last one
+    const decimals = mantissa!.includes('.') ? mantissa!.length - mantissa!.indexOf('.') - 1 : 0
+    if (decimals === 0) return Number(a) === Number(e)
     const unit = 10 ** (Number(exponent ?? 0) - decimals)
     return Math.abs(Number(a) - Number(e)) <= 0.5 * unit * (1 + 1e-9)
   })

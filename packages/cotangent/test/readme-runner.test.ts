@@ -70,6 +70,7 @@ describe('matchesOutput', () => {
     expect(matchesOutput('[1, 40.171]', '[1, 40.17107385]')).toBe(true)
     expect(matchesOutput('2', '2')).toBe(true)
     expect(matchesOutput('2', '2.4')).toBe(false) // a whole number is an exact claim
+    expect(matchesOutput('tensor([11., 22.])', 'tensor([11.4, 22.])')).toBe(false) // so is NumPy's `11.`
     expect(matchesOutput('1.5e-14', '1.52e-14')).toBe(true)
     expect(matchesOutput('1.5e-14', '1.6e-14')).toBe(false)
     expect(matchesOutput('-1.25', '1.25')).toBe(false)
