@@ -3,24 +3,12 @@
  * and writes `<out>/index.md`.
  */
 import { join } from 'node:path'
-import { commaList, decodeArgv, enumCodec, opt, switchFlag } from '@cotangent/cli'
+import { decodeArgv } from '@cotangent/cli'
 import { writeFileAtomic } from '@cotangent/train'
 import * as E from 'fp-ts/lib/Either.js'
-import { APPS, indexMarkdown, runAll, summaryTable, type AppName } from './start.js'
+import { indexMarkdown, runAll, START, START_FLAGS, summaryTable, type AppName } from './start.js'
 
-const flags = {
-  apps: opt(commaList(enumCodec(APPS)), APPS, 'the apps to run, in order'),
-  full: switchFlag('run each app with its defaults instead of its quick setting'),
-}
-const decoded = await decodeArgv(
-  {
-    name: 'start',
-    description:
-      'Runs every app in-process, prints a summary table and writes <out>/index.md (--out: the runs folder, default runs).',
-  },
-  flags,
-  process.argv.slice(2),
-)
+const decoded = await decodeArgv(START, START_FLAGS, process.argv.slice(2))
 if (E.isLeft(decoded)) {
   if (decoded.left._tag === 'help')
     console.log(decoded.left.text.replace('[default: runs/<app>/<timestamp>/]', '[default: runs]'))

@@ -4,10 +4,32 @@
  * run.
  */
 import { relative, join, resolve } from 'node:path'
-import { defaultOut, runApp, type App, type AppEnv } from '@cotangent/cli'
+import {
+  commaList,
+  defaultOut,
+  enumCodec,
+  opt,
+  runApp,
+  switchFlag,
+  type App,
+  type AppEnv,
+} from '@cotangent/cli'
 
 /** The apps `npm start` runs, in order, with the package each one's `app` comes from. */
 export const APPS = ['xor', 'iris', 'backprop', 'graph', 'activations'] as const
+
+/** `npm start`'s own flags (besides the common `--seed`, `--out` = the runs folder, `--quiet`). */
+export const START_FLAGS = {
+  apps: opt(commaList(enumCodec(APPS)), APPS, 'the apps to run, in order'),
+  full: switchFlag('run each app with its defaults instead of its quick setting'),
+}
+
+/** Name and description of `npm start` for `--help`. */
+export const START = {
+  name: 'start',
+  description:
+    'Runs every app in-process, prints a summary table and writes <out>/index.md (--out: the runs folder, default runs).',
+}
 
 /** An app name known to `npm start`. */
 export type AppName = (typeof APPS)[number]
