@@ -301,6 +301,8 @@ export const app = defineApp({
       summary: [
         `part 1: best ${bestOne}/4 over ${config.inits} one-layer inits`,
         `part 2: hand-set net ${handExact ? '= XOR exactly' : '≠ XOR'}`,
+        `part 3: zero init, gradients at step 0: dW1 ${json(zero.gradsAtStart.W1)} db1 ${json(zero.gradsAtStart.b1)} dW2 ${json(zero.gradsAtStart.W2)} db2 ${json(zero.gradsAtStart.b2)}`,
+        `part 3: zero init, after ${config.steps} steps: W1 ${json(zero.final.W1)} b1 ${json(zero.final.b1)} W2 ${json(zero.final.W2)} b2 ${json(zero.final.b2)}`,
         `part 3: zero-init max |grad| W1 ${fmt(zero.maxAbsGrad.W1)} b1 ${fmt(zero.maxAbsGrad.b1)} W2 ${fmt(zero.maxAbsGrad.W2)}; constant-init spread ${constant.map((c) => `${c.activation} ${fmt(c.maxSpread)}`).join(', ')}`,
         `part 4: ${sweep.map((w) => `${w.hidden} hidden ${w.solved}/${config.seeds} (median ${w.medianSteps ?? '—'} steps)`).join(', ')}`,
       ],
