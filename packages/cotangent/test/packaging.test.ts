@@ -145,10 +145,12 @@ describe('packed tarballs installed in a fresh project', () => {
   const app = join(work, 'app')
   const packed: { name: string; filename: string; files: string[] }[] = []
 
+  // Three hooks, each with its own budget: on a loaded machine a cold build alone can take minutes.
   beforeAll(async () => {
     mkdirSync(tarballs)
     mkdirSync(app)
     // The packages' own `build` scripts (tsc -p tsconfig.build.json), in dependency order; cached by turbo.
+    // Two at a time: more tsc processes than cores only adds memory pressure.
     ok(
       await run(
         process.execPath,
@@ -157,12 +159,16 @@ describe('packed tarballs installed in a fresh project', () => {
           'run',
           'build',
           ...Object.keys(PACKAGES).map((d) => `--filter=./packages/${d}`),
+          '--concurrency=2',
           '--output-logs=errors-only',
         ],
         ROOT,
       ),
       'turbo run build',
     )
+  }, BUDGET)
+
+  beforeAll(async () => {
     const pack = ok(
       await run(
         'npm',
@@ -185,6 +191,9 @@ describe('packed tarballs installed in a fresh project', () => {
     packed.push(
       ...list.map((t) => ({ name: t.name, filename: t.filename, files: t.files.map((f) => f.path) })),
     )
+  }, BUDGET)
+
+  beforeAll(async () => {
     writeFileSync(
       join(app, 'package.json'),
       JSON.stringify({ name: 'stranger', version: '1.0.0', private: true, type: 'module' }, null, 2),
