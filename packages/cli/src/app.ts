@@ -226,7 +226,20 @@ export const runApp = async <F extends Flags>(
 const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err))
 
 /** Defines an app: the declaration plus `main(argv)` (see {@link App}). */
-export const defineApp = <const F extends Flags>(definition: AppDefinition<F>): App<F> => ({
+export const defineApp = <const F extends Flags>(definition: AppDefinition<F>): App<F> => {
+  const clash = Object.keys(definition.flags).filter((k) => Object.hasOwn(COMMON_FLAGS, k) || k === 'help')
+  if (clash.length > 0)
+    throw new Error(
+      `defineApp(${definition.name}): flag ${clash.join(', ')} is common to every app; rename it`,
+    )
+  const shorts = Object.values(definition.flags).flatMap((s) => (s.short === undefined ? [] : [s.short]))
+  const badShort = shorts.find((c, i) => c === 'h' || c.length !== 1 || shorts.indexOf(c) !== i)
+  if (badShort !== undefined)
+    throw new Error(`defineApp(${definition.name}): short flag -${badShort} is taken or not one letter`)
+  return defineChecked(definition)
+}
+
+const defineChecked = <const F extends Flags>(definition: AppDefinition<F>): App<F> => ({
   ...definition,
   run: (config, io) => definition.run(config, io),
   main: async (argv, envIn = {}) => {

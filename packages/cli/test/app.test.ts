@@ -294,6 +294,26 @@ describe('a failing run', () => {
   })
 })
 
+describe('defineApp', () => {
+  it('refuses flags that clash with the common ones, and taken short names', () => {
+    const run = () => Promise.resolve({ headline: '', report: [], history: null })
+    expect(() =>
+      defineApp({ name: 'x', description: '', flags: { seed: opt(PositiveInt, 1, 's') }, run }),
+    ).toThrow('flag seed is common to every app')
+    expect(() =>
+      defineApp({ name: 'x', description: '', flags: { a: opt(PositiveInt, 1, 'a', { short: 'h' }) }, run }),
+    ).toThrow('short flag -h')
+    expect(() =>
+      defineApp({
+        name: 'x',
+        description: '',
+        flags: { a: opt(PositiveInt, 1, 'a', { short: 'a' }), b: switchFlag('b', { short: 'a' }) },
+        run,
+      }),
+    ).toThrow('short flag -a')
+  })
+})
+
 describe('runApp and decodeConfig', () => {
   it('runs in-process with a partial config over the defaults, quiet', async () => {
     const c = capture()
