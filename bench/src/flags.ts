@@ -1,0 +1,142 @@
+/** The harness's flags, decoded into options (a bad flag is a message naming it and what is allowed). */
+import { parseArgs } from 'node:util'
+import * as E from 'fp-ts/lib/Either.js'
+import type { HarnessOptions } from './harness.js'
+import { SYSTEMS, type SystemId } from './systems/types.js'
+import { fullWorkloads, quickWorkloads, type Workload } from './workloads.js'
+
+/** The flags, as `--help` prints them. */
+export const HELP = `npm run bench -- [flags]
+
+  --quick              smoke run: tiny step counts, one round, no warm-up, in-process; checks losses fall, no timing claims
+  --workloads LIST     comma-separated groups or ids: W1,W2,W3,W4,W5,W6 or W4-1024, W6-iris, … (default: all)
+  --systems LIST       comma-separated: ${SYSTEMS.join(',')} (default: all)
+  --rounds N           timed interleaved rounds (default 5; --quick 1)
+  --warmup N           untimed rounds first (default 1; --quick 0)
+  --in-process         run the JavaScript systems in this process (no peak RSS; default with --quick)
+  --isolate            each system in its own process (default without --quick)
+  --steps N            override the step count of the training workloads W1–W3 (printed with the results)
+  --seed N             data and initial-weight seed (default 0)
+  --out FILE           where the JSON rows go (default bench/results.json; --quick: a file in the temp folder)
+  --python PATH        the Python for torch/numpy (default /usr/bin/python3)
+  --verbose            pass the child processes' own output through
+  --help               this text`
+
+/** Decoded flags. */
+export interface BenchFlags {
+  readonly quick: boolean
+  readonly out: string | null
+  readonly stepsOverride: number | null
+  readonly harness: Omit<HarnessOptions, 'log'>
+}
+
+const positiveInt = (
+  name: string,
+  v: string | undefined,
+  dflt: number,
+  min: number,
+): E.Either<string, number> => {
+  if (v === undefined) return E.right(dflt)
+  const n = Number(v)
+  return Number.isInteger(n) && n >= min
+    ? E.right(n)
+    : E.left(`--${name}: got ${JSON.stringify(v)}, expected an integer ≥ ${String(min)}`)
+}
+
+const list = (v: string | undefined): string[] | null =>
+  v === undefined
+    ? null
+    : v
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0)
+
+/** Decodes argv; `Left('help')` for --help, `Left(message)` for a bad flag. */
+export const decodeFlags = (argv: readonly string[]): E.Either<string, BenchFlags> => {
+  const parse = (a: readonly string[]) =>
+    parseArgs({
+      args: [...a],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        quick: { type: 'boolean' },
+        workloads: { type: 'string' },
+        systems: { type: 'string' },
+        rounds: { type: 'string' },
+        warmup: { type: 'string' },
+        'in-process': { type: 'boolean' },
+        isolate: { type: 'boolean' },
+        steps: { type: 'string' },
+        seed: { type: 'string' },
+        out: { type: 'string' },
+        python: { type: 'string' },
+        verbose: { type: 'boolean' },
+        help: { type: 'boolean' },
+      },
+    })
+  let parsed: ReturnType<typeof parse>
+  try {
+    parsed = parse(argv)
+  } catch (e) {
+    return E.left(e instanceof Error ? e.message : String(e))
+  }
+  const v = parsed.values
+  if (v.help === true) return E.left('help')
+  const quick = v.quick === true
+  if (v['in-process'] === true && v.isolate === true)
+    return E.left('--in-process and --isolate exclude each other')
+  const all = quick ? quickWorkloads() : fullWorkloads()
+  const wl = list(v.workloads)
+  let workloads: readonly Workload[] = all
+  if (wl !== null) {
+    const known = new Set(all.flatMap((w) => [w.id, w.group]))
+    const bad = wl.filter((x) => !known.has(x))
+    if (bad.length > 0)
+      return E.left(`--workloads: unknown ${bad.join(', ')} (known: ${[...known].join(', ')})`)
+    const want = new Set(wl)
+    workloads = all.filter((w) => want.has(w.id) || want.has(w.group))
+  }
+  const sl = list(v.systems)
+  let systems: readonly SystemId[] = SYSTEMS
+  if (sl !== null) {
+    const bad = sl.filter((s) => !(SYSTEMS as readonly string[]).includes(s))
+    if (bad.length > 0) return E.left(`--systems: unknown ${bad.join(', ')} (known: ${SYSTEMS.join(', ')})`)
+    systems = SYSTEMS.filter((s) => sl.includes(s))
+  }
+  const rounds = positiveInt('rounds', v.rounds, quick ? 1 : 5, 1)
+  const warmup = positiveInt('warmup', v.warmup, quick ? 0 : 1, 0)
+  const seed = positiveInt('seed', v.seed, 0, 0)
+  const steps = v.steps === undefined ? E.right(null) : positiveInt('steps', v.steps, 1, 2)
+  if (E.isLeft(rounds)) return rounds
+  if (E.isLeft(warmup)) return warmup
+  if (E.isLeft(seed)) return seed
+  if (E.isLeft(steps)) return steps
+  const stepsOverride = steps.right
+  const sized =
+    stepsOverride === null
+      ? workloads
+      : workloads.map((w) =>
+          w.spec.kind === 'mlp'
+            ? {
+                ...w,
+                title: `${w.title} [--steps ${String(stepsOverride)}]`,
+                spec: { ...w.spec, steps: stepsOverride },
+              }
+            : w,
+        )
+  return E.right({
+    quick,
+    out: v.out ?? null,
+    stepsOverride,
+    harness: {
+      workloads: sized,
+      systems,
+      rounds: rounds.right,
+      warmup: warmup.right,
+      isolate: v.isolate === true || (!quick && v['in-process'] !== true),
+      seed: seed.right,
+      python: v.python ?? '/usr/bin/python3',
+      verbose: v.verbose === true,
+    },
+  })
+}

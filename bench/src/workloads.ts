@@ -1,0 +1,334 @@
+/**
+ * The workloads (W1–W6) and their data. Data and initial weights are generated once, in float64, from fixed seeds
+ * and written to one file per workload; every system (in this process, in a child process or in Python) trains on
+ * exactly those numbers (float32 systems round them once).
+ */
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { rng } from './rng.js'
+
+/** How a workload's value is read: higher is better (throughput) or lower is better (time, overhead). */
+export type Direction = 'higher' | 'lower'
+
+/** The optimizers of the training workloads, with the arithmetic every system must reproduce. */
+export type OptimizerSpec =
+  /** `p ← p − lr·g` */
+  | { readonly kind: 'sgd'; readonly lr: number }
+  /** PyTorch's `SGD(momentum=β)`: `v ← β·v + g; p ← p − lr·v` (v starts at 0) */
+  | { readonly kind: 'momentum'; readonly lr: number; readonly beta: number }
+  /** Adam: `m ← b1·m + (1−b1)·g; v ← b2·v + (1−b2)·g²; p ← p − (lr/(1−b1ᵗ))·m/(√v/√(1−b2ᵗ) + eps)` */
+  | {
+      readonly kind: 'adam'
+      readonly lr: number
+      readonly b1: number
+      readonly b2: number
+      readonly eps: number
+    }
+
+/** A ReLU MLP trained with mean softmax cross-entropy on integer labels over fixed batches, cycled in order. */
+export interface MlpSpec {
+  readonly kind: 'mlp'
+  /** Layer widths, input first: `[784, 256, 10]` is 784 → 256 (ReLU) → 10. */
+  readonly dims: readonly number[]
+  readonly batch: number
+  /** Distinct batches in the data (step `i` uses batch `i mod nBatches`). */
+  readonly nBatches: number
+  readonly steps: number
+  readonly optimizer: OptimizerSpec
+}
+
+/** (forward + backward) / forward of an MLP's loss on its first batch, `reps` evaluations of each per round. */
+export interface OverheadSpec {
+  readonly kind: 'overhead'
+  readonly mlp: MlpSpec
+  readonly reps: number
+}
+
+/** `reps` products of two `n × n` matrices per round. */
+export interface MatmulSpec {
+  readonly kind: 'matmul'
+  readonly n: number
+  readonly reps: number
+}
+
+/** One of the real apps, end to end through `runApp`. */
+export interface AppSpec {
+  readonly kind: 'app'
+  readonly app: 'iris' | 'sentiment' | 'fashion-mnist'
+  /** Config fields passed to `runApp` over the app's defaults (iris: none; the others: `epochs: 1`). */
+  readonly config: Readonly<Record<string, unknown>>
+}
+
+/** What a workload computes. */
+export type Spec = MlpSpec | OverheadSpec | MatmulSpec | AppSpec
+
+/** A workload: its id (`W1`, `W4-1024`, …), what it runs, and how its value is read. */
+export interface Workload {
+  readonly id: string
+  /** The group it belongs to (`W1` … `W6`): what `--workloads` selects. */
+  readonly group: string
+  readonly title: string
+  readonly spec: Spec
+  readonly unit: string
+  readonly direction: Direction
+  /** The dtypes it runs in (each system runs the ones it supports). */
+  readonly dtypes: readonly ('float32' | 'float64')[]
+}
+
+const W1_MLP: MlpSpec = {
+  kind: 'mlp',
+  dims: [784, 256, 10],
+  batch: 128,
+  nBatches: 4,
+  steps: 200,
+  optimizer: { kind: 'sgd', lr: 0.05 },
+}
+
+/** The workloads at their full size (issue #10's table); {@link quickWorkloads} shrinks them for the smoke run. */
+export const fullWorkloads = (): readonly Workload[] => [
+  {
+    id: 'W1',
+    group: 'W1',
+    title: 'W1 784→256→10 ReLU, SGD, batch 128, 200 steps',
+    spec: W1_MLP,
+    unit: 'samples/s',
+    direction: 'higher',
+    dtypes: ['float64', 'float32'],
+  },
+  {
+    id: 'W2',
+    group: 'W2',
+    title: 'W2 512→512→512→2 ReLU, Adam, batch 64, 200 steps',
+    spec: {
+      kind: 'mlp',
+      dims: [512, 512, 512, 2],
+      batch: 64,
+      nBatches: 4,
+      steps: 200,
+      optimizer: { kind: 'adam', lr: 1e-3, b1: 0.9, b2: 0.999, eps: 1e-8 },
+    },
+    unit: 'samples/s',
+    direction: 'higher',
+    dtypes: ['float64', 'float32'],
+  },
+  {
+    id: 'W3',
+    group: 'W3',
+    title: 'W3 4→16→3 ReLU, full batch 120, momentum, 2000 steps',
+    spec: {
+      kind: 'mlp',
+      dims: [4, 16, 3],
+      batch: 120,
+      nBatches: 1,
+      steps: 2000,
+      optimizer: { kind: 'momentum', lr: 0.05, beta: 0.9 },
+    },
+    unit: 'ms',
+    direction: 'lower',
+    dtypes: ['float64', 'float32'],
+  },
+  ...[256, 1024].map((n): Workload => ({
+    id: `W4-${String(n)}`,
+    group: 'W4',
+    title: `W4 matmul ${String(n)}×${String(n)} @ ${String(n)}×${String(n)}`,
+    spec: { kind: 'matmul', n, reps: n >= 1024 ? 2 : 20 },
+    unit: 'GFLOP/s',
+    direction: 'higher',
+    dtypes: ['float32', 'float64'],
+  })),
+  {
+    id: 'W5',
+    group: 'W5',
+    title: "W5 (forward + backward) / forward on W1's loss",
+    spec: { kind: 'overhead', mlp: W1_MLP, reps: 20 },
+    unit: 'ratio',
+    direction: 'lower',
+    dtypes: ['float64', 'float32'],
+  },
+  ...(['iris', 'sentiment', 'fashion-mnist'] as const).map((app): Workload => ({
+    id: `W6-${app}`,
+    group: 'W6',
+    title:
+      app === 'iris'
+        ? 'W6 the Iris app end to end (runApp, default flags)'
+        : `W6 one epoch of the ${app} app (runApp, epochs 1)`,
+    spec: { kind: 'app', app, config: app === 'iris' ? {} : { epochs: 1 } },
+    unit: 's',
+    direction: 'lower',
+    dtypes: ['float64'],
+  })),
+]
+
+/** The same workloads with tiny step counts, for the smoke run (`--quick`): it checks that losses fall, not speed. */
+export const quickWorkloads = (): readonly Workload[] =>
+  fullWorkloads().flatMap((w): Workload[] => {
+    const s = w.spec
+    switch (s.kind) {
+      case 'mlp':
+        return [
+          {
+            ...w,
+            title: `${w.title} [quick: ${String(w.id === 'W3' ? 40 : 4)} steps]`,
+            spec: { ...s, steps: w.id === 'W3' ? 40 : 4 },
+          },
+        ]
+      case 'overhead':
+        return [{ ...w, title: `${w.title} [quick: 1 evaluation]`, spec: { ...s, reps: 1 } }]
+      case 'matmul':
+        // one small product stands for both sizes
+        return s.n === 256
+          ? [{ ...w, id: 'W4-64', title: 'W4 matmul 64×64 (quick)', spec: { ...s, n: 64, reps: 1 } }]
+          : []
+      case 'app':
+        // the smoke run takes the Iris app through runApp on a tiny setting; the big apps are left to full runs
+        return s.app === 'iris'
+          ? [
+              {
+                ...w,
+                title: 'W6 the Iris app through runApp [quick: 3 epochs, 1 config, 1 split]',
+                spec: { ...s, config: { epochs: 3, splits: 1, lr: [0.1], hidden: [8] } },
+              },
+            ]
+          : []
+    }
+  })
+
+/** Named float64 arrays with their shapes: a workload's data, as every system receives it. */
+export interface DataFile {
+  readonly workload: string
+  readonly spec: Spec
+  readonly arrays: Readonly<
+    Record<string, { readonly shape: readonly number[]; readonly data: Float64Array }>
+  >
+}
+
+/** Fan-in uniform `U(−1/√in, 1/√in)`, PyTorch's `nn.Linear` default, for weights and biases. */
+const mlpArrays = (spec: MlpSpec, seed: number): DataFile['arrays'] => {
+  const r = rng(seed)
+  const dims = spec.dims
+  const nIn = dims[0]!
+  const nOut = dims[dims.length - 1]!
+  const out: Record<string, { shape: number[]; data: Float64Array }> = {}
+  // A teacher: labels are the argmax of a random linear map of the inputs plus a little noise, so the problem is
+  // learnable and the loss must fall.
+  const teacher = Float64Array.from({ length: nIn * nOut }, () => r.normal() / Math.sqrt(nIn))
+  for (let b = 0; b < spec.nBatches; b++) {
+    const x = Float64Array.from({ length: spec.batch * nIn }, () => r.normal())
+    const y = new Float64Array(spec.batch)
+    for (let i = 0; i < spec.batch; i++) {
+      let best = 0
+      let bestScore = -Infinity
+      for (let c = 0; c < nOut; c++) {
+        let s = 0.1 * r.normal()
+        for (let k = 0; k < nIn; k++) s += x[i * nIn + k]! * teacher[k * nOut + c]!
+        if (s > bestScore) {
+          bestScore = s
+          best = c
+        }
+      }
+      y[i] = best
+    }
+    out[`x${String(b)}`] = { shape: [spec.batch, nIn], data: x }
+    out[`y${String(b)}`] = { shape: [spec.batch], data: y }
+  }
+  for (let l = 0; l + 1 < dims.length; l++) {
+    const a = dims[l]!
+    const c = dims[l + 1]!
+    const bound = 1 / Math.sqrt(a)
+    out[`W${String(l)}`] = {
+      shape: [a, c],
+      data: Float64Array.from({ length: a * c }, () => (2 * r.uniform() - 1) * bound),
+    }
+    out[`b${String(l)}`] = {
+      shape: [c],
+      data: Float64Array.from({ length: c }, () => (2 * r.uniform() - 1) * bound),
+    }
+  }
+  return out
+}
+
+/** Generates a workload's data from `seed` (same seed → same numbers). */
+export const makeData = (w: Workload, seed: number): DataFile => {
+  const s = w.spec
+  switch (s.kind) {
+    case 'mlp':
+      return { workload: w.id, spec: s, arrays: mlpArrays(s, seed) }
+    case 'overhead':
+      return { workload: w.id, spec: s, arrays: mlpArrays(s.mlp, seed) }
+    case 'matmul': {
+      const r = rng(seed)
+      const n = s.n
+      const m = (): Float64Array => Float64Array.from({ length: n * n }, () => 2 * r.uniform() - 1)
+      return {
+        workload: w.id,
+        spec: s,
+        arrays: { a: { shape: [n, n], data: m() }, b: { shape: [n, n], data: m() } },
+      }
+    }
+    case 'app':
+      return { workload: w.id, spec: s, arrays: {} }
+  }
+}
+
+/**
+ * Writes a data file as `<dir>/<id>.json` (the spec and, per array, its shape and element offset) beside
+ * `<dir>/<id>.f64` (every array's float64 values, little-endian, back to back). Returns the JSON's path.
+ */
+export const writeData = (dir: string, d: DataFile): string => {
+  const names = Object.keys(d.arrays)
+  const total = names.reduce((n, k) => n + d.arrays[k]!.data.length, 0)
+  const all = new Float64Array(total)
+  const index: Record<string, { shape: readonly number[]; offset: number; length: number }> = {}
+  let offset = 0
+  for (const k of names) {
+    const a = d.arrays[k]!
+    all.set(a.data, offset)
+    index[k] = { shape: a.shape, offset, length: a.data.length }
+    offset += a.data.length
+  }
+  const json = join(dir, `${d.workload}.json`)
+  writeFileSync(join(dir, `${d.workload}.f64`), new Uint8Array(all.buffer))
+  writeFileSync(
+    json,
+    JSON.stringify({ workload: d.workload, spec: d.spec, binary: `${d.workload}.f64`, arrays: index }),
+  )
+  return json
+}
+
+interface DataIndex {
+  readonly workload: string
+  readonly spec: Spec
+  readonly binary: string
+  readonly arrays: Readonly<
+    Record<string, { readonly shape: readonly number[]; readonly offset: number; readonly length: number }>
+  >
+}
+
+/** Reads a data file written by {@link writeData}. */
+export const readData = (jsonPath: string): DataFile => {
+  const index = JSON.parse(readFileSync(jsonPath, 'utf8')) as DataIndex
+  const bytes = readFileSync(join(jsonPath, '..', index.binary))
+  // copy into an aligned buffer (a Buffer may start at any byte offset of its pool)
+  const all = new Float64Array(bytes.byteLength / 8)
+  new Uint8Array(all.buffer).set(bytes)
+  const arrays = Object.fromEntries(
+    Object.entries(index.arrays).map(([k, a]) => [
+      k,
+      { shape: a.shape, data: all.slice(a.offset, a.offset + a.length) },
+    ]),
+  )
+  return { workload: index.workload, spec: index.spec, arrays }
+}
+
+/** The array `name` of a data file (throws naming the workload and the array when it is missing). */
+export const arrayOf = (
+  d: DataFile,
+  name: string,
+): { readonly shape: readonly number[]; readonly data: Float64Array } => {
+  const a = d.arrays[name]
+  if (a === undefined)
+    throw new Error(
+      `bench: workload ${d.workload} has no array ${name} (has ${Object.keys(d.arrays).join(', ')})`,
+    )
+  return a
+}

@@ -1,0 +1,261 @@
+/**
+ * The harness's smoke run (`npm run bench -- --quick`) as a child process, and its checks and formulas in-process.
+ * Nothing here asserts a timing: the smoke run checks that every system ran the same problem and learned.
+ */
+import { execFile } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import * as E from 'fp-ts/lib/Either.js'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { decodeFlags } from '../src/flags.js'
+import { BenchCheckError, checkLosses, ROOT, valueOf, type ResultRow } from '../src/harness.js'
+import {
+  fullWorkloads,
+  makeData,
+  quickWorkloads,
+  readData,
+  writeData,
+  type MlpSpec,
+  type Workload,
+} from '../src/workloads.js'
+
+const run = promisify(execFile)
+
+const workload = (id: string, all: readonly Workload[] = fullWorkloads()): Workload => {
+  const w = all.find((x) => x.id === id)
+  if (w === undefined) throw new Error(`no workload ${id}`)
+  return w
+}
+
+/** The initial loss written out naively (no shared code with the systems): mean of logsumexp(z) − z[label]. */
+const naiveInitialLoss = (id: string): number => {
+  const w = workload(id, quickWorkloads())
+  const spec = w.spec as MlpSpec
+  const d = makeData(w, 0)
+  const x = d.arrays.x0!.data
+  const y = d.arrays.y0!.data
+  let h: number[][] = Array.from({ length: spec.batch }, (_, i) =>
+    Array.from(x.subarray(i * spec.dims[0]!, (i + 1) * spec.dims[0]!)),
+  )
+  for (let l = 0; l + 1 < spec.dims.length; l++) {
+    const [a, c] = [spec.dims[l]!, spec.dims[l + 1]!]
+    const W = d.arrays[`W${String(l)}`]!.data
+    const b = d.arrays[`b${String(l)}`]!.data
+    h = h.map((row) =>
+      Array.from({ length: c }, (_, j) => {
+        let s = b[j]!
+        for (let k = 0; k < a; k++) s += row[k]! * W[k * c + j]!
+        return l + 2 < spec.dims.length ? Math.max(0, s) : s
+      }),
+    )
+  }
+  return (
+    h.reduce((acc, z, i) => acc + Math.log(z.reduce((s, v) => s + Math.exp(v), 0)) - z[y[i]!]!, 0) /
+    spec.batch
+  )
+}
+
+describe('npm run bench -- --quick', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-quick-test-'))
+  const out = join(dir, 'results.json')
+  let stdout = ''
+  let rows: readonly ResultRow[] = []
+
+  beforeAll(async () => {
+    const r = await run(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--conditions=source',
+        join(ROOT, 'bench', 'src', 'main.ts'),
+        '--quick',
+        '--out',
+        out,
+      ],
+      {
+        cwd: ROOT,
+        maxBuffer: 16 * 1024 * 1024,
+        timeout: 540_000,
+      },
+    )
+    stdout = r.stdout
+    rows = (JSON.parse(readFileSync(out, 'utf8')) as { rows: ResultRow[] }).rows
+  }, 600_000)
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('runs every JavaScript system on every quick workload it supports', () => {
+    const have = new Set(rows.map((r) => `${r.workload} ${r.system} ${r.dtype}`))
+    for (const wl of ['W1', 'W2', 'W3', 'W5'])
+      for (const s of [
+        'cotangent float64',
+        'cotangent float32',
+        'tfjs-cpu float32',
+        'tfjs-wasm float32',
+        'jaxjs float32',
+        'plain float64',
+      ])
+        expect(have, `${wl} ${s}`).toContain(`${wl} ${s}`)
+    for (const s of [
+      'cotangent float64',
+      'cotangent float32',
+      'tfjs-cpu float32',
+      'tfjs-wasm float32',
+      'jaxjs float32',
+      'plain float32',
+      'plain float64',
+    ])
+      expect(have).toContain(`W4-64 ${s}`)
+    expect(have).toContain('W6-iris cotangent float64')
+  })
+
+  it('every training run starts from the same loss, a naive float64 evaluation of the same data and weights', () => {
+    for (const wl of ['W1', 'W2', 'W3']) {
+      const ref = naiveInitialLoss(wl)
+      for (const r of rows.filter((x) => x.workload === wl))
+        expect(Math.abs(r.firstLoss! - ref), `${wl} ${r.system} ${r.dtype}`).toBeLessThan(
+          1e-4 * Math.max(1, ref),
+        )
+    }
+  })
+
+  it('every training run learned, and every system lands on the same last loss (identical optimizer arithmetic)', () => {
+    for (const wl of ['W1', 'W2', 'W3']) {
+      const ws = rows.filter((x) => x.workload === wl)
+      const floor = ws.find((r) => r.system === 'plain')!.lastLoss!
+      for (const r of ws) {
+        expect(r.lastLoss!, `${wl} ${r.system} ${r.dtype}`).toBeLessThan(r.firstLoss!)
+        expect(Math.abs(r.lastLoss! - floor), `${wl} ${r.system} ${r.dtype} vs plain`).toBeLessThan(
+          2e-3 * Math.max(1, floor),
+        )
+      }
+    }
+  })
+
+  it('the Iris app ran end to end and its training loss fell', () => {
+    const iris = rows.find((r) => r.workload === 'W6-iris')!
+    expect(iris.lastLoss!).toBeLessThan(iris.firstLoss!)
+  })
+
+  it('rows carry the fields of results.json, and the Python peers ran or were reported skipped', () => {
+    for (const r of rows) {
+      expect(Object.keys(r)).toEqual(
+        expect.arrayContaining(['workload', 'system', 'dtype', 'value', 'unit', 'min', 'max']),
+      )
+      expect(r.min).toBeLessThanOrEqual(r.value)
+      expect(r.value).toBeLessThanOrEqual(r.max)
+    }
+    for (const p of ['torch', 'numpy'])
+      expect(rows.some((r) => r.system === p) || stdout.includes(`${p}: skipped`), p).toBe(true)
+    expect(stdout).toMatch(/load average \d/)
+  })
+})
+
+describe('the checks fail loudly', () => {
+  const w1 = workload('W1')
+  it('a run whose loss did not fall', () => {
+    expect(() => {
+      checkLosses(w1, { label: 'x f32' }, { ms: 1, first: 2.3, last: 2.31 }, 2.3)
+    }).toThrow(BenchCheckError)
+    expect(() => {
+      checkLosses(w1, { label: 'x f32' }, { ms: 1, first: 2.3, last: 2.3 }, 2.3)
+    }).toThrow(/did not learn/)
+  })
+  it('a run that started from other data or weights', () => {
+    expect(() => {
+      checkLosses(w1, { label: 'x f32' }, { ms: 1, first: 2.4, last: 1 }, 2.3)
+    }).toThrow(/not running the same problem/)
+  })
+  it('a run without finite losses', () => {
+    expect(() => {
+      checkLosses(w1, { label: 'x f32' }, { ms: 1, first: Number.NaN, last: 1 }, null)
+    }).toThrow(BenchCheckError)
+    expect(() => {
+      checkLosses(w1, { label: 'x f32' }, { ms: 1 }, null)
+    }).toThrow(BenchCheckError)
+  })
+  it('a good run passes', () => {
+    expect(() => {
+      checkLosses(w1, { label: 'x f32' }, { ms: 1, first: 2.3000004, last: 1 }, 2.3)
+    }).not.toThrow()
+  })
+})
+
+describe('workloads, values and flags', () => {
+  it("the workloads are issue #10's table", () => {
+    const mlp = (id: string): MlpSpec => workload(id).spec as MlpSpec
+    expect(mlp('W1')).toMatchObject({
+      dims: [784, 256, 10],
+      batch: 128,
+      steps: 200,
+      optimizer: { kind: 'sgd' },
+    })
+    expect(mlp('W2')).toMatchObject({
+      dims: [512, 512, 512, 2],
+      batch: 64,
+      steps: 200,
+      optimizer: { kind: 'adam' },
+    })
+    expect(mlp('W3')).toMatchObject({
+      dims: [4, 16, 3],
+      batch: 120,
+      nBatches: 1,
+      steps: 2000,
+      optimizer: { kind: 'momentum' },
+    })
+    expect(
+      fullWorkloads()
+        .filter((w) => w.group === 'W4')
+        .map((w) => w.spec),
+    ).toMatchObject([
+      { kind: 'matmul', n: 256 },
+      { kind: 'matmul', n: 1024 },
+    ])
+    expect(workload('W5').spec).toMatchObject({ kind: 'overhead', mlp: mlp('W1') })
+  })
+  it('values: samples/s, ms, GFLOP/s, ratio', () => {
+    expect(valueOf(workload('W1'), { ms: 2000 })).toBeCloseTo((200 * 128) / 2, 9)
+    expect(valueOf(workload('W3'), { ms: 734 })).toBe(734)
+    const w4 = workload('W4-1024')
+    expect(valueOf(w4, { ms: 1000 })).toBeCloseTo((2 * 2 * 1024 ** 3) / 1e9, 9)
+    expect(valueOf(workload('W5'), { ms: 30, baseMs: 15 })).toBe(2)
+  })
+  it('the same seed gives the same data; the data file round-trips exactly', () => {
+    const w = workload('W3')
+    const a = makeData(w, 3)
+    expect(makeData(w, 3).arrays.x0!.data).toEqual(a.arrays.x0!.data)
+    expect(makeData(w, 4).arrays.x0!.data).not.toEqual(a.arrays.x0!.data)
+    const dir = mkdtempSync(join(tmpdir(), 'bench-data-test-'))
+    try {
+      const back = readData(writeData(dir, a))
+      expect(Object.keys(back.arrays)).toEqual(Object.keys(a.arrays))
+      for (const k of Object.keys(a.arrays)) {
+        expect(back.arrays[k]!.shape).toEqual(a.arrays[k]!.shape)
+        expect(back.arrays[k]!.data).toEqual(a.arrays[k]!.data)
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+  it('bad flags name the flag and what is allowed', () => {
+    const bad = (argv: string[]): string => {
+      const r = decodeFlags(argv)
+      return E.isLeft(r) ? r.left : 'accepted'
+    }
+    expect(bad(['--systems', 'cotangent,keras'])).toMatch(/--systems: unknown keras \(known: cotangent/)
+    expect(bad(['--workloads', 'W9'])).toMatch(/--workloads: unknown W9/)
+    expect(bad(['--rounds', '0'])).toMatch(/--rounds: got "0"/)
+    expect(bad(['--frobnicate'])).toMatch(/frobnicate/)
+    expect(bad(['--help'])).toBe('help')
+    const ok = decodeFlags(['--workloads', 'W4,W3', '--systems', 'plain', '--steps', '10'])
+    if (E.isLeft(ok)) throw new Error(ok.left)
+    expect(ok.right.harness.workloads.map((w) => w.id)).toEqual(['W3', 'W4-256', 'W4-1024'])
+    expect(ok.right.harness.workloads[0]!.spec).toMatchObject({ steps: 10 })
+    expect(ok.right.harness.isolate).toBe(true)
+    expect(ok.right.harness.rounds).toBe(5)
+  })
+})
