@@ -256,6 +256,13 @@ export const cases: readonly BadInputCase[] = [
   },
   {
     pkg: 'tensor',
+    input: "full([2], '1')",
+    op: 'full',
+    run: () => T.full([2], '1' as unknown as number),
+    expect: err('DTypeError', 'full: value must be a number, got string "1"'),
+  },
+  {
+    pkg: 'tensor',
     input: 'zeros([2, -1])',
     op: 'zeros',
     run: () => T.zeros([2, -1]),
@@ -375,7 +382,80 @@ export const cases: readonly BadInputCase[] = [
     expect: err('NotATensorError', 'matmul: expected a Tensor, got the number 3'),
   },
 
+  {
+    pkg: 'tensor',
+    input: 'concat([])',
+    op: 'concat',
+    run: () => T.concat([]),
+    expect: err('ShapeError', 'concat: needs at least one tensor, got an empty list'),
+  },
+  {
+    pkg: 'tensor',
+    input: 'max(zeros([0]))',
+    op: 'max',
+    run: () => T.max(T.zeros([0])),
+    expect: err('ShapeError', 'max: cannot reduce an empty axis of shape [0] (axis 0); max has no identity'),
+  },
+  {
+    pkg: 'tensor',
+    input: 'argmax(zeros([0]))',
+    op: 'argmax',
+    run: () => T.argmax(T.zeros([0])),
+    expect: err('ShapeError', 'argmax: cannot take argmax of an empty tensor of shape [0]'),
+  },
+  {
+    pkg: 'tensor',
+    input: 'mean(zeros([0])) (empty input: NaN, as NumPy and PyTorch)',
+    op: 'mean',
+    run: () => T.item(T.mean(T.zeros([0]))),
+    expect: { ok: (r) => Number.isNaN(r), describe: 'NaN' },
+  },
+  {
+    pkg: 'tensor',
+    input: 'take(zeros([3]), tensor([0.5]))',
+    op: 'take',
+    run: () => T.take(T.zeros([3]), T.tensor([0.5])),
+    expect: err('DTypeError', 'take: indices must be integers, got 0.5 at flat position 0'),
+  },
+  {
+    pkg: 'tensor',
+    input: 'transpose(zeros([2, 3]), [0, 0])',
+    op: 'transpose',
+    run: () => T.transpose(T.zeros([2, 3]), [0, 0]),
+    expect: err('ShapeError', 'transpose: axes [0,0] are not a permutation of the 2 axes of shape [2,3]'),
+  },
+  {
+    pkg: 'tensor',
+    input: 'key(1.5)',
+    op: 'key',
+    run: () => T.key(1.5),
+    expect: err('Error', 'key: seed must be an integer'),
+  },
+  {
+    pkg: 'tensor',
+    input: 'bernoulli(key(0), 2, [2])',
+    op: 'bernoulli',
+    run: () => T.bernoulli(T.key(0), 2, [2]),
+    expect: err('Error', 'bernoulli: p must be a probability in [0, 1], got 2'),
+  },
+
   // autodiff --------------------------------------------------------------------------------------------------
+  {
+    pkg: 'autodiff',
+    input: 'grad(f, { argnums: 3 })(x)',
+    op: 'grad',
+    run: () => {
+      A.grad((x: A.Value) => A.sum(x), { argnums: 3 })(T.zeros([2]))
+    },
+    expect: err('RangeError', 'grad: argnums 3 is out of range for a call with 1 argument(s)'),
+  },
+  {
+    pkg: 'autodiff',
+    input: 'valueAndGrad(f, { hasAux: true }) with f returning one value',
+    op: 'valueAndGrad',
+    run: () => A.valueAndGrad((x: A.Value) => A.sum(x) as unknown as [A.Value, unknown], { hasAux: true })(T.zeros([2])),
+    expect: err('TypeError', 'valueAndGrad: with hasAux the function must return a pair [output, aux], got a single value'),
+  },
   {
     pkg: 'autodiff',
     input: 'exp([1]) (a plain array)',
@@ -444,6 +524,21 @@ export const cases: readonly BadInputCase[] = [
       return l.apply(p, T.zeros([4, 5]))
     },
     expect: err('ShapeError', 'linear: input [4,5]'),
+  },
+
+  {
+    pkg: 'layers',
+    input: 'dropout(1.5)',
+    op: 'dropout',
+    run: () => Y.dropout(1.5),
+    expect: err('RangeError', 'dropout: rate must be in [0, 1), got 1.5'),
+  },
+  {
+    pkg: 'layers',
+    input: 'linear(2.5)',
+    op: 'linear',
+    run: () => Y.linear(2.5),
+    expect: err('RangeError', 'linear: nOut must be a positive integer, got 2.5'),
   },
 
   // losses ---------------------------------------------------------------------------------------------------
@@ -530,6 +625,14 @@ export const cases: readonly BadInputCase[] = [
     op: 'confusionMatrix',
     run: () => L.confusionMatrix([0, 1], [0, 1], 0),
     expect: err('RangeError', 'confusionMatrix: numClasses must be a positive integer, got 0'),
+  },
+
+  {
+    pkg: 'losses',
+    input: 'softmaxCrossEntropy(zeros([0, 3]), []) (empty batch: NaN, as PyTorch)',
+    op: 'softmaxCrossEntropy',
+    run: () => A.item(L.softmaxCrossEntropy(T.zeros([0, 3]), [])),
+    expect: { ok: (r) => Number.isNaN(r), describe: 'NaN' },
   },
 
   // optim ------------------------------------------------------------------------------------------------------
@@ -626,6 +729,17 @@ export const cases: readonly BadInputCase[] = [
   },
   {
     pkg: 'optim',
+    input: 'sgd(warmup({ peak: -1, warmupSteps: 2 })), second update',
+    op: 'sgd',
+    run: () => {
+      const opt = O.sgd(O.warmup({ peak: -1, warmupSteps: 2 }))
+      const g = { w: T.ones([2]) }
+      return opt.update(g, opt.update(g, { count: 0 })[1])
+    },
+    expect: err('RangeError', 'sgd: the learning-rate schedule returned -0.5 at step 1'),
+  },
+  {
+    pkg: 'optim',
     input: 'momentum(0.1, 1)',
     op: 'momentum',
     run: () => O.momentum(0.1, 1),
@@ -694,6 +808,20 @@ export const cases: readonly BadInputCase[] = [
     op: 'fit',
     run: () => TR.fit({ ...fitBase, params: lin(2, 1), train: toy(8), epochs: -1 }),
     expect: err('RangeError', 'fit: epochs must be an integer ≥ 0, got -1'),
+  },
+  {
+    pkg: 'train',
+    input: 'fit({ epochs: 2, initialEpoch: 3 })',
+    op: 'fit',
+    run: () => TR.fit({ ...fitBase, params: lin(2, 1), train: toy(8), initialEpoch: 3 }),
+    expect: err('RangeError', 'fit: initialEpoch must be an integer in [0, epochs = 2], got 3'),
+  },
+  {
+    pkg: 'train',
+    input: 'fit({ seed: 1.5 })',
+    op: 'fit',
+    run: () => TR.fit({ ...fitBase, params: lin(2, 1), train: toy(8), seed: 1.5 }),
+    expect: err('RangeError', 'fit: seed must be an integer, got 1.5'),
   },
   {
     pkg: 'train',
