@@ -20,6 +20,7 @@ import {
   type Tensor,
 } from '../src/tensor.js'
 import type { DType } from '../src/dtype.js'
+import { astype } from '../src/kernels/elementwise.js'
 import { arbShape, params, ravel, unravel, values } from './helpers.js'
 
 /** Builds a nested array of `shape` from flat row-major values, independently of the library. */
@@ -362,5 +363,52 @@ describe('tensor objects are read-only', () => {
     }).toThrow(TypeError)
     expect(t.shape).toEqual([2, 2])
     expect(Object.isFrozen(t)).toBe(true)
+  })
+})
+
+describe('int32 holds what it can, and rejects the rest naming value and index', () => {
+  // the reference: int32 stores trunc(v) exactly when v is finite and trunc(v) lies in [−2³¹, 2³¹ − 1]
+  const holds = (v: number): boolean => Number.isFinite(v) && Math.trunc(v) >= -(2 ** 31) && Math.trunc(v) <= 2 ** 31 - 1
+  const arbValue = fc.oneof(
+    fc.double(),
+    fc.constantFrom(2 ** 31 - 1, 2 ** 31 - 0.5, 2 ** 31, -(2 ** 31), -(2 ** 31) - 0.5, -(2 ** 31) - 1, NaN, Infinity, -Infinity, -0),
+    fc.integer({ min: -(2 ** 32), max: 2 ** 32 }),
+  )
+  it('tensor, fromArray and astype agree with the reference on every value', () => {
+    fc.assert(
+      fc.property(fc.array(arbValue, { minLength: 1, maxLength: 6 }), (xs) => {
+        const bad = xs.findIndex((v) => !holds(v))
+        const attempts = [
+          () => tensor(xs, { dtype: 'int32' }),
+          () => fromArray(xs, [xs.length], { dtype: 'int32' }),
+          () => astype(fromArray(xs, [xs.length]), 'int32'),
+        ]
+        for (const make of attempts)
+          if (bad < 0) expect(Array.from(values(make()))).toEqual(xs.map((v) => Math.trunc(v) + 0))
+          else expect(make).toThrow(`value ${String(xs[bad])} at index [${bad}] cannot be stored as int32`)
+      }),
+      params(200),
+    )
+  })
+  it('the errors are DTypeErrors naming the operation, and multi-indices for nested input', () => {
+    expect(() => tensor([[1, 2], [3, 2 ** 31]], { dtype: 'int32' })).toThrow(
+      'tensor: value 2147483648 at index [1][1] cannot be stored as int32',
+    )
+    expect(() => astype(tensor([[1, 2], [3, NaN]]), 'int32')).toThrow('astype: value NaN at index [1,1] cannot be stored as int32')
+    expect(() => fromArray([0, 0, 0, -Infinity], [2, 2], { dtype: 'int32' })).toThrow(DTypeError)
+    expect(() => full([3], 2 ** 40, { dtype: 'int32' })).toThrow('full: value 1099511627776 (the fill value) cannot be stored as int32')
+    expect(() => zeros([2], { dtype: 'int32' })).not.toThrow()
+  })
+})
+
+describe('shape limits', () => {
+  it('more than 2^31 − 1 elements is a ShapeError naming the shape, before any allocation', () => {
+    expect(() => zeros([2 ** 16, 2 ** 15])).toThrow(
+      'zeros: shape [65536,32768] has 2147483648 elements, more than the limit of 2147483647 (2^31 - 1) elements per tensor',
+    )
+    expect(() => full([1e6, 1e6, 1e6], 1)).toThrow(ShapeError)
+    expect(() => eye(46341)).toThrow('eye: shape [46341,46341] has 2147488281 elements')
+    // at the limit's edge, an empty dimension makes any shape fine
+    expect(zeros([0, 1e9, 1e9]).size).toBe(0)
   })
 })
