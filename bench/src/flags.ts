@@ -15,18 +15,39 @@ export const HELP = `npm run bench -- [flags]
   --warmup N           untimed rounds first (default 1; --quick 0)
   --in-process         run the JavaScript systems in this process (no peak RSS; default with --quick)
   --isolate            each system in its own process (default without --quick)
-  --steps N            override the step count of the training workloads W1–W3 (printed with the results)
+  --scale F            multiply W1–W3's step counts and W4–W5's repetitions by F (0 < F ≤ 1; for a loaded machine;
+                       printed in every table's title)
   --seed N             data and initial-weight seed (default 0)
   --out FILE           where the JSON rows go (default bench/results.json; --quick: a file in the temp folder)
   --python PATH        the Python for torch/numpy (default /usr/bin/python3)
   --verbose            pass the child processes' own output through
   --help               this text`
 
+/** A workload with its step count (W1–W3) or repetitions (W4, W5) multiplied by `f`, its title saying so. */
+export const scaled = (w: Workload, f: number): Workload => {
+  const s = w.spec
+  const tag = (what: string): string => `${w.title} [--scale ${String(f)}: ${what}]`
+  switch (s.kind) {
+    case 'mlp': {
+      const steps = Math.max(2, Math.round(s.steps * f))
+      return { ...w, title: tag(`${String(steps)} steps`), spec: { ...s, steps } }
+    }
+    case 'overhead':
+    case 'matmul': {
+      const reps = Math.max(1, Math.round(s.reps * f))
+      return { ...w, title: tag(`${String(reps)} repetition(s) per round`), spec: { ...s, reps } }
+    }
+    case 'app':
+      return w
+  }
+}
+
 /** Decoded flags. */
 export interface BenchFlags {
   readonly quick: boolean
   readonly out: string | null
-  readonly stepsOverride: number | null
+  /** The `--scale` factor (1 when not given). */
+  readonly scale: number
   readonly harness: Omit<HarnessOptions, 'log'>
 }
 
@@ -66,7 +87,7 @@ export const decodeFlags = (argv: readonly string[]): E.Either<string, BenchFlag
         warmup: { type: 'string' },
         'in-process': { type: 'boolean' },
         isolate: { type: 'boolean' },
-        steps: { type: 'string' },
+        scale: { type: 'string' },
         seed: { type: 'string' },
         out: { type: 'string' },
         python: { type: 'string' },
@@ -106,28 +127,17 @@ export const decodeFlags = (argv: readonly string[]): E.Either<string, BenchFlag
   const rounds = positiveInt('rounds', v.rounds, quick ? 1 : 5, 1)
   const warmup = positiveInt('warmup', v.warmup, quick ? 0 : 1, 0)
   const seed = positiveInt('seed', v.seed, 0, 0)
-  const steps = v.steps === undefined ? E.right(null) : positiveInt('steps', v.steps, 1, 2)
+  const scaleN = v.scale === undefined ? 1 : Number(v.scale)
+  if (!(scaleN > 0 && scaleN <= 1))
+    return E.left(`--scale: got ${JSON.stringify(v.scale)}, expected a number in (0, 1]`)
   if (E.isLeft(rounds)) return rounds
   if (E.isLeft(warmup)) return warmup
   if (E.isLeft(seed)) return seed
-  if (E.isLeft(steps)) return steps
-  const stepsOverride = steps.right
-  const sized =
-    stepsOverride === null
-      ? workloads
-      : workloads.map((w) =>
-          w.spec.kind === 'mlp'
-            ? {
-                ...w,
-                title: `${w.title} [--steps ${String(stepsOverride)}]`,
-                spec: { ...w.spec, steps: stepsOverride },
-              }
-            : w,
-        )
+  const sized = scaleN === 1 ? workloads : workloads.map((w) => scaled(w, scaleN))
   return E.right({
     quick,
     out: v.out ?? null,
-    stepsOverride,
+    scale: scaleN,
     harness: {
       workloads: sized,
       systems,

@@ -33,6 +33,8 @@ export interface HarnessOptions {
   readonly python: string
   readonly verbose: boolean
   readonly log: (line: string) => void
+  /** Called with every row so far after each workload (the CLI rewrites results.json, so a cut-off run keeps them). */
+  readonly onRows?: (rows: readonly ResultRow[]) => void
 }
 
 /** One row of bench/results.json. */
@@ -313,6 +315,7 @@ export const runHarness = async (o: HarnessOptions): Promise<readonly ResultRow[
           }
         })
         rows.push(...wrows)
+        o.onRows?.(rows)
         printTable(w, wrows, reference, loadStart, idleRss, log)
       } finally {
         for (const e of entrants) await e.close().catch(() => null)

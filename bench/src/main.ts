@@ -6,7 +6,7 @@ import { join, relative } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
 import { writeJsonAtomic } from '@cotangent/train'
 import { decodeFlags, HELP } from './flags.js'
-import { BenchCheckError, ROOT, runHarness } from './harness.js'
+import { BenchCheckError, ROOT, runHarness, type ResultRow } from './harness.js'
 import { loadavg, tmpdir } from 'node:os'
 
 const decoded = decodeFlags(process.argv.slice(2))
@@ -22,20 +22,31 @@ const f = decoded.right
 const log = (l: string): void => {
   process.stdout.write(`${l}\n`)
 }
-if (f.stepsOverride !== null)
-  log(`NOTE: --steps ${String(f.stepsOverride)} replaces the training workloads' step counts`)
-try {
-  const rows = await runHarness({ ...f.harness, log })
-  // the smoke run leaves nothing in the tree
-  const out =
-    f.out ?? (f.quick ? join(tmpdir(), 'cotangent-bench-quick.json') : join(ROOT, 'bench', 'results.json'))
+if (f.scale !== 1)
+  log(`NOTE: --scale ${String(f.scale)}: W1–W3 run that fraction of their steps, W4–W5 of their repetitions`)
+// the smoke run leaves nothing in the tree
+const out =
+  f.out ?? (f.quick ? join(tmpdir(), 'cotangent-bench-quick.json') : join(ROOT, 'bench', 'results.json'))
+const started = new Date().toISOString()
+const write = (rows: readonly ResultRow[], complete: boolean): void => {
   writeJsonAtomic(out, {
-    date: new Date().toISOString(),
+    date: started,
     loadavg: loadavg(),
     quick: f.quick,
+    complete,
     argv: process.argv.slice(2),
     rows,
   })
+}
+try {
+  const rows = await runHarness({
+    ...f.harness,
+    log,
+    onRows: (r) => {
+      write(r, false)
+    },
+  })
+  write(rows, true)
   log(`results: ${relative(process.cwd(), out) || out}`)
 } catch (e) {
   if (e instanceof BenchCheckError) {

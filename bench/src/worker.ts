@@ -48,3 +48,7 @@ lines.on('line', (line) => {
     if (req.op === 'exit') process.exit(0)
   })
 })
+// the parent went away (its end of stdin closed): finish what is queued, then leave
+lines.on('close', () => {
+  void queue.then(() => process.exit(0))
+})

@@ -251,10 +251,15 @@ describe('workloads, values and flags', () => {
     expect(bad(['--rounds', '0'])).toMatch(/--rounds: got "0"/)
     expect(bad(['--frobnicate'])).toMatch(/frobnicate/)
     expect(bad(['--help'])).toBe('help')
-    const ok = decodeFlags(['--workloads', 'W4,W3', '--systems', 'plain', '--steps', '10'])
+    expect(bad(['--scale', '2'])).toMatch(/--scale: got "2", expected a number in \(0, 1\]/)
+    const ok = decodeFlags(['--workloads', 'W4,W3', '--systems', 'plain', '--scale', '0.1'])
     if (E.isLeft(ok)) throw new Error(ok.left)
     expect(ok.right.harness.workloads.map((w) => w.id)).toEqual(['W3', 'W4-256', 'W4-1024'])
-    expect(ok.right.harness.workloads[0]!.spec).toMatchObject({ steps: 10 })
+    expect(ok.right.harness.workloads.map((w) => w.spec)).toMatchObject([
+      { steps: 200 },
+      { reps: 2 },
+      { reps: 1 },
+    ])
     expect(ok.right.harness.isolate).toBe(true)
     expect(ok.right.harness.rounds).toBe(5)
   })
