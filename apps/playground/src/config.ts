@@ -40,9 +40,16 @@ export type InitializerChoice = (typeof INITIALIZERS)[number]
 /** Iris feature names, in the CSV's column order. */
 export const IRIS_FEATURES = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'] as const
 
-const literalUnion = <A extends readonly [string, string, ...string[]]>(name: string, values: A): t.Type<A[number]> =>
+const literalUnion = <A extends readonly [string, string, ...string[]]>(
+  name: string,
+  values: A,
+): t.Type<A[number]> =>
   t.union(
-    values.map((v) => t.literal(v)) as unknown as [t.LiteralC<A[number]>, t.LiteralC<A[number]>, ...t.LiteralC<A[number]>[]],
+    values.map((v) => t.literal(v)) as unknown as [
+      t.LiteralC<A[number]>,
+      t.LiteralC<A[number]>,
+      ...t.LiteralC<A[number]>[],
+    ],
     name,
   )
 
@@ -69,7 +76,11 @@ export const ConfigCodec = t.type(
       (fs) => fs.length >= 2 && new Set(fs).size === fs.length,
       'irisFeatures (2 to 4 distinct feature indices 0..3)',
     ),
-    hidden: t.refinement(t.array(bounded('width', 1, 32, true)), (h) => h.length <= 6, 'hidden (at most 6 layers)'),
+    hidden: t.refinement(
+      t.array(bounded('width', 1, 32, true)),
+      (h) => h.length <= 6,
+      'hidden (at most 6 layers)',
+    ),
     activation: literalUnion('activation', ACTIVATIONS),
     lr: bounded('lr', 1e-6, 10, false),
     optimizer: literalUnion('optimizer', OPTIMIZERS),

@@ -47,7 +47,12 @@ const jitter = (base: number, noise: number): number => base + 0.25 * noise
  * The raw points of a toy set, `n` of them with classes alternating 0, 1, 0, 1, … (so the classes are balanced
  * exactly; the split shuffles them). Labels are fixed before the jitter, so noise makes the classes overlap.
  */
-export const toyPoints = (name: Exclude<DatasetName, 'iris'>, n: number, noise: number, k: ct.Key): Labelled => {
+export const toyPoints = (
+  name: Exclude<DatasetName, 'iris'>,
+  n: number,
+  noise: number,
+  k: ct.Key,
+): Labelled => {
   const [ka, kb, kc, kd, ke] = ct.random.split(k, 5) as [ct.Key, ct.Key, ct.Key, ct.Key, ct.Key]
   const u1 = draws(ka, n, 'uniform')
   const u3 = draws(ke, n, 'uniform')
@@ -97,10 +102,7 @@ export const toyPoints = (name: Exclude<DatasetName, 'iris'>, n: number, noise: 
         const col = 2 * (cell % 2) + ((row + c) % 2)
         const s = jitter(0, 0.4 * noise)
         const inCell = (v: number): number => 0.05 + 0.4 * v
-        return [
-          -1 + 0.5 * col + inCell(u2[i]!) + s * g1[i]!,
-          -1 + 0.5 * row + inCell(u3[i]!) + s * g2[i]!,
-        ]
+        return [-1 + 0.5 * col + inCell(u2[i]!) + s * g1[i]!, -1 + 0.5 * row + inCell(u3[i]!) + s * g2[i]!]
       }
     }
   }
@@ -134,7 +136,9 @@ export const parseIrisCsv = (text: string): E.Either<string, IrisData> => {
     const nums = cells.slice(0, 4).map(Number)
     const bad = nums.findIndex((v) => !Number.isFinite(v))
     if (bad >= 0)
-      return E.left(`iris.csv line ${String(i + 1)}: ${IRIS_FEATURES[bad]!} is '${cells[bad]!}', not a number`)
+      return E.left(
+        `iris.csv line ${String(i + 1)}: ${IRIS_FEATURES[bad]!} is '${cells[bad]!}', not a number`,
+      )
     rows.push(nums)
     names.push(cells[4]!.trim())
   }
@@ -160,7 +164,10 @@ export const stratifiedSplit = (
   // interleave the classes in a seeded order, so a mini-batch is not one class
   const mix = (idx: readonly number[], salt: number): number[] =>
     permutation(ct.random.fold(k, 1000 + salt), idx.length).map((j) => idx[j]!)
-  const pick = (idx: readonly number[]): Labelled => ({ x: idx.map((i) => data.x[i]!), y: idx.map((i) => data.y[i]!) })
+  const pick = (idx: readonly number[]): Labelled => ({
+    x: idx.map((i) => data.x[i]!),
+    y: idx.map((i) => data.y[i]!),
+  })
   return { train: pick(mix(trainIdx, 0)), test: pick(mix(testIdx, 1)) }
 }
 

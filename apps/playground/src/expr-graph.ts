@@ -56,7 +56,10 @@ const fmt = (x: number): string => {
  * Parses, stages and differentiates an expression at a point. The error is the parser's message with the column and
  * a caret line, or a message naming a variable without a value.
  */
-export const exprGraph = (src: string, given: Readonly<Record<string, number>>): E.Either<string, ExprGraph> => {
+export const exprGraph = (
+  src: string,
+  given: Readonly<Record<string, number>>,
+): E.Either<string, ExprGraph> => {
   const parsed = parseExpr(src)
   if (E.isLeft(parsed)) return E.left(formatExprError(src, parsed.left))
   const tree = parsed.right
@@ -79,7 +82,8 @@ export const exprGraph = (src: string, given: Readonly<Record<string, number>>):
   try {
     const program = ct.makeGraph(f)(...args)
     const out = program.outs[0]
-    if (out === undefined || out.kind !== 'var') return E.left('the expression does not depend on its variables')
+    if (out === undefined || out.kind !== 'var')
+      return E.left('the expression does not depend on its variables')
     const values = ct.evalGraphVars(program, args)
     const vars = [...program.inVars, ...program.eqns.map((e) => e.out)]
     const slot = new Map(vars.map((v, i) => [v.id, i]))
@@ -102,7 +106,8 @@ export const exprGraph = (src: string, given: Readonly<Record<string, number>>):
       name: (v) => names.get(v.id) ?? `v${String(v.id)}`,
       nodeLines: (v) => {
         const n = byId.get(v.id)
-        return n === undefined ? [] : [`value ${fmt(n.value)}`, `adjoint ∂f/∂· ${fmt(n.adjoint)}`]
+        const name = names.get(v.id) ?? `v${String(v.id)}`
+        return n === undefined ? [] : [`value ${fmt(n.value)}`, `adjoint ∂f/∂${name} = ${fmt(n.adjoint)}`]
       },
       types: false,
       title: `${src}   at ${variables.map((v) => `${v}=${fmt(point[v]!)}`).join(', ')}`,

@@ -5,13 +5,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import { instance, type Viz } from '@viz-js/viz'
-import {
-  configFromQuery,
-  configToQuery,
-  decodeConfig,
-  DEFAULT_CONFIG,
-  type Config,
-} from './config.js'
+import { configFromQuery, configToQuery, decodeConfig, DEFAULT_CONFIG, type Config } from './config.js'
 import type { Dataset } from './data.js'
 import { exprGraph, parsePoint } from './expr-graph.js'
 import { decodeEvent, encodeCommand, type Command } from './protocol.js'
@@ -28,10 +22,16 @@ import {
   type LayerNumbers,
 } from './views.js'
 
-const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
+const $ = (id: string): HTMLElement => {
   const el = document.getElementById(id)
   if (el === null) throw new Error(`playground: the page has no #${id}`)
-  return el as T
+  return el
+}
+/** The element `#id`, checked to be of the given kind. */
+const typed = <T extends HTMLElement>(id: string, kind: { new (): T; prototype: T }): T => {
+  const el = $(id)
+  if (!(el instanceof kind)) throw new Error(`playground: #${id} is a ${el.tagName}, not a ${kind.name}`)
+  return el
 }
 const SVG_NS = 'http://www.w3.org/2000/svg'
 const svgEl = (tag: string, attrs: Readonly<Record<string, string | number>>): SVGElement => {
@@ -40,7 +40,11 @@ const svgEl = (tag: string, attrs: Readonly<Record<string, string | number>>): S
   return el
 }
 const fmt = (x: number | null, digits = 4): string =>
-  x === null || !Number.isFinite(x) ? '–' : Math.abs(x) >= 1e-3 || x === 0 ? x.toFixed(digits) : x.toExponential(2)
+  x === null || !Number.isFinite(x)
+    ? '–'
+    : Math.abs(x) >= 1e-3 || x === 0
+      ? x.toFixed(digits)
+      : x.toExponential(2)
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -57,7 +61,8 @@ const showError = (message: string | null): void => {
   el.hidden = message === null
   el.textContent = message ?? ''
 }
-if (E.isLeft(initial)) showError(`The link's configuration was not valid (${initial.left}); using the defaults.`)
+if (E.isLeft(initial))
+  showError(`The link's configuration was not valid (${initial.left}); using the defaults.`)
 
 const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' })
 const send = (c: Command): void => {
@@ -67,8 +72,8 @@ const send = (c: Command): void => {
 // ---------------------------------------------------------------------------------------------------------------
 // Controls
 
-const input = (id: string): HTMLInputElement => $<HTMLInputElement>(id)
-const select = (id: string): HTMLSelectElement => $<HTMLSelectElement>(id)
+const input = (id: string): HTMLInputElement => typed(id, HTMLInputElement)
+const select = (id: string): HTMLSelectElement => typed(id, HTMLSelectElement)
 
 const renderLayers = (): void => {
   const box = $('layers')
@@ -130,7 +135,7 @@ const showConfig = (): void => {
   input('noise').disabled = !toy
   input('points').disabled = !toy
   renderLayers()
-  const link = $<HTMLAnchorElement>('permalink')
+  const link = typed('permalink', HTMLAnchorElement)
   link.href = `?${configToQuery(config)}`
 }
 
@@ -157,12 +162,12 @@ const setPlaying = (p: boolean): void => {
 
 const numberField = (id: keyof Config, parse: (s: string) => number = Number): void => {
   input(id).addEventListener('change', () => {
-    apply({ [id]: parse(input(id).value) } as Partial<Config>)
+    apply({ [id]: parse(input(id).value) })
   })
 }
 const selectField = (id: keyof Config): void => {
   select(id).addEventListener('change', () => {
-    apply({ [id]: select(id).value } as Partial<Config>)
+    apply({ [id]: select(id).value })
   })
 }
 
@@ -216,7 +221,7 @@ const toPixel = (d: Dataset, size: number, x: number, y: number): [number, numbe
 }
 
 const drawPoints = (d: Dataset): void => {
-  const canvas = $<HTMLCanvasElement>('points-layer')
+  const canvas = typed('points-layer', HTMLCanvasElement)
   const g = canvas.getContext('2d')!
   g.clearRect(0, 0, canvas.width, canvas.height)
   const dot = (row: readonly number[], label: number, test: boolean): void => {
@@ -250,27 +255,40 @@ const drawPoints = (d: Dataset): void => {
   )
 }
 
-/** Paints an n×n grid of colours onto a canvas (nearest neighbour, the canvas's own size). */
-const paintGrid = (canvas: HTMLCanvasElement, n: number, colorOf: (cell: number) => readonly [number, number, number]): void => {
-  const g = canvas.getContext('2d')!
-  const img = g.createImageData(canvas.width, canvas.height)
-  for (let py = 0; py < canvas.height; py++) {
-    const r = Math.min(n - 1, Math.floor((py / canvas.height) * n))
-    for (let px = 0; px < canvas.width; px++) {
-      const c = Math.min(n - 1, Math.floor((px / canvas.width) * n))
-      const [R, G, B] = colorOf(r * n + c)
-      const o = (py * canvas.width + px) * 4
-      img.data[o] = R
-      img.data[o + 1] = G
-      img.data[o + 2] = B
-      img.data[o + 3] = 255
-    }
+const scratch = document.createElement('canvas')
+
+/**
+ * Paints an n×n grid of colours over a whole canvas: one pixel per cell on a scratch canvas, scaled up with
+ * smoothing, so cell centres keep their colour and the boundary between them is interpolated.
+ */
+const paintGrid = (
+  canvas: HTMLCanvasElement,
+  n: number,
+  colorOf: (cell: number) => readonly [number, number, number],
+): void => {
+  scratch.width = n
+  scratch.height = n
+  const s = scratch.getContext('2d')!
+  const img = s.createImageData(n, n)
+  for (let cell = 0; cell < n * n; cell++) {
+    const [R, G, B] = colorOf(cell)
+    img.data[4 * cell] = R
+    img.data[4 * cell + 1] = G
+    img.data[4 * cell + 2] = B
+    img.data[4 * cell + 3] = 255
   }
-  g.putImageData(img, 0, 0)
+  s.putImageData(img, 0, 0)
+  const g = canvas.getContext('2d')!
+  g.imageSmoothingEnabled = true
+  g.imageSmoothingQuality = 'high'
+  g.clearRect(0, 0, canvas.width, canvas.height)
+  g.drawImage(scratch, 0, 0, canvas.width, canvas.height)
 }
 
 const drawBoundary = (f: Frame, classes: number): void => {
-  paintGrid($<HTMLCanvasElement>('boundary'), f.n, (cell) => cellColor(f.probs.slice(cell * classes, (cell + 1) * classes)))
+  paintGrid(typed('boundary', HTMLCanvasElement), f.n, (cell) =>
+    cellColor(f.probs.slice(cell * classes, (cell + 1) * classes)),
+  )
 }
 
 const drawCurves = (f: Frame): void => {
@@ -284,8 +302,17 @@ const drawCurves = (f: Frame): void => {
   const g = svgEl('g', { transform: `translate(${String(pad.l)},${String(pad.t)})` })
   g.append(svgEl('rect', { x: 0, y: 0, width: w, height: h, fill: 'none', stroke: '#ccc' }))
   const line = (pick: (p: Frame['history'][number]) => number, color: string, id: string): SVGElement =>
-    svgEl('polyline', { id, points: curvePoints(f.history, pick, w, h, range), fill: 'none', stroke: color, 'stroke-width': 1.5 })
-  g.append(line((p) => p.trainLoss, '#333', 'train-curve'), line((p) => p.testLoss, '#d33', 'test-curve'))
+    svgEl('polyline', {
+      id,
+      points: curvePoints(f.history, pick, w, h, range),
+      fill: 'none',
+      stroke: color,
+      'stroke-width': 1.5,
+    })
+  g.append(
+    line((p) => p.trainLoss, '#333', 'train-curve'),
+    line((p) => p.testLoss, '#d33', 'test-curve'),
+  )
   const text = (x: number, y: number, s: string, anchor = 'end'): SVGElement => {
     const t = svgEl('text', { x, y, 'font-size': 10, 'text-anchor': anchor, fill: '#555' })
     t.textContent = s
@@ -355,8 +382,8 @@ const drawNetwork = (f: Frame, d: Dataset): void => {
   f.units.forEach((u) => {
     const [x, y] = pos(u.layer + 1, u.unit)
     const c = document.createElement('canvas')
-    c.width = 24
-    c.height = 24
+    c.width = 2 * size
+    c.height = 2 * size
     c.style.left = `${String(x)}px`
     c.style.top = `${String(y)}px`
     c.style.width = `${String(size)}px`
@@ -372,7 +399,16 @@ const drawNetwork = (f: Frame, d: Dataset): void => {
   const out = widths.length - 1
   d.classes.forEach((name, k) => {
     const [x, y] = pos(out, k)
-    svg.append(svgEl('rect', { x, y, width: size, height: size, fill: css(CLASS_COLORS[k % CLASS_COLORS.length]!), stroke: '#999' }))
+    svg.append(
+      svgEl('rect', {
+        x,
+        y,
+        width: size,
+        height: size,
+        fill: css(CLASS_COLORS[k % CLASS_COLORS.length]!),
+        stroke: '#999',
+      }),
+    )
     label(x + size + 6, y + size / 2 - 7, `logit: ${name}`)
   })
   box.style.height = `${String(height + 10)}px`
@@ -386,10 +422,17 @@ const gradTable = (name: string, grads: LayerNumbers, weights: LayerNumbers, lay
   table.append(caption)
   const head = document.createElement('tr')
   head.append(
-    ...['', ...grads.b.map((_, j) => `unit ${String(j + 1)}`)].map((s) => Object.assign(document.createElement('th'), { textContent: s })),
+    ...['', ...grads.b.map((_, j) => `unit ${String(j + 1)}`)].map((s) =>
+      Object.assign(document.createElement('th'), { textContent: s }),
+    ),
   )
   table.append(head)
-  const row = (label: string, values: readonly number[], params: readonly number[], path: (j: number) => string): void => {
+  const row = (
+    label: string,
+    values: readonly number[],
+    params: readonly number[],
+    path: (j: number) => string,
+  ): void => {
     const tr = document.createElement('tr')
     tr.append(Object.assign(document.createElement('th'), { textContent: label }))
     values.forEach((g, j) => {
@@ -403,7 +446,12 @@ const gradTable = (name: string, grads: LayerNumbers, weights: LayerNumbers, lay
     table.append(tr)
   }
   grads.W.forEach((r, i) => {
-    row(`W[${String(i)}][·]`, r, weights.W[i]!, (j) => `layers[${String(layer)}].W[${String(i)}][${String(j)}]`)
+    row(
+      `W[${String(i)}][·]`,
+      r,
+      weights.W[i]!,
+      (j) => `layers[${String(layer)}].W[${String(i)}][${String(j)}]`,
+    )
   })
   row('b[·]', grads.b, weights.b, (j) => `layers[${String(layer)}].b[${String(j)}]`)
   return table
@@ -412,7 +460,12 @@ const gradTable = (name: string, grads: LayerNumbers, weights: LayerNumbers, lay
 const drawGrads = (f: Frame, before: Frame | null): void => {
   const box = $('grads')
   if (f.grads === null) {
-    box.replaceChildren(Object.assign(document.createElement('p'), { className: 'hint', textContent: 'No update yet: press Step.' }))
+    box.replaceChildren(
+      Object.assign(document.createElement('p'), {
+        className: 'hint',
+        textContent: 'No update yet: press Step.',
+      }),
+    )
     return
   }
   // the gradient was taken at the parameters before the update: those of the previous frame when it was one step back
@@ -426,7 +479,9 @@ const drawGrads = (f: Frame, before: Frame | null): void => {
   layers.append(
     ...f.grads.map((g, i) =>
       gradTable(
-        i === f.grads!.length - 1 ? `layers[${String(i)}] (output)` : `layers[${String(i)}] (hidden ${String(i + 1)})`,
+        i === f.grads!.length - 1
+          ? `layers[${String(i)}] (output)`
+          : `layers[${String(i)}] (hidden ${String(i + 1)})`,
         g,
         at[i]!,
         i,
@@ -444,7 +499,6 @@ const drawFrame = (f: Frame): void => {
   $('test-loss').textContent = fmt(f.metrics.testLoss)
   $('train-acc').textContent = pct(f.metrics.trainAccuracy)
   $('test-acc').textContent = pct(f.metrics.testAccuracy)
-  if (!f.playing && playing) setPlaying(false)
   if (dataset === null) return
   drawBoundary(f, dataset.classes.length)
   drawCurves(f)
@@ -467,7 +521,10 @@ worker.addEventListener('message', (ev: MessageEvent) => {
     dataset = m.dataset
     lastFrame = null
     drawPoints(m.dataset)
-  } else drawFrame(m.frame)
+  } else {
+    drawFrame(m.frame)
+    send({ kind: 'drawn', step: m.frame.step })
+  }
 })
 worker.addEventListener('error', (ev) => {
   showError(`The training worker failed: ${ev.message}`)
@@ -488,8 +545,10 @@ const drawExpr = async (): Promise<void> => {
   if (E.isLeft(g)) {
     errBox.hidden = false
     errBox.textContent = g.left
+    $('expr-graph').hidden = true
     return
   }
+  $('expr-graph').hidden = false
   errBox.hidden = true
   errBox.textContent = ''
   viz ??= instance()
@@ -498,7 +557,9 @@ const drawExpr = async (): Promise<void> => {
   const svg = v.renderSVGElement(g.right.dot)
   $('expr-graph').replaceChildren(svg)
   $('expr-program').textContent = g.right.program
-  input('expr-point').placeholder = g.right.variables.map((x) => `${x}=${String(g.right.point[x])}`).join(', ')
+  input('expr-point').placeholder = g.right.variables
+    .map((x) => `${x}=${String(g.right.point[x])}`)
+    .join(', ')
 }
 
 const exprChanged = (): void => {

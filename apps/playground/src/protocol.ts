@@ -4,7 +4,8 @@
  * io-ts checks that name the bad field, so a malformed message is reported instead of drawn.
  *
  * Commands (page → worker): `configure` (a new run from a configuration), `play`, `pause`, `step` (one update),
- * `reset` (the current configuration from the start).
+ * `reset` (the current configuration from the start), `drawn` (the page has drawn a frame: the worker sends at most
+ * one frame ahead of the page, so a slow page never piles up a queue and stays responsive).
  * Events (worker → page): `dataset` (the points of a new run), `frame` (everything drawn), `error`.
  * @module
  */
@@ -28,6 +29,7 @@ export const CommandCodec = t.union(
     t.type({ kind: t.literal('pause') }),
     t.type({ kind: t.literal('step') }),
     t.type({ kind: t.literal('reset') }),
+    t.type({ kind: t.literal('drawn'), step: t.number }),
   ],
   'Command',
 )
@@ -50,7 +52,12 @@ const LayerCodec = t.type({ W: Rows, b: Numbers })
 const WireFrameCodec = t.type({
   step: t.number,
   playing: t.boolean,
-  metrics: t.type({ trainLoss: MaybeNumber, testLoss: MaybeNumber, trainAccuracy: t.number, testAccuracy: t.number }),
+  metrics: t.type({
+    trainLoss: MaybeNumber,
+    testLoss: MaybeNumber,
+    trainAccuracy: t.number,
+    testAccuracy: t.number,
+  }),
   history: t.readonlyArray(t.type({ step: t.number, trainLoss: MaybeNumber, testLoss: MaybeNumber })),
   n: t.number,
   probs: Numbers,
@@ -98,8 +105,16 @@ export const encodeEvent = (e: Event): unknown => {
     kind: 'frame',
     frame: {
       ...f,
-      metrics: { ...f.metrics, trainLoss: nanToNull(f.metrics.trainLoss), testLoss: nanToNull(f.metrics.testLoss) },
-      history: f.history.map((h) => ({ step: h.step, trainLoss: nanToNull(h.trainLoss), testLoss: nanToNull(h.testLoss) })),
+      metrics: {
+        ...f.metrics,
+        trainLoss: nanToNull(f.metrics.trainLoss),
+        testLoss: nanToNull(f.metrics.testLoss),
+      },
+      history: f.history.map((h) => ({
+        step: h.step,
+        trainLoss: nanToNull(h.trainLoss),
+        testLoss: nanToNull(h.testLoss),
+      })),
       lastBatchLoss: f.lastBatchLoss === null ? null : nanToNull(f.lastBatchLoss),
     },
   }
@@ -117,8 +132,16 @@ export const decodeEvent = (u: unknown): E.Either<string, Event> => {
     kind: 'frame',
     frame: {
       ...f,
-      metrics: { ...f.metrics, trainLoss: nullToNaN(f.metrics.trainLoss), testLoss: nullToNaN(f.metrics.testLoss) },
-      history: f.history.map((h) => ({ step: h.step, trainLoss: nullToNaN(h.trainLoss), testLoss: nullToNaN(h.testLoss) })),
+      metrics: {
+        ...f.metrics,
+        trainLoss: nullToNaN(f.metrics.trainLoss),
+        testLoss: nullToNaN(f.metrics.testLoss),
+      },
+      history: f.history.map((h) => ({
+        step: h.step,
+        trainLoss: nullToNaN(h.trainLoss),
+        testLoss: nullToNaN(h.testLoss),
+      })),
     },
   })
 }

@@ -81,8 +81,12 @@ export const matrix = (rows: readonly (readonly number[])[]): ct.Tensor =>
   ct.fromArray(rows.flat(), [rows.length, rows[0]?.length ?? 0])
 
 /** Mean softmax cross-entropy of the model on labelled rows. */
-export const lossOn = (model: ct.nn.Layer<Params>, params: Params, x: ct.Tensor, y: readonly number[]): ct.Value =>
-  ct.losses.softmaxCrossEntropy(model.apply(params, x), y)
+export const lossOn = (
+  model: ct.nn.Layer<Params>,
+  params: Params,
+  x: ct.Tensor,
+  y: readonly number[],
+): ct.Value => ct.losses.softmaxCrossEntropy(model.apply(params, x), y)
 
 /** The fraction of rows whose largest logit is their label. */
 export const accuracyOn = (
@@ -187,7 +191,10 @@ export const recordHistory = (s: Session): Session => {
   const last = s.history[s.history.length - 1]
   if (last !== undefined && last.step === s.step) return s
   const h = [...s.history, historyPoint(s)]
-  return { ...s, history: h.length > HISTORY_LIMIT ? h.filter((_, i) => i % 2 === 0 || i === h.length - 1) : h }
+  return {
+    ...s,
+    history: h.length > HISTORY_LIMIT ? h.filter((_, i) => i % 2 === 0 || i === h.length - 1) : h,
+  }
 }
 
 /** `n` updates in a row. */

@@ -250,5 +250,9 @@ export const curveRange = (
   const vs = history.flatMap((h) => [h.trainLoss, h.testLoss]).filter((v) => Number.isFinite(v) && v > 0)
   const lo = vs.length === 0 ? 0.01 : Math.min(...vs)
   const hi = vs.length === 0 ? 1 : Math.max(...vs)
-  return { lo: lo === hi ? lo / 2 : lo, hi: lo === hi ? hi * 2 : hi, maxStep: history[history.length - 1]?.step ?? 0 }
+  return {
+    lo: lo === hi ? lo / 2 : lo,
+    hi: lo === hi ? hi * 2 : hi,
+    maxStep: history[history.length - 1]?.step ?? 0,
+  }
 }

@@ -26,14 +26,24 @@ let session: Session | null = null
 let config: Config | null = null
 let playing = false
 let timer: ReturnType<typeof setTimeout> | null = null
+/** A frame is out and the page has not said it drew it: while playing, hold the next one. */
+let inFlight = false
+/** Training went on while a frame was in flight: send the latest state when the page catches up. */
+let stale = false
 
 const send = (e: Event): void => {
   scope.postMessage(encodeEvent(e))
 }
 
-const sendFrame = (): void => {
+const sendFrame = (force = true): void => {
   if (session === null) return
+  if (inFlight && !force) {
+    stale = true
+    return
+  }
   session = recordHistory(session)
+  inFlight = true
+  stale = false
   send({ kind: 'frame', frame: frameOf(session, GRID, playing) })
 }
 
@@ -47,9 +57,12 @@ const slice = (): void => {
   if (!playing || session === null) return
   try {
     const start = performance.now()
-    do session = stepSession(session, Number.POSITIVE_INFINITY)
-    while (performance.now() - start < SLICE_MS)
-    sendFrame()
+    do {
+      session = stepSession(session, Number.POSITIVE_INFINITY)
+      // the loss curves: every update at first, then about 100 points per step count decade's tenth
+      if (session.step % Math.max(1, Math.floor(session.step / 100)) === 0) session = recordHistory(session)
+    } while (performance.now() - start < SLICE_MS)
+    sendFrame(false)
   } catch (err) {
     fail(err)
     return
@@ -82,6 +95,10 @@ const handle = (cmd: Command): void => {
     case 'pause':
       playing = false
       sendFrame()
+      return
+    case 'drawn':
+      inFlight = false
+      if (stale) sendFrame()
       return
     case 'step':
       if (session === null) return

@@ -34,7 +34,9 @@ describe('URL state', () => {
 
   test('missing fields take the defaults; unknown ones are ignored', () => {
     expect(configFromQuery('')).toEqual(E.right(DEFAULT_CONFIG))
-    expect(configFromQuery('seed=7&hidden=2,2&junk=1')).toEqual(E.right({ ...DEFAULT_CONFIG, seed: 7, hidden: [2, 2] }))
+    expect(configFromQuery('seed=7&hidden=2,2&junk=1')).toEqual(
+      E.right({ ...DEFAULT_CONFIG, seed: 7, hidden: [2, 2] }),
+    )
   })
 
   test.each([

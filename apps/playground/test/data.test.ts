@@ -3,7 +3,14 @@ import * as E from 'fp-ts/lib/Either.js'
 import * as ct from 'cotangent'
 import { describe, expect, test } from 'vitest'
 import { DEFAULT_CONFIG, type Config } from '../src/config.js'
-import { columnStats, makeDataset, parseIrisCsv, permutation, stratifiedSplit, toyPoints } from '../src/data.js'
+import {
+  columnStats,
+  makeDataset,
+  parseIrisCsv,
+  permutation,
+  stratifiedSplit,
+  toyPoints,
+} from '../src/data.js'
 
 const IRIS = readFileSync(new URL('../../../packages/data/datasets/iris/iris.csv', import.meta.url), 'utf8')
 const TOYS = ['xor', 'blobs', 'circle', 'spirals', 'checkerboard'] as const
@@ -83,7 +90,10 @@ describe('split and permutation', () => {
     const ids = [...train.x, ...held.x].map((r) => r[0]!).sort((a, b) => a - b)
     expect(ids).toEqual(Array.from({ length: 30 }, (_, i) => i))
     // each row keeps its label
-    for (const part of [train, held]) part.x.forEach((r, i) => expect(part.y[i]).toBe(r[0]! < 20 ? 0 : 1))
+    for (const part of [train, held])
+      part.x.forEach((r, i) => {
+        expect(part.y[i]).toBe(r[0]! < 20 ? 0 : 1)
+      })
   })
 
   test('makeDataset: sizes follow points and the train ratio; the seed decides the points', () => {
@@ -92,7 +102,9 @@ describe('split and permutation', () => {
     expect(d.xTest).toHaveLength(40)
     expect(count(d.yTrain, 0)).toBe(30)
     expect(makeDataset(cfg({ dataset: 'spirals', points: 100, trainRatio: 0.6 }))).toEqual(d)
-    expect(makeDataset(cfg({ dataset: 'spirals', points: 100, trainRatio: 0.6, seed: 2 })).xTrain).not.toEqual(d.xTrain)
+    expect(
+      makeDataset(cfg({ dataset: 'spirals', points: 100, trainRatio: 0.6, seed: 2 })).xTrain,
+    ).not.toEqual(d.xTrain)
   })
 })
 
@@ -108,7 +120,9 @@ describe('iris', () => {
 
   test('bad CSV: the error names the line and field', () => {
     expect(parseIrisCsv('a,b\n')).toEqual(E.left(expect.stringContaining('line 1')))
-    const bad = parseIrisCsv('sepal_length,sepal_width,petal_length,petal_width,species\n5.1,x,1.4,0.2,setosa\n')
+    const bad = parseIrisCsv(
+      'sepal_length,sepal_width,petal_length,petal_width,species\n5.1,x,1.4,0.2,setosa\n',
+    )
     expect(bad).toEqual(E.left("iris.csv line 2: sepal_width is 'x', not a number"))
     expect(parseIrisCsv('sepal_length,sepal_width,petal_length,petal_width,species\n5.1,1\n')).toEqual(
       E.left('iris.csv line 2: expected 5 fields, found 2'),
@@ -122,8 +136,12 @@ describe('iris', () => {
     expect(d.xTrain).toHaveLength(120)
     expect(d.xTest).toHaveLength(30)
     const s = columnStats(d.xTrain)
-    s.mean.forEach((m) => expect(m).toBeCloseTo(0, 12))
-    s.std.forEach((v) => expect(v).toBeCloseTo(1, 12))
+    s.mean.forEach((m) => {
+      expect(m).toBeCloseTo(0, 12)
+    })
+    s.std.forEach((v) => {
+      expect(v).toBeCloseTo(1, 12)
+    })
     expect(() => makeDataset(cfg({ dataset: 'iris' }))).toThrow(/CSV/)
   })
 })

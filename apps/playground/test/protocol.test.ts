@@ -2,7 +2,14 @@ import * as E from 'fp-ts/lib/Either.js'
 import { describe, expect, test } from 'vitest'
 import { DEFAULT_CONFIG } from '../src/config.js'
 import { makeDataset } from '../src/data.js'
-import { decodeCommand, decodeEvent, encodeCommand, encodeEvent, type Command, type Event } from '../src/protocol.js'
+import {
+  decodeCommand,
+  decodeEvent,
+  encodeCommand,
+  encodeEvent,
+  type Command,
+  type Event,
+} from '../src/protocol.js'
 import type { Frame } from '../src/views.js'
 
 const frame: Frame = {
@@ -28,6 +35,7 @@ describe('worker protocol', () => {
     { kind: 'pause' },
     { kind: 'step' },
     { kind: 'reset' },
+    { kind: 'drawn', step: 12 },
   ])('command round trip: %o', (c) => {
     expect(decodeCommand(encodeCommand(c))).toEqual(E.right(c))
   })
@@ -56,7 +64,11 @@ describe('worker protocol', () => {
     if (E.isRight(back) && back.right.kind === 'frame') {
       expect(back.right.frame.metrics.testLoss).toBeNaN()
       expect(back.right.frame.history[1]!.testLoss).toBeNaN()
-      expect({ ...back.right.frame, metrics: { ...back.right.frame.metrics, testLoss: 0 }, history: [] }).toEqual({
+      expect({
+        ...back.right.frame,
+        metrics: { ...back.right.frame.metrics, testLoss: 0 },
+        history: [],
+      }).toEqual({
         ...frame,
         metrics: { ...frame.metrics, testLoss: 0 },
         history: [],

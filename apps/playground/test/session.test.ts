@@ -1,10 +1,20 @@
 import * as ct from 'cotangent'
 import { describe, expect, test } from 'vitest'
 import { DEFAULT_CONFIG, type Config } from '../src/config.js'
-import { batchIndices, createSession, HISTORY_LIMIT, lossOn, matrix, metrics, recordHistory, stepMany } from '../src/session.js'
+import {
+  batchIndices,
+  createSession,
+  HISTORY_LIMIT,
+  lossOn,
+  matrix,
+  metrics,
+  recordHistory,
+  stepMany,
+} from '../src/session.js'
 
 const cfg = (patch: Partial<Config>): Config => ({ ...DEFAULT_CONFIG, points: 40, ...patch })
-const leaves = (p: ct.nn.MlpParams): number[][] => p.layers.flatMap((l) => [Array.from(ct.toArray(l.W)), Array.from(ct.toArray(l.b))])
+const leaves = (p: ct.nn.MlpParams): number[][] =>
+  p.layers.flatMap((l) => [Array.from(ct.toArray(l.W)), Array.from(ct.toArray(l.b))])
 
 describe('session', () => {
   test('deterministic: the same configuration gives the same parameters after the same updates', () => {
@@ -44,7 +54,9 @@ describe('session', () => {
     const g = Array.from(ct.toArray(s1.lastGrads!.layers[0]!.W))
     for (let k = 0; k < 6; k++) expect(g[k]).toBeCloseTo((at(k, 1e-6) - at(k, -1e-6)) / 2e-6, 7)
     // SGD: p1 = p0 − lr·g
-    Array.from(ct.toArray(s1.params.layers[0]!.W)).forEach((v, k) => expect(v).toBeCloseTo(W[k]! - 0.1 * g[k]!, 14))
+    Array.from(ct.toArray(s1.params.layers[0]!.W)).forEach((v, k) => {
+      expect(v).toBeCloseTo(W[k]! - 0.1 * g[k]!, 14)
+    })
   })
 
   test('zero init never learns: hidden weights and gradients stay exactly 0, the boundary stays flat', () => {
@@ -57,13 +69,20 @@ describe('session', () => {
   })
 
   test('weight decay is coupled L2 (PyTorch weight_decay): SGD moves p by −lr·(g + wd·p)', () => {
-    const c = cfg({ init: 'constant', initConstant: 0.5, hidden: [], optimizer: 'sgd', lr: 0.1, weightDecay: 0.2 })
+    const c = cfg({
+      init: 'constant',
+      initConstant: 0.5,
+      hidden: [],
+      optimizer: 'sgd',
+      lr: 0.1,
+      weightDecay: 0.2,
+    })
     const s0 = createSession(c)
     const s1 = stepMany(s0, 1)
     const g = Array.from(ct.toArray(s1.lastGrads!.layers[0]!.W))
-    Array.from(ct.toArray(s1.params.layers[0]!.W)).forEach((v, k) =>
-      expect(v).toBeCloseTo(0.5 - 0.1 * (g[k]! + 0.2 * 0.5), 14),
-    )
+    Array.from(ct.toArray(s1.params.layers[0]!.W)).forEach((v, k) => {
+      expect(v).toBeCloseTo(0.5 - 0.1 * (g[k]! + 0.2 * 0.5), 14)
+    })
   })
 
   test('XOR trains to 100% test accuracy with the defaults (the browser test repeats this in Chromium)', () => {

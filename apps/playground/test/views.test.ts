@@ -19,8 +19,20 @@ import {
 
 const hand: Params = {
   layers: [
-    { W: ct.tensor([[1, -2], [0.5, 3]]), b: ct.tensor([0.1, -0.2]) },
-    { W: ct.tensor([[2, -1], [-1, 1]]), b: ct.tensor([0, 0.5]) },
+    {
+      W: ct.tensor([
+        [1, -2],
+        [0.5, 3],
+      ]),
+      b: ct.tensor([0.1, -0.2]),
+    },
+    {
+      W: ct.tensor([
+        [2, -1],
+        [-1, 1],
+      ]),
+      b: ct.tensor([0, 0.5]),
+    },
   ],
 }
 
@@ -43,11 +55,17 @@ describe('grid', () => {
     const logits = [0, 1].map((j) => h[0]! * [2, -1][j]! + h[1]! * [-1, 1][j]! + [0, 0.5][j]!)
     const r = forwardLayers(hand, ct.tensor([x]), 'tanh')
     expect(r.hidden).toHaveLength(1)
-    Array.from(ct.toArray(r.hidden[0]!)).forEach((v, j) => expect(v).toBeCloseTo(h[j]!, 14))
-    Array.from(ct.toArray(r.logits)).forEach((v, j) => expect(v).toBeCloseTo(logits[j]!, 14))
+    Array.from(ct.toArray(r.hidden[0]!)).forEach((v, j) => {
+      expect(v).toBeCloseTo(h[j]!, 14)
+    })
+    Array.from(ct.toArray(r.logits)).forEach((v, j) => {
+      expect(v).toBeCloseTo(logits[j]!, 14)
+    })
     // and the library's own mlp computes the same
     const net = ct.nn.mlp({ hiddenDims: [2], activation: 'tanh', outDim: 2 })
-    Array.from(ct.toArray(net.apply(hand, ct.tensor([x])))).forEach((v, j) => expect(v).toBeCloseTo(logits[j]!, 14))
+    Array.from(ct.toArray(net.apply(hand, ct.tensor([x])))).forEach((v, j) => {
+      expect(v).toBeCloseTo(logits[j]!, 14)
+    })
   })
 
   test('gridView: per-cell class probabilities = softmax of the hand logits; unit maps = hidden outputs', () => {
@@ -89,7 +107,8 @@ describe('colours, edges, curves', () => {
   test('cellColor: a sure cell is its class colour strongly; a tie is nearly white', () => {
     const sure = cellColor([0, 1])
     const tie = cellColor([0.5, 0.5])
-    const dist = (a: readonly number[], b: readonly number[]): number => Math.hypot(...a.map((v, i) => v - b[i]!))
+    const dist = (a: readonly number[], b: readonly number[]): number =>
+      Math.hypot(...a.map((v, i) => v - b[i]!))
     expect(dist(sure, CLASS_COLORS[1]!)).toBeLessThan(dist(sure, CLASS_COLORS[0]!))
     expect(Math.min(...tie)).toBeGreaterThan(200)
     expect(cellColor([0.2, 0.1, 0.7])).toEqual(cellColor([0.1, 0.2, 0.7]))
@@ -102,7 +121,10 @@ describe('colours, edges, curves', () => {
   })
 
   test('weightEdges: one edge per weight, width grows with |w|', () => {
-    const edges = weightEdges([{ W: [[1, -4]], b: [0, 0] }, { W: [[2], [0]], b: [0] }])
+    const edges = weightEdges([
+      { W: [[1, -4]], b: [0, 0] },
+      { W: [[2], [0]], b: [0] },
+    ])
     expect(edges.map((e) => [e.layer, e.from, e.to, e.weight])).toEqual([
       [0, 0, 0, 1],
       [0, 0, 1, -4],
