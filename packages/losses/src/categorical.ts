@@ -13,7 +13,7 @@ import {
   toArray,
   type Tensor,
 } from '@cotangent/tensor'
-import { reduce, type ReductionOptions } from './reduce.js'
+import { indexIn, reduce, valuesOf, type ReductionOptions } from './reduce.js'
 
 /** Class labels: an int32 tensor (or a float tensor of integers), or a plain array of integers. */
 export type Labels = Value | readonly number[]
@@ -90,9 +90,24 @@ export const softmaxCrossEntropy = (logits: Value, labels: Labels, options?: Cla
 }
 
 /**
+ * Log-probabilities are ≤ 0 (`logSoftmax` never returns more: its log-sum-exp is at least the maximum), so a positive
+ * value means logits or probabilities were passed, and the loss would be silently wrong (negative, or unbounded).
+ */
+const checkLogProbs = (logProbs: Value): void => {
+  const xs = valuesOf(logProbs)
+  if (xs === null) return
+  const i = Array.prototype.findIndex.call(xs, (x: number) => x > 0)
+  if (i >= 0)
+    throw new RangeError(
+      `nll: logProbs must be log-probabilities (≤ 0), got ${String(xs[i])} at index ${indexIn(i, logProbs.shape)} of logProbs ${showShape(logProbs.shape)}: for logits use softmaxCrossEntropy, or pass logSoftmax(logits)`,
+    )
+}
+
+/**
  * Negative log-likelihood: `−logProbs[…, label]` along the class `axis` (default −1) for integer `labels` (shape
  * = `logProbs`' shape without the class axis). Use on the output of `logSoftmax`; `nll(logSoftmax(x), y)` equals
- * `softmaxCrossEntropy(x, y)`. A `−∞` log-probability at a class that is not the label does no harm.
+ * `softmaxCrossEntropy(x, y)`. A `−∞` log-probability at a class that is not the label does no harm; a positive value
+ * (logits or probabilities passed by mistake) is a RangeError naming it.
  */
 export const nll = (logProbs: Value, labels: Labels, options?: ClassOptions): Value => {
   const op = 'nll'
@@ -106,6 +121,7 @@ export const nll = (logProbs: Value, labels: Labels, options?: ClassOptions): Va
       op,
       `logProbs ${showShape(logProbs.shape)} and labels ${showShape(ls)} do not match (labels need shape ${showShape(batch)})`,
     )
+  checkLogProbs(logProbs)
   const mask = labelMask(op, 'logProbs', logProbs, labels, logProbs.shape[axis]!)
   return reduce(op, pickNegLogp(classesLast(logProbs, axis), mask), options?.reduction)
 }

@@ -146,3 +146,13 @@ describe('nll', () => {
     assertGrads((v: Value) => nll(v, labels), [A.toTensor(logp)], { order: 2 })
   })
 })
+
+describe('nll rejects what is not a log-probability', () => {
+  it('a positive value (logits or probabilities passed by mistake) names the value and index', () => {
+    expect(() => nll(tensor([[-0.1, 0.7], [-2, -0.2]]), [0, 1])).toThrow(
+      'nll: logProbs must be log-probabilities (≤ 0), got 0.7 at index [0,1] of logProbs [2,2]: for logits use softmaxCrossEntropy, or pass logSoftmax(logits)',
+    )
+    // −∞ (a class with probability 0) and 0 (probability 1) are fine
+    expect(Number.isFinite(A.item(nll(tensor([[0, -Infinity]]), [0])))).toBe(true)
+  })
+})

@@ -614,6 +614,32 @@ export const cases: readonly BadInputCase[] = [
   },
   {
     pkg: 'losses',
+    input: 'nll(logits, labels) (logits instead of log-probabilities)',
+    op: 'nll',
+    run: () => L.nll(T.tensor([[2, -1, 0.5], [0.1, 3, -2]]), [0, 1]),
+    expect: err('RangeError', 'nll: logProbs must be log-probabilities (≤ 0), got 2 at index [0,0] of logProbs [2,3]', 'for logits use softmaxCrossEntropy'),
+  },
+  {
+    pkg: 'losses',
+    input: 'nll(logSoftmax(logits), labels) equals softmaxCrossEntropy(logits, labels)',
+    op: 'nll',
+    run: () => {
+      const x = T.tensor([[2, -1, 0.5], [0.1, 3, -2]])
+      return [A.item(L.nll(A.logSoftmax(x, -1), [0, 1])), A.item(L.softmaxCrossEntropy(x, [0, 1]))]
+    },
+    expect: {
+      ok: (r) => {
+        const [a, b] = r as [number, number]
+        // by hand: mean of lse(row) − x[label]
+        const lse = (row: number[]): number => Math.log(row.reduce((s, v) => s + Math.exp(v), 0))
+        const want = (lse([2, -1, 0.5]) - 2 + lse([0.1, 3, -2]) - 3) / 2
+        return Math.abs(a - want) < 1e-12 && Math.abs(b - want) < 1e-12
+      },
+      describe: 'both equal the hand-computed mean of logsumexp(row) − x[label]',
+    },
+  },
+  {
+    pkg: 'losses',
     input: 'mse(pred [3,1], target [3])',
     op: 'mse',
     run: () => L.mse(T.zeros([3, 1]), T.zeros([3])),
