@@ -97,14 +97,14 @@ export const ConfigCodec = t.type(
 /** A playground configuration. */
 export type Config = t.TypeOf<typeof ConfigCodec>
 
-/** The page's starting point: XOR, one hidden layer of 4 tanh units, Adam. */
+/** The page's starting point: XOR, two hidden layers of 8 tanh units (enough for the spirals too), Adam. */
 export const DEFAULT_CONFIG: Config = {
   dataset: 'xor',
   noise: 0,
   trainRatio: 0.5,
   points: 200,
   irisFeatures: [2, 3],
-  hidden: [4],
+  hidden: [8, 8],
   activation: 'tanh',
   lr: 0.03,
   optimizer: 'adam',

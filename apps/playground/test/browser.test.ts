@@ -273,6 +273,27 @@ describe('playground in Chromium', () => {
     expect(first[2]).not.toBe(null)
   })
 
+  test('Iris with all four features: three classes learned; the plane shows the first two', async () => {
+    await page.goto(
+      urlFor({ ...DEFAULT_CONFIG, dataset: 'iris', irisFeatures: [2, 3, 0, 1], trainRatio: 0.7 }),
+      {
+        timeout: BUDGET.load,
+      },
+    )
+    await waitStep(0, BUDGET.load)
+    expect(await page.locator('#legend').textContent()).toContain('virginica')
+    await page.locator('#play').click()
+    await page.waitForFunction(
+      () => Number((document.getElementById('test-acc')?.textContent ?? '0').replace('%', '')) >= 90,
+      null,
+      { timeout: BUDGET.train, polling: 250 },
+    )
+    await page.locator('#play').click()
+    // four input nodes in the network view, three logits
+    expect(await page.locator('#network .node-label').count()).toBe(4 + 3)
+    await page.screenshot({ path: join(DOCS, 'playground-iris.png'), fullPage: false })
+  }, 150_000)
+
   test('zero init stays flat; a spiral classifier learns', async () => {
     await page.goto(urlFor({ ...DEFAULT_CONFIG, dataset: 'spirals', init: 'zeros', hidden: [8, 8] }), {
       timeout: BUDGET.load,
