@@ -57,7 +57,7 @@ export class DivergenceError<P = unknown, S = unknown> extends Error {
 
 /** Where a non-finite value sits in a dataset. */
 export interface DataLocation {
-  /** `'train'`, `'dev'`, or the name given to `evaluate`. */
+  /** `'train'` or `'dev'` (from `fit`), `'data'` (from `evaluate`). */
   readonly dataset: string
   /** `'x'` (inputs) or `'y'` (targets). */
   readonly field: 'x' | 'y'
@@ -70,15 +70,18 @@ export interface DataLocation {
 }
 
 /**
- * Thrown by `fit` when the data holds NaN or ±Infinity: training on it would produce a NaN loss that looks like a
+ * Thrown by `fit` and `evaluate` when the data holds NaN or ±Infinity: training on it would produce a NaN loss that looks like a
  * divergence. Names the dataset, the field, the row and the column, and the fix.
  */
 export class NonFiniteDataError extends Error {
   override readonly name = 'NonFiniteDataError'
-  constructor(readonly location: DataLocation) {
+  constructor(
+    readonly location: DataLocation,
+    op = 'fit',
+  ) {
     const { dataset, field, row, column, value } = location
     super(
-      `fit: the ${dataset} data has ${String(value)} at ${dataset}.${field} row ${row}${column.length === 0 ? '' : `, column ${column.length === 1 ? String(column[0]) : `[${column.join(',')}]`}`}: a model cannot train on non-finite values (the loss would be NaN). Clean the data first: drop or impute missing values, and check the loader's parsing and scaling.`,
+      `${op}: ${dataset}.${field} has ${String(value)} at row ${row}${column.length === 0 ? '' : `, column ${column.length === 1 ? String(column[0]) : `[${column.join(',')}]`}`}: a model cannot train on non-finite values (the loss would be NaN). Clean the data first: drop or impute missing values, and check the loader's parsing and scaling.`,
     )
   }
 }

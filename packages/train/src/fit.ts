@@ -11,9 +11,10 @@
 import type { GradientTransformation, Params } from '@cotangent/optim'
 import * as E from 'fp-ts/lib/Either.js'
 import { treeLeaves } from '@cotangent/autodiff'
-import { fold, isTensor, item, key, permutation, splitKey, sum, toArray, type Tensor } from '@cotangent/tensor'
+import { fold, isTensor, item, key, permutation, splitKey, sum, toArray } from '@cotangent/tensor'
 import { saveCheckpoint } from './checkpoint.js'
-import { DivergenceError, NonFiniteDataError, type DivergedRun } from './errors.js'
+import { checkFiniteBatch, checkFiniteData, firstNonFinite } from './data-check.js'
+import { DivergenceError, type DivergedRun } from './errors.js'
 import type { EpochRecord, FitInfo, Reporter } from './history.js'
 import { datasetSize, selectBatch, type Dataset, type LossFn, type Metrics, type Model } from './model.js'
 import { autoReporter } from './reporters.js'
@@ -165,8 +166,8 @@ export const fit = <P extends Params, X, S>(options: FitOptions<P, X, S>): FitRe
   if (n === 0) throw new RangeError('fit: the training set is empty')
   const devSize = options.dev === undefined ? null : datasetSize('fit', options.dev, 'dev')
   if (devSize === 0) throw new RangeError('fit: the dev set is empty (pass a dev set with examples, or none)')
-  checkFiniteData('train', options.train)
-  if (options.dev !== undefined) checkFiniteData('dev', options.dev)
+  checkFiniteData('fit', 'train', options.train)
+  if (options.dev !== undefined) checkFiniteData('fit', 'dev', options.dev)
   const monitor: Monitor = options.earlyStopping?.monitor ?? options.monitor ?? (options.dev === undefined ? 'trainLoss' : 'devLoss')
   const mon = resolveMonitor(monitor, options.dev !== undefined, names, options.earlyStopping?.mode)
   const es = options.earlyStopping
@@ -191,7 +192,7 @@ export const fit = <P extends Params, X, S>(options: FitOptions<P, X, S>): FitRe
         const batch = selectBatch(options.train, idx)
         const r = step(a.params, a.optState, batch, fold(stepRoot!, s))
         if (!Number.isFinite(r.loss)) {
-          checkFiniteBatch('train', batch, idx)
+          checkFiniteBatch('fit', 'train', batch, idx)
           throw diverged(e, s + 1, r.loss, 'train', state.history, [a, a.prev, state])
         }
         const w = idx.length
@@ -328,36 +329,3 @@ export const fit = <P extends Params, X, S>(options: FitOptions<P, X, S>): FitRe
 const allFinite = (tree: unknown): boolean =>
   treeLeaves(tree).every((l) => !isTensor(l) || Number.isFinite(item(sum(l))) || firstNonFinite(l) < 0)
 
-/** The flat index of the first NaN/±Infinity of `t`, or −1. */
-const firstNonFinite = (t: Tensor): number => {
-  if (t.dtype === 'int32') return -1
-  return toArray(t).findIndex((v) => !Number.isFinite(v))
-}
-
-const locate = (dataset: string, field: 'x' | 'y', t: Tensor, rowOf: (r: number) => number): void => {
-  // one reduction: a finite sum means no NaN/Infinity (unless finite values overflow it, which the scan settles)
-  if (t.dtype === 'int32' || t.size === 0 || Number.isFinite(item(sum(t)))) return
-  const i = firstNonFinite(t)
-  if (i < 0) return
-  const inner = t.shape.slice(1)
-  const per = inner.reduce((a, d) => a * d, 1)
-  const rest = i % per
-  const column = inner.reduceRight<{ readonly idx: readonly number[]; readonly r: number }>(
-    ({ idx, r }, d) => ({ idx: [r % d, ...idx], r: Math.floor(r / d) }),
-    { idx: [], r: rest },
-  ).idx
-  throw new NonFiniteDataError({ dataset, field, row: rowOf(Math.floor(i / per)), column, value: toArray(t)[i]! })
-}
-
-/** Checks a tensor dataset up front (a custom dataset is checked batch by batch, on divergence). */
-const checkFiniteData = <X>(dataset: string, d: Dataset<X>): void => {
-  if ('select' in d) return
-  locate(dataset, 'x', d.x, (r) => r)
-  locate(dataset, 'y', d.y, (r) => r)
-}
-
-/** On divergence: a batch (of tensors) holding NaN/Infinity is the cause; name its row in the whole dataset. */
-const checkFiniteBatch = (dataset: string, batch: { readonly x: unknown; readonly y: Tensor }, idx: readonly number[]): void => {
-  if (isTensor(batch.x)) locate(dataset, 'x', batch.x, (r) => idx[r] ?? r)
-  if (isTensor(batch.y)) locate(dataset, 'y', batch.y, (r) => idx[r] ?? r)
-}

@@ -5,6 +5,7 @@
 import { item, valueAndGrad, type Value } from '@cotangent/autodiff'
 import { applyUpdates, type GradientTransformation, type Params } from '@cotangent/optim'
 import type { Key } from '@cotangent/tensor'
+import { checkFiniteData } from './data-check.js'
 import { datasetSize, selectBatch, type Batch, type Dataset, type LossFn, type Metrics, type Model } from './model.js'
 
 /** What one step returns: the new parameters and optimiser state, the batch loss and the batch metrics. */
@@ -54,10 +55,11 @@ export interface EvaluateOptions {
 /**
  * Evaluates a model in inference mode (`ctx = { train: false }`) over a dataset, in order, in batches: the loss and
  * each metric averaged over batches weighted by their size (so the result equals the full-batch mean for
- * mean-reduced losses).
+ * mean-reduced losses). Tensor data holding NaN/±Infinity is a `NonFiniteDataError` naming the row and column.
  */
 export const evaluate = <P, X>(model: Model<P, X>, params: P, loss: LossFn, data: Dataset<X>, options: EvaluateOptions = {}): Evaluation => {
   const n = datasetSize('evaluate', data)
+  checkFiniteData('evaluate', 'data', data)
   const bs = options.batchSize ?? Math.max(n, 1)
   if (!Number.isInteger(bs) || bs < 1) throw new RangeError(`evaluate: batchSize must be an integer ≥ 1, got ${String(bs)}`)
   const metrics = options.metrics ?? {}

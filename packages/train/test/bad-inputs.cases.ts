@@ -788,7 +788,7 @@ export const cases: readonly BadInputCase[] = [
       const d = toy(16)
       return TR.fit({ ...fitBase, params: lin(2, 1), train: { x: withNaN(d.x, 11), y: d.y } })
     },
-    expect: err('NonFiniteDataError', 'fit: the train data has NaN at train.x row 5, column 1', 'Clean the data first'),
+    expect: err('NonFiniteDataError', 'fit: train.x has NaN at row 5, column 1', 'Clean the data first'),
     misleading: /learning rate/,
   },
   {
@@ -799,7 +799,7 @@ export const cases: readonly BadInputCase[] = [
       const d = toy(16)
       return TR.fit({ ...fitBase, params: lin(2, 1), train: d, dev: { x: d.x, y: withNaN(d.y, 3, Infinity) } })
     },
-    expect: err('NonFiniteDataError', 'fit: the dev data has Infinity at dev.y row 3, column 0'),
+    expect: err('NonFiniteDataError', 'fit: dev.y has Infinity at row 3, column 0'),
     misleading: /learning rate/,
   },
   {
@@ -812,7 +812,7 @@ export const cases: readonly BadInputCase[] = [
       const data: TR.CustomDataset<T.Tensor> = { size: 16, select: (idx) => ({ x: T.take(x, idx), y: T.take(d.y, idx) }) }
       return TR.fit({ ...fitBase, params: lin(2, 1), train: data, shuffle: false } as never)
     },
-    expect: err('NonFiniteDataError', 'fit: the train data has NaN at train.x row 9, column 0'),
+    expect: err('NonFiniteDataError', 'fit: train.x has NaN at row 9, column 0'),
     misleading: /learning rate/,
   },
   {
@@ -938,6 +938,16 @@ export const cases: readonly BadInputCase[] = [
       return TR.loadCheckpoint(p, { like: params, optState: O.adam(0.1).init(params) })
     },
     expect: err('Left', 'sgdstate.json: optState.mu: missing'),
+  },
+  {
+    pkg: 'train',
+    input: 'evaluate(model, params, loss, data with NaN in x[2][0])',
+    op: 'evaluate',
+    run: () => {
+      const d = toy(4)
+      return TR.evaluate(linModel, lin(2, 1), mse, { x: withNaN(d.x, 4), y: d.y })
+    },
+    expect: err('NonFiniteDataError', 'evaluate: data.x has NaN at row 2, column 0'),
   },
   {
     pkg: 'train',
