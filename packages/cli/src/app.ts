@@ -10,7 +10,15 @@ import { lineReporter, quietReporter } from '@cotangent/train'
 import * as E from 'fp-ts/lib/Either.js'
 import { failureMessage } from './codecs.js'
 import { FlagError } from './errors.js'
-import { COMMON_FLAGS, decodeArgv, kebab, type ConfigOf, type Flags, type RawConfig } from './flags.js'
+import {
+  COMMON_FLAGS,
+  decodeArgv,
+  kebab,
+  withHint,
+  type ConfigOf,
+  type Flags,
+  type RawConfig,
+} from './flags.js'
 import { epochTicker, progress, type Progress, type ProgressMode } from './progress.js'
 import type { Block } from './report.js'
 import { unusableTarget, writeRunFolder } from './runfolder.js'
@@ -43,6 +51,12 @@ export interface AppOutput {
   readonly files?: Readonly<Record<string, string | Uint8Array>>
   /** Lines printed after the run (before the headline), except with `--quiet`. */
   readonly summary?: readonly string[]
+  /**
+   * The goals the run checked and missed, one sentence each (`mean test accuracy 93.1% is below the goal of 95%`);
+   * absent or empty when every goal was met. A run with misses still writes its complete run folder (the report
+   * says what was missed), but `main` prints each miss on stderr and exits 1, and `npm start` marks its row.
+   */
+  readonly missed?: readonly string[]
 }
 
 /** An app's declaration. */
@@ -69,7 +83,10 @@ export interface AppEnv {
 
 /** A defined app: its declaration plus the command line. */
 export interface App<F extends Flags = Flags> extends AppDefinition<F> {
-  /** Decodes `argv`, runs, writes the run folder and prints; resolves to the exit code (0, 1 on failure, 2 on bad flags). */
+  /**
+   * Decodes `argv`, runs, writes the run folder and prints; resolves to the exit code: 0, 1 when the run failed or
+   * missed a goal (see {@link AppOutput.missed}), 2 on bad flags.
+   */
   main(argv: readonly string[], env?: Partial<AppEnv>): Promise<number>
 }
 
@@ -84,6 +101,8 @@ export interface RunOutcome {
   readonly files: readonly string[]
   readonly config: Readonly<Record<string, unknown>>
   readonly output: AppOutput
+  /** The goals the run missed ({@link AppOutput.missed}); empty when every goal was met. */
+  readonly missed: readonly string[]
 }
 
 const defaultEnv = (): AppEnv => ({
@@ -169,6 +188,7 @@ const execute = async <F extends Flags>(
     files,
     config,
     output,
+    missed: output.missed ?? [],
   }
 }
 
@@ -262,10 +282,13 @@ const defineChecked = <const F extends Flags>(definition: AppDefinition<F>): App
         })
       env.stdout(outcome.headline)
       env.stdout(`report: ${outcome.reportPath}`)
-      return 0
+      outcome.missed.forEach((m) => {
+        env.stderr(`${definition.name}: goal missed: ${m}`)
+      })
+      return outcome.missed.length > 0 ? 1 : 0
     } catch (err) {
       if (err instanceof FlagError) {
-        env.stderr(`${err.message} (see --help for every flag and its allowed values)`)
+        env.stderr(withHint(err.message, 'see --help for every flag and its allowed values'))
         return err.exitCode
       }
       env.stderr(`${definition.name}: failed: ${errorText(err)}`)

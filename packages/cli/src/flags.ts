@@ -121,7 +121,7 @@ export const decodeArgv = async (
   )
   const hint = `see --help for every flag and its allowed values`
   const fail = (msg: string): E.Either<FlagOutcome, RawConfig> =>
-    E.left({ _tag: 'error', message: `${app.name}: ${msg} (${hint})` })
+    E.left({ _tag: 'error', message: withHint(`${app.name}: ${msg}`, hint) })
 
   // cmd-ts silently falls back to the default when a value option is last; say so instead.
   const missing = argv.findIndex((a, i) => {
@@ -177,9 +177,25 @@ export const decodeArgv = async (
     if (e.message !== 'Unknown arguments' || node === undefined) return e.message
     if (node.type === 'positionalArgument') return `unexpected argument '${node.raw}' (flags start with --)`
     const known = [...longs.keys()].join(', ')
-    return `unknown flag ${node.raw.split('=')[0]!} (flags: ${known})`
+    // The node's raw text includes a value given with a space (`--bogus 1`); name the flag alone.
+    const name =
+      node.type === 'longOption'
+        ? `--${node.key}`
+        : node.type === 'shortOption'
+          ? `-${node.key}`
+          : node.raw.split('=')[0]!
+    return `unknown flag ${name} (flags: ${known})`
   })
   return fail(messages.join('; '))
+}
+
+/**
+ * Appends `(hint)` to the first line of `message`, so that a message with a multi-line part (an expression with a
+ * caret under the bad character) does not end in a dangling hint line.
+ */
+export const withHint = (message: string, hint: string): string => {
+  const nl = message.indexOf('\n')
+  return nl < 0 ? `${message} (${hint})` : `${message.slice(0, nl)} (${hint})${message.slice(nl)}`
 }
 
 /** A short placeholder for `--help` (`--lr <number>`); the full allowed-values text follows in the description. */

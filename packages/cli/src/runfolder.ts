@@ -1,20 +1,13 @@
 /**
  * The run folder: everything a run writes goes into a hidden temporary sibling of the target
- * (`.<name>.partial-XXXXXX` in the same parent, hence the same file system), files written atomically with
+ * (`.<name>.partial-xxxxxxxx` in the same parent, hence the same file system), files written atomically with
  * `report.md` last, and the folder is renamed onto the target at the end. A reader therefore sees either no run
- * folder or a complete one; a crash leaves only the hidden `.partial` folder (removed on any thrown error).
+ * folder or a complete one; a crash leaves only the hidden `.partial` folder (removed on any thrown error, and on
+ * SIGINT, SIGTERM or SIGHUP while writing).
  * @module
  */
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  renameSync,
-  rmdirSync,
-  rmSync,
-  statSync,
-} from 'node:fs'
+import { randomUUID } from 'node:crypto'
+import { existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import { plotCurves, writeFileAtomic, writeJsonAtomic } from '@cotangent/train'
 import { renderVegaLite } from './plot.js'
@@ -33,6 +26,9 @@ export interface RunFolderContents {
 }
 
 const RESERVED = ['config.json', 'history.json', 'report.md']
+
+/** Signals that end a run while its folder is being written; the temporary folder is removed first. */
+const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
 
 /**
  * Why `target` cannot become a run folder (it exists and is not an empty directory), or `null` when it can.
@@ -65,7 +61,17 @@ export const writeRunFolder = async (
   const markdown = renderMarkdown(contents.report) // fails early (bad table) before anything is written
 
   mkdirSync(dirname(abs), { recursive: true })
-  const tmp = mkdtempSync(join(dirname(abs), `.${basename(abs)}.partial-`))
+  // Not mkdtemp, which creates the folder 0700: mkdir gives the run folder the permissions of any folder the user
+  // creates (umask); the random suffix makes the name unique, and mkdir fails rather than reuse an existing one.
+  const tmp = join(dirname(abs), `.${basename(abs)}.partial-${randomUUID().slice(0, 8)}`)
+  mkdirSync(tmp)
+  // Interrupted while writing (Ctrl-C, kill): remove the temporary folder (if not yet renamed), then die of the
+  // same signal.
+  const onSignal = (signal: NodeJS.Signals): void => {
+    rmSync(tmp, { recursive: true, force: true })
+    process.kill(process.pid, signal)
+  }
+  SIGNALS.forEach((sig) => process.once(sig, onSignal))
   try {
     writeJsonAtomic(join(tmp, 'config.json'), contents.config)
     writeJsonAtomic(join(tmp, 'history.json'), contents.history)
@@ -84,6 +90,16 @@ export const writeRunFolder = async (
   } catch (err) {
     rmSync(tmp, { recursive: true, force: true })
     throw err
+  } finally {
+    // Node runs a signal's listeners only in the poll phase of the event loop, and most of the writing is
+    // synchronous: keep the listeners until the loop has polled once more (two check phases away), so that a
+    // signal that arrived meanwhile still ends the process — once the folder is complete or its temporary folder
+    // removed — instead of being swallowed.
+    setImmediate(() => {
+      setImmediate(() => {
+        SIGNALS.forEach((sig) => process.off(sig, onSignal))
+      })
+    })
   }
   return [...names].sort()
 }

@@ -249,6 +249,7 @@ describe('main: bad flags exit 2 with one message and write nothing', () => {
       'demo: unknown flag --bogus (flags: --lr, --batch, --hidden, --activation, --plot, --fail, --seed, --out, --quiet)',
     ],
     [['--bogus=3'], 'demo: unknown flag --bogus '],
+    [['--bogus', '3'], 'demo: unknown flag --bogus (flags:'],
     [['stray'], "demo: unexpected argument 'stray'"],
     [['--lr'], 'demo: --lr needs a value (a number > 0)'],
     [['--lr', '--quiet'], 'demo: --lr needs a value (a number > 0)'],
@@ -291,6 +292,38 @@ describe('a failing run', () => {
     expect(await demo.main(['--fail', '--out', join(dir, 'x')], c.env)).toBe(1)
     expect(c.err).toEqual(['demo: failed: boom'])
     expect(readdirSync(dir)).toEqual([])
+  })
+})
+
+describe('a run that misses a goal', () => {
+  const short = defineApp({
+    name: 'short',
+    description: 'checks a goal it misses',
+    flags: { goal: opt(PositiveNumber, 0.95, 'the accuracy to reach') },
+    run: (config) =>
+      Promise.resolve({
+        headline: 'short: accuracy 0.9',
+        report: [heading(1, 'Short')],
+        history: [],
+        missed: 0.9 >= config.goal ? [] : [`accuracy 0.9 is below the goal of ${config.goal}`],
+      }),
+  })
+
+  it('writes its complete run folder, prints each miss on stderr and exits 1', async () => {
+    const c = capture()
+    const out = join(dir, 'short')
+    expect(await short.main(['--out', out], c.env)).toBe(1)
+    expect(c.err).toEqual(['short: goal missed: accuracy 0.9 is below the goal of 0.95'])
+    expect(readdirSync(out).sort()).toEqual(['config.json', 'history.json', 'report.md'])
+    expect(c.out.at(-2)).toBe('short: accuracy 0.9')
+  })
+
+  it('exits 0 when the goal is met; runApp reports the misses in the outcome', async () => {
+    const c = capture()
+    expect(await short.main(['--out', join(dir, 'met'), '--goal', '0.5'], c.env)).toBe(0)
+    expect(c.err).toEqual([])
+    const r = await runApp(short, { out: join(dir, 'in-process') })
+    expect(r.missed).toEqual(['accuracy 0.9 is below the goal of 0.95'])
   })
 })
 

@@ -1,6 +1,17 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import {
   code,
@@ -104,6 +115,24 @@ describe('heatmapSpec', () => {
     expect(cells[1]!.x1 - cells[1]!.x0).toBeGreaterThanOrEqual(1)
     expect(spec.layer[1]!.data.values).toEqual([{ x: 0, y: 0, label: 'a' }])
   })
+
+  it('cells reach at least 0.75 px past their neighbours, so that no seam pixel is left part-transparent', () => {
+    // 4 cells of step 0.5 on [−0.25, 1.75] drawn 200 px wide: one data unit is 100 px.
+    const spec = heatmapSpec({
+      title: 'f',
+      cells: [0, 0.5, 1, 1.5].map((x) => ({ x, y: 0, value: x })),
+      step: 0.5,
+      width: 200,
+      height: 50,
+    }) as unknown as { layer: { data: { values: { x0: number; x1: number; y0: number; y1: number }[] } }[] }
+    const cells = spec.layer[0]!.data.values
+    const px = 100
+    // the right edge of cell 0 lies 0.75 px beyond the left edge of cell 1 on each side of the true boundary 0.25
+    expect((cells[0]!.x1 - 0.25) * px).toBeCloseTo(0.75, 9)
+    expect((0.25 - cells[1]!.x0) * px).toBeCloseTo(0.75, 9)
+    // y: one cell row of height 0.5 drawn 50 px high, i.e. 100 px per unit again
+    expect((cells[0]!.y1 - 0.25) * px).toBeCloseTo(0.75, 9)
+  })
 })
 
 describe('writeRunFolder', () => {
@@ -133,6 +162,45 @@ describe('writeRunFolder', () => {
     })
     expect(readdirSync(join(dir, 'a'))).toEqual(['b'])
   })
+
+  it('the run folder gets the permissions of a folder made by mkdir (umask), and no signal handler is left behind', async () => {
+    const settle = () => new Promise((r) => setImmediate(() => setImmediate(r)))
+    await settle() // earlier writes' listeners are gone
+    const listeners = process.listenerCount('SIGINT') + process.listenerCount('SIGTERM')
+    await writeRunFolder(join(dir, 'run'), { config: {}, history: [], report: [heading(1, 'r')] })
+    mkdirSync(join(dir, 'plain'))
+    expect(statSync(join(dir, 'run')).mode & 0o777).toBe(statSync(join(dir, 'plain')).mode & 0o777)
+    // the listeners stay until the event loop has polled once more (two check phases)
+    await settle()
+    expect(process.listenerCount('SIGINT') + process.listenerCount('SIGTERM')).toBe(listeners)
+  })
+
+  it('a SIGTERM while the folder is being written ends the process by that signal and leaves no partial folder', () => {
+    const script = join(dir, 'write.mts')
+    const src = pathToFileURL(join(import.meta.dirname, '..', 'src', 'index.ts')).href
+    writeFileSync(
+      script,
+      [
+        `import { writeRunFolder, curvesFigure } from ${JSON.stringify(src)}`,
+        // encoding the history sends the signal, while the rest of the folder is still to be written
+        `const history = { get v() { process.kill(process.pid, 'SIGTERM'); return 1 } }`,
+        `const fig = curvesFigure('loss', 'loss', [{ name: 'a', points: [{ x: 1, y: 1 }, { x: 2, y: 2 }] }], { title: 't', yLabel: 'y' })`,
+        `await writeRunFolder(${JSON.stringify(join(dir, 'out', 'run'))}, { config: {}, history, report: [fig] })`,
+        `setTimeout(() => console.log('not killed'), 2000)`,
+      ].join('\n'),
+    )
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--conditions=source', script], {
+      encoding: 'utf8',
+      cwd: join(import.meta.dirname, '..'),
+    })
+    expect(r.stderr).toBe('')
+    expect(r.stdout).not.toContain('not killed') // the signal was not swallowed
+    expect(r.signal).toBe('SIGTERM')
+    // either no run folder or a complete one, and never a leftover temporary folder
+    const left = readdirSync(join(dir, 'out'))
+    expect(left.filter((n) => n !== 'run')).toEqual([])
+    if (left.includes('run')) expect(existsSync(join(dir, 'out', 'run', 'report.md'))).toBe(true)
+  }, 60_000)
 
   it('a failure while writing (an unencodable history) leaves neither the target nor a partial folder', async () => {
     await expect(
