@@ -23,6 +23,8 @@ export interface PlotOptions {
   readonly yLabel: string
   /** Logarithmic y axis (points with y ≤ 0 are left out). */
   readonly logY?: boolean
+  /** d3-format string of the y tick labels (`'.0e'` gives `1e-6` rather than `0.000001`); default vega's own. */
+  readonly yFormat?: string
   /** Plot area size in CSS pixels (default 480×280); the PNG is rendered at 2×. */
   readonly width?: number
   readonly height?: number
@@ -57,10 +59,18 @@ export const curvesSpec = (series: readonly Series[], o: PlotOptions): TopLevelS
         title: o.xLabel ?? 'epoch',
         ...(integerX ? { axis: { tickMinStep: 1, format: 'd' } } : {}),
       },
-      y: { field: 'y', type: 'quantitative', title: o.yLabel, scale: logY ? { type: 'log' } : { zero: false } },
+      y: {
+        field: 'y',
+        type: 'quantitative',
+        title: o.yLabel,
+        scale: logY ? { type: 'log' } : { zero: false },
+        ...(o.yFormat === undefined ? {} : { axis: { format: o.yFormat } }),
+      },
       color: { field: 'series', type: 'nominal', title: null, sort: series.map((s) => s.name) },
     },
-    config: { font: 'DejaVu Sans' },
+    // Headless vega estimates text widths generously, so its default 160 px legend limit cut names like
+    // "sigmoid, Xavier init" short; allow legend labels twice as wide.
+    config: { font: 'DejaVu Sans', legend: { labelLimit: 320 } },
   }
 }
 
