@@ -16,7 +16,7 @@ import {
 } from '@cotangent/cli'
 
 /** The apps `npm start` runs, in order, with the package each one's `app` comes from. */
-export const APPS = ['xor', 'iris', 'backprop', 'graph', 'activations'] as const
+export const APPS = ['xor', 'iris', 'backprop', 'graph', 'activations', 'sentiment', 'fashion-mnist'] as const
 
 /** `npm start`'s own flags (besides the common `--seed`, `--out` = the runs folder, `--quiet`). */
 export const START_FLAGS = {
@@ -44,7 +44,11 @@ export const loadApp = async (name: AppName): Promise<App> => {
         ? import('@cotangent/app-backprop')
         : name === 'graph'
           ? import('@cotangent/app-graph')
-          : import('@cotangent/app-activations'))
+          : name === 'activations'
+            ? import('@cotangent/app-activations')
+            : name === 'sentiment'
+              ? import('@cotangent/app-sentiment')
+              : import('@cotangent/app-fashion-mnist'))
   return m.app
 }
 
