@@ -89,7 +89,7 @@ export const app = defineApp({
     testLimit: opt(NonNegativeInt, 0, 'evaluate only the first N test images (0: all 10,000)'),
     dataDir: opt(NonEmptyString, '', 'the data directory (default $COTANGENT_DATA, else ~/.cache/cotangent)'),
   },
-  quick: { epochs: 1, limit: 6000, testLimit: 2000 },
+  quick: { epochs: 2, limit: 6000, testLimit: 2000 },
   run: async (c, io) => {
     if (c.valFraction === 0)
       throw new Error('fashion-mnist: --val-fraction must be > 0 (the checkpoint needs a validation set)')
@@ -189,7 +189,7 @@ export const app = defineApp({
       ),
     ]
     return {
-      headline: `fashion-mnist: test accuracy ${pct(result.accuracy)} (${String(testRows.length)} images) after ${String(c.epochs)} epochs, checkpoint epoch ${String(run.bestEpoch)}, ${seconds.toFixed(0)} s`,
+      headline: `fashion-mnist: test accuracy ${pct(result.accuracy)} (${String(testRows.length)} images) after ${String(c.epochs)} epoch${c.epochs === 1 ? '' : 's'}, checkpoint epoch ${String(run.bestEpoch)}, ${seconds.toFixed(0)} s`,
       report,
       history: {
         split: { train: rows.train.length, val: rows.val.length, test: testRows.length },
