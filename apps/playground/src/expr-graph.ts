@@ -9,13 +9,9 @@
 import * as E from 'fp-ts/lib/Either.js'
 import * as ct from 'cotangent'
 import { evalExpr, exprVariables, formatExprError, parseExpr } from '@cotangent/app-graph/expr'
+import { fmtNumber as fmt, programNumbers, type NodeNumbers } from './program-numbers.js'
 
-/** A node's numbers. */
-export interface NodeNumbers {
-  readonly id: number
-  readonly value: number
-  readonly adjoint: number
-}
+export type { NodeNumbers }
 
 /** A staged expression with its numbers and its DOT source. */
 export interface ExprGraph {
@@ -43,13 +39,6 @@ export const parsePoint = (text: string): E.Either<string, Record<string, number
     out[m[1]!] = v
   }
   return E.right(out)
-}
-
-const fmt = (x: number): string => {
-  if (x === 0 || !Number.isFinite(x)) return String(x)
-  const a = Math.abs(x)
-  const s = a >= 1e-4 && a < 1e6 ? x.toPrecision(6) : x.toExponential(4)
-  return s.includes('e') ? s : s.includes('.') ? s.replace(/\.?0+$/, '') : s
 }
 
 /**
@@ -84,21 +73,7 @@ export const exprGraph = (
     const out = program.outs[0]
     if (out === undefined || out.kind !== 'var')
       return E.left('the expression does not depend on its variables')
-    const values = ct.evalGraphVars(program, args)
-    const vars = [...program.inVars, ...program.eqns.map((e) => e.out)]
-    const slot = new Map(vars.map((v, i) => [v.id, i]))
-    const adjoints = ct.toArray(
-      ct.grad((eps: ct.Value) => {
-        const vs = ct.evalGraphVars(program, args, {
-          onVar: (v, x) => {
-            const i = slot.get(v.id)
-            return i === undefined ? x : ct.add(x, ct.reshape(ct.take(eps, [i]), []))
-          },
-        })
-        return vs[out.id]!
-      })(ct.zeros([vars.length])),
-    )
-    const nodes = vars.map((v, i) => ({ id: v.id, value: ct.item(values[v.id]!), adjoint: adjoints[i]! }))
+    const nodes = programNumbers(program, args)
     const byId = new Map(nodes.map((n) => [n.id, n]))
     const names = new Map(program.inVars.map((v, i) => [v.id, variables[i]!]))
     program.eqns.forEach((e, k) => names.set(e.out.id, e.out.id === out.id ? 'f' : `h${String(k + 1)}`))
@@ -107,7 +82,12 @@ export const exprGraph = (
       nodeLines: (v) => {
         const n = byId.get(v.id)
         const name = names.get(v.id) ?? `v${String(v.id)}`
-        return n === undefined ? [] : [`value ${fmt(n.value)}`, `adjoint ∂f/∂${name} = ${fmt(n.adjoint)}`]
+        return n === undefined
+          ? []
+          : [
+              `value ${fmt(n.value[0]!)}`,
+              `adjoint ∂f/∂${name} = ${n.adjoint === null ? '–' : fmt(n.adjoint[0]!)}`,
+            ]
       },
       types: false,
       title: `${src}   at ${variables.map((v) => `${v}=${fmt(point[v]!)}`).join(', ')}`,
@@ -115,7 +95,7 @@ export const exprGraph = (
     return E.right({
       variables,
       point,
-      value: ct.item(values[out.id]!),
+      value: byId.get(out.id)!.value[0]!,
       nodes,
       program: ct.showProgram(program),
       dot,

@@ -8,6 +8,7 @@ import { instance, type Viz } from '@viz-js/viz'
 import { configFromQuery, configToQuery, decodeConfig, DEFAULT_CONFIG, type Config } from './config.js'
 import type { Dataset } from './data.js'
 import { exprGraph, parsePoint } from './expr-graph.js'
+import { networkGraph } from './network-graph.js'
 import { decodeEvent, encodeCommand, type Command } from './protocol.js'
 import {
   cellColor,
@@ -504,6 +505,7 @@ const drawFrame = (f: Frame): void => {
   drawCurves(f)
   drawNetwork(f, dataset)
   drawGrads(f, before)
+  if (!playing && select('graph-source').value === 'example') exprChanged()
   document.body.dataset.step = String(f.step)
 }
 
@@ -536,12 +538,38 @@ worker.addEventListener('error', (ev) => {
 let viz: Promise<Viz> | null = null
 let exprRequest = 0
 
+/** The DOT source to draw: the typed expression's or one training example's (Left: the message to show). */
+const graphSource = (): E.Either<string, { readonly dot: string; readonly program: string }> => {
+  if (select('graph-source').value === 'example') {
+    if (dataset === null || lastFrame === null) return E.left('waiting for the first frame')
+    const n = dataset.yTrain.length
+    const i = Math.round(Number(input('example-index').value))
+    if (!(i >= 0 && i < n)) return E.left(`training example: choose 0 to ${String(n - 1)}`)
+    const label = dataset.yTrain[i]!
+    return networkGraph(
+      config,
+      lastFrame.weights,
+      { x: dataset.xTrain[i]!, label, className: dataset.classes[label] ?? String(label) },
+      dataset.classes.length,
+    )
+  }
+  const point = parsePoint(input('expr-point').value)
+  if (E.isLeft(point)) return point
+  const g = exprGraph(input('expr').value, point.right)
+  if (E.isRight(g))
+    input('expr-point').placeholder = g.right.variables
+      .map((x) => `${x}=${String(g.right.point[x])}`)
+      .join(', ')
+  return g
+}
+
 const drawExpr = async (): Promise<void> => {
   const request = ++exprRequest
-  const src = input('expr').value
   const errBox = $('expr-error')
-  const point = parsePoint(input('expr-point').value)
-  const g = E.isLeft(point) ? point : exprGraph(src, point.right)
+  const example = select('graph-source').value === 'example'
+  $('expr-inputs').hidden = example
+  $('example-row').hidden = !example
+  const g = graphSource()
   if (E.isLeft(g)) {
     errBox.hidden = false
     errBox.textContent = g.left
@@ -557,9 +585,6 @@ const drawExpr = async (): Promise<void> => {
   const svg = v.renderSVGElement(g.right.dot)
   $('expr-graph').replaceChildren(svg)
   $('expr-program').textContent = g.right.program
-  input('expr-point').placeholder = g.right.variables
-    .map((x) => `${x}=${String(g.right.point[x])}`)
-    .join(', ')
 }
 
 const exprChanged = (): void => {
@@ -572,6 +597,8 @@ const exprChanged = (): void => {
 input('expr').value = 'ln(x) + exp(y)*z'
 input('expr-point').value = 'x=2, y=0.5, z=3'
 input('expr').addEventListener('input', exprChanged)
+select('graph-source').addEventListener('change', exprChanged)
+input('example-index').addEventListener('input', exprChanged)
 input('expr-point').addEventListener('input', exprChanged)
 
 // ---------------------------------------------------------------------------------------------------------------

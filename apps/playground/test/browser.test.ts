@@ -226,9 +226,20 @@ describe('playground in Chromium', () => {
       expect(await cell.getAttribute('title')).toContain(`gradient ${String(shown)}`)
     }
     await page.locator('#grads-section').screenshot({ path: join(DOCS, 'gradients.png') })
+
+    // the graph of one training example through the network, staged from the model at these weights
+    await page.locator('#graph-source').selectOption('example')
+    await page.waitForFunction(
+      () => document.querySelector('#expr-graph svg')?.textContent?.includes('∂loss/∂') === true,
+      null,
+      { timeout: BUDGET.frame },
+    )
+    expect(await page.locator('#expr-graph svg').textContent()).toContain('loss = ')
+    await page.locator('#expr-section').screenshot({ path: join(DOCS, 'example-graph.png') })
   })
 
   test('a bad expression shows the parser error with its column', async () => {
+    await page.locator('#graph-source').selectOption('expr')
     await page.locator('#expr').fill('ln(x) + * y')
     await page.locator('#expr-error').waitFor({ state: 'visible', timeout: BUDGET.frame })
     const msg = await page.locator('#expr-error').textContent()
