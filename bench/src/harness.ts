@@ -4,8 +4,9 @@
  * reports the median and min–max of the rounds, checks that every training run learned (last loss below the
  * first, first loss equal to the float64 reference of the same data and weights) and that every matmul is right.
  */
-import { spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { execFile, spawnSync } from 'node:child_process'
+import { promisify } from 'node:util'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -219,6 +220,34 @@ export const checkLosses = (
     )
 }
 
+/**
+ * Typed arrays (and their bytes) one W3 step allocates, counted in a process of its own by ./count.ts; null when
+ * the count could not be taken (the reason is logged).
+ */
+const countAllocations = async (
+  system: SystemId,
+  dtype: FloatDType,
+  seed: number,
+  log: (l: string) => void,
+): Promise<{ arrays: number; bytes: number } | null> => {
+  try {
+    const r = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', '--conditions=source', join(here, 'count.ts'), system, dtype, String(seed)],
+      { cwd: ROOT, timeout: 600_000, maxBuffer: 4 * 1024 * 1024 },
+    )
+    const line = r.stdout.split('\n').find((l) => l.startsWith('@@bench '))
+    if (line === undefined) throw new Error('no count in its output')
+    const c = JSON.parse(line.slice('@@bench '.length)) as { arrays: number; bytes: number }
+    return c
+  } catch (e) {
+    log(
+      `  allocation count for ${system} ${short(dtype)} failed: ${e instanceof Error ? e.message : String(e)}`,
+    )
+    return null
+  }
+}
+
 const loadText = (): string =>
   loadavg()
     .map((x) => x.toFixed(2))
@@ -252,6 +281,12 @@ export const runHarness = async (o: HarnessOptions): Promise<readonly ResultRow[
     idleRss = await c.close()
     c.kill()
     if (idleRss !== null) log(`an idle worker process (node + tsx) peaks at ${fmt(idleRss / 1024)} MB RSS`)
+  }
+  // the apps read their data sets from $COTANGENT_DATA; default it to the shared folder beside the checkout
+  const shared = resolve(ROOT, '..', 'shared', 'data')
+  if (process.env.COTANGENT_DATA === undefined && existsSync(shared)) {
+    process.env.COTANGENT_DATA = shared
+    log(`COTANGENT_DATA unset: the apps read ${shared}`)
   }
   const tmp = mkdtempSync(join(tmpdir(), 'cotangent-bench-'))
   const rows: ResultRow[] = []
@@ -315,8 +350,33 @@ export const runHarness = async (o: HarnessOptions): Promise<readonly ResultRow[
           }
         })
         rows.push(...wrows)
-        o.onRows?.(rows)
         printTable(w, wrows, reference, loadStart, idleRss, log)
+        if (w.group === 'W3') {
+          const counted = entrants.filter((e) => e.system === 'cotangent' || e.system === 'plain')
+          for (const e of counted) {
+            const c = await countAllocations(e.system, e.dtype, o.seed, log)
+            if (c === null) continue
+            log(
+              `  allocations per W3 step, ${e.label}: ${fmt(c.arrays)} typed arrays, ${fmt(c.bytes / 1024)} kB (JS typed arrays; wasm memory not seen)`,
+            )
+            const row = (unit: string, value: number): ResultRow => ({
+              workload: 'W3-alloc',
+              system: e.system,
+              dtype: e.dtype,
+              value,
+              unit,
+              min: value,
+              max: value,
+              rounds: 1,
+            })
+            rows.push(row('typed arrays/step', c.arrays), row('bytes/step', c.bytes))
+          }
+          if (counted.length > 0)
+            log(
+              '  kernel launches and primitive calls per step: not exposed by Cotangent yet (see bench/README.md)',
+            )
+        }
+        o.onRows?.(rows)
       } finally {
         for (const e of entrants) await e.close().catch(() => null)
       }

@@ -136,6 +136,21 @@ describe('npm run bench -- --quick', () => {
     }
   })
 
+  it('counts the typed arrays a W3 step allocates: exactly 2 for the plain loop (dz and one hidden delta, by hand)', () => {
+    const count = (system: string, dtype: string): number =>
+      rows.find(
+        (r) =>
+          r.workload === 'W3-alloc' &&
+          r.unit === 'typed arrays/step' &&
+          r.system === system &&
+          r.dtype === dtype,
+      )!.value
+    expect(count('plain', 'float64')).toBe(2)
+    // 4·16 + 16·3 + 16 + 3 weights and biases would fit in one array; Cotangent makes fresh ones per op
+    expect(count('cotangent', 'float64')).toBeGreaterThan(2)
+    expect(count('cotangent', 'float32')).toBeGreaterThan(2)
+  })
+
   it('the Iris app ran end to end and its training loss fell', () => {
     const iris = rows.find((r) => r.workload === 'W6-iris')!
     expect(iris.lastLoss!).toBeLessThan(iris.firstLoss!)

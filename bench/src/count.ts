@@ -1,0 +1,64 @@
+/**
+ * Counts the typed arrays a system allocates per W3 step, in a process of its own (started by the harness):
+ * before any other module loads, the global typed-array constructors are replaced by counting subclasses, so every
+ * `new Float64Array(n)`, `Float32Array.from(…)` or `.slice()` anywhere in the process is seen (views over an
+ * existing buffer are not counted: they allocate no storage). Memory inside a WebAssembly instance is not seen.
+ *
+ * Usage: `node --import tsx --conditions=source bench/src/count.ts <system> <dtype> <seed>`; prints one JSON line
+ * `{ arrays, bytes }` per step, from the difference between a 10-step and a 60-step run (setup and the loss
+ * evaluations around the loop cancel out).
+ */
+
+interface Counts {
+  arrays: number
+  bytes: number
+}
+const counts: Counts = { arrays: 0, bytes: 0 }
+
+type AnyCtor = new (...args: never[]) => ArrayBufferView
+
+const patch = (name: 'Float64Array' | 'Float32Array' | 'Int32Array' | 'Uint8Array' | 'Uint32Array'): void => {
+  const g = globalThis as unknown as Record<string, AnyCtor>
+  const Base = g[name]!
+  const Counting = class extends (Base as unknown as new (...args: unknown[]) => ArrayBufferView) {
+    constructor(...args: unknown[]) {
+      super(...args)
+      const a0 = args[0]
+      if (
+        !(a0 instanceof ArrayBuffer) &&
+        !(typeof SharedArrayBuffer !== 'undefined' && a0 instanceof SharedArrayBuffer)
+      ) {
+        counts.arrays += 1
+        counts.bytes += this.byteLength
+      }
+    }
+  }
+  Object.defineProperty(Counting, 'name', { value: name })
+  g[name] = Counting
+}
+for (const n of ['Float64Array', 'Float32Array', 'Int32Array', 'Uint8Array', 'Uint32Array'] as const) patch(n)
+
+const [system, dtype, seedText] = process.argv.slice(2)
+if ((system !== 'cotangent' && system !== 'plain') || (dtype !== 'float32' && dtype !== 'float64'))
+  throw new Error(
+    `count.ts: usage: count.ts cotangent|plain float32|float64 seed (got ${String(system)} ${String(dtype)})`,
+  )
+
+const { fullWorkloads, makeData } = await import('./workloads.js')
+const { setupInProcess } = await import('./systems/registry.js')
+const w3 = fullWorkloads().find((w) => w.id === 'W3')!
+const perRun = async (steps: number): Promise<Counts> => {
+  const w = { ...w3, spec: { ...w3.spec, steps } } as typeof w3
+  const runner = await setupInProcess(system, makeData(w, Number(seedText ?? '0')), dtype, 0)
+  await runner.run() // warm: first-call caches
+  const before = { ...counts }
+  await runner.run()
+  return { arrays: counts.arrays - before.arrays, bytes: counts.bytes - before.bytes }
+}
+const short = await perRun(10)
+const long = await perRun(60)
+process.stdout.write(
+  `@@bench ${JSON.stringify({ ok: true, arrays: (long.arrays - short.arrays) / 50, bytes: (long.bytes - short.bytes) / 50 })}\n`,
+)
+process.exit(0)
+export {}

@@ -1,0 +1,46 @@
+/**
+ * The whole run as one Markdown table (a row per workload and dtype, a column per system: median and min–max), as
+ * bench/README.md shows it. `tsx bench/src/summary.ts [bench/results.json]` prints it from a results file.
+ */
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import type { ResultRow } from './harness.js'
+import { fmt } from './stats.js'
+
+const ORDER = ['torch', 'numpy', 'jaxjs', 'tfjs-wasm', 'tfjs-cpu', 'plain', 'cotangent']
+
+const NAMES: Readonly<Record<string, string>> = {
+  torch: 'PyTorch (1 thr)',
+  numpy: 'NumPy hand backprop (1 thr)',
+  jaxjs: 'jax-js jit',
+  'tfjs-wasm': 'TF.js wasm',
+  'tfjs-cpu': 'TF.js cpu',
+  plain: 'plain TS loop',
+  cotangent: 'Cotangent',
+}
+
+/** The Markdown table of `rows` (columns: the systems present; cells: `median (min–max)`). */
+export const markdownSummary = (rows: readonly ResultRow[]): string => {
+  const systems = ORDER.filter((s) => rows.some((r) => r.system === s))
+  const keys = [...new Set(rows.map((r) => `${r.workload}\u0000${r.dtype}\u0000${r.unit}`))]
+  const header = ['workload', 'dtype', 'unit', ...systems.map((s) => NAMES[s] ?? s)]
+  const body = keys.map((k) => {
+    const [workload, dtype, unit] = k.split('\u0000') as [string, string, string]
+    const cells = systems.map((s) => {
+      const r = rows.find(
+        (x) => x.workload === workload && x.dtype === dtype && x.unit === unit && x.system === s,
+      )
+      if (r === undefined) return '—'
+      return r.min === r.max ? fmt(r.value) : `${fmt(r.value)} (${fmt(r.min)}–${fmt(r.max)})`
+    })
+    return [workload, dtype === 'float32' ? 'f32' : 'f64', unit, ...cells]
+  })
+  const line = (c: readonly string[]): string => `| ${c.join(' | ')} |`
+  return [line(header), line(header.map(() => '---')), ...body.map(line)].join('\n')
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const file = process.argv[2] ?? 'bench/results.json'
+  const data = JSON.parse(readFileSync(file, 'utf8')) as { rows: ResultRow[] }
+  process.stdout.write(`${markdownSummary(data.rows)}\n`)
+}
