@@ -70,7 +70,7 @@ export const activationsReport = (r: ActivationsResults): readonly Block[] => {
         const m = maxDerivative(c)
         const at = (x: number): string =>
           xs.some((v) => Math.abs(v - x) < 1e-12) ? derivativeAt(c, x).toFixed(4) : ''
-        return [ACTIVATION_TITLES[c.name], at(-2), at(0), at(2), m.value.toFixed(4), num(m.x)]
+        return [ACTIVATION_TITLES[c.name], at(-2), at(0), at(2), m.value.toFixed(4), m.x.toFixed(2)]
       }),
     ),
     paragraph(
@@ -116,6 +116,7 @@ export const activationsReport = (r: ActivationsResults): readonly Block[] => {
         xLabel: 'layer (1 = nearest the input)',
         yLabel: '‖∂L/∂W‖ (log scale)',
         logY: true,
+        yFormat: '.0e',
       },
     ),
     heading(3, 'The same under each initialisation'),

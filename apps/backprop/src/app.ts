@@ -3,7 +3,15 @@
  * two-layer net of the deep-learning homework). `npm run backprop -- --help` lists the flags.
  * @module
  */
-import { defineApp, enumCodec, NonNegativeInt, opt, PositiveInt, PositiveNumber } from '@cotangent/cli'
+import {
+  defineApp,
+  enumCodec,
+  NonNegativeInt,
+  numberCodec,
+  opt,
+  PositiveInt,
+  PositiveNumber,
+} from '@cotangent/cli'
 import * as T from '@cotangent/tensor'
 import { generateData, initParams342, PARAM_NAMES_342, type Data342 } from './net342.js'
 import { backpropReport, TOLERANCE, worstDifference, type BackpropResults } from './report.js'
@@ -13,6 +21,9 @@ import { compareSetting, SETTINGS } from './twolayer.js'
 /** Mean MSE on `test` of the constant prediction: the training set's frequency of each label. */
 export const baselineMse = (train: Data342, test: Data342): number =>
   T.item(T.mean(T.square(T.sub(test.Y, T.mean(train.Y, { axis: 0, keepdims: true })))))
+
+/** A batch of two or more rows: the homework's backward pass sums over the batch, which one row would not test. */
+export const BatchSize = numberCodec('an integer ≥ 2', (x) => Number.isSafeInteger(x) && x >= 2)
 
 /** The app (run it with `app.main(argv)` or `runApp(app, config)` from `@cotangent/cli`). */
 export const app = defineApp({
@@ -28,7 +39,7 @@ export const app = defineApp({
     steps: opt(PositiveInt, 2000, 'full-batch steps per attempt of the training loop'),
     attempts: opt(PositiveInt, 10, 'attempts (fresh inits) at most until the target is reached'),
     target: opt(PositiveNumber, 0.01, 'the training mean MSE to reach'),
-    batch: opt(PositiveInt, 10, 'batch size of the two-layer comparison'),
+    batch: opt(BatchSize, 10, 'batch size of the two-layer comparison'),
     hidden: opt(PositiveInt, 20, 'hidden width of the two-layer net'),
     controlSize: opt(
       NonNegativeInt,
@@ -92,9 +103,23 @@ export const app = defineApp({
           `two-layer ${c.setting.name}: max |manual − grad| ${Math.max(...Object.values(c.maxAbsDiff)).toExponential(2)}`,
       ),
     ]
+    const missed = [
+      ...(worst <= TOLERANCE
+        ? []
+        : [`a manual gradient differs from grad by ${worst.toExponential(2)} > ${String(TOLERANCE)}`]),
+      ...(step.lossAfter < step.lossBefore
+        ? []
+        : [`the plain step did not lower the loss (${String(step.lossBefore)} → ${String(step.lossAfter)})`]),
+      ...(loop.reached
+        ? []
+        : [
+            `the optimizer loop ended at train MSE ${loop.trainMse.toExponential(2)}, not below the target ${String(config.target)}, after ${String(loop.attempts.length)} attempt(s)`,
+          ]),
+    ]
     return Promise.resolve({
       headline,
       summary,
+      missed,
       report: backpropReport(results),
       history: {
         distances,

@@ -177,6 +177,9 @@ const isSeed = (tree: Expr, names: readonly string[], at: Point): boolean =>
   at.y === 3 &&
   at.z === 2
 
+/** The largest difference a Jacobian (and the graph's chain-rule residual) may have from its closed form in float64. */
+export const JACOBIAN_TOLERANCE = 1e-12
+
 /** The app. */
 export const app = defineApp({
   name: 'graph',
@@ -209,8 +212,21 @@ export const app = defineApp({
     const out = g.nodes.find((n) => n.id === g.output)!
     const grads = g.nodes.filter((n) => names.includes(n.name) && n.definition === null)
     const seed = isSeed(tree, names, config.at)
+    const wrongShape = checks.filter((c) => c.shape.join(',') !== [...c.outShape, ...c.inShape].join(','))
+    const missed = [
+      ...(worst <= JACOBIAN_TOLERANCE
+        ? []
+        : [
+            `a Jacobian differs from its closed form by ${worst.toExponential(2)} > ${String(JACOBIAN_TOLERANCE)}`,
+          ]),
+      ...wrongShape.map((c) => `jacrev of ${c.name} has shape [${c.shape.join(',')}], not output × input`),
+      ...(residual <= JACOBIAN_TOLERANCE
+        ? []
+        : [`the chain rule over the graph leaves a residual of ${residual.toExponential(2)}`]),
+    ]
     return {
-      headline: `graph: f = ${fmt(out.value)}; ${grads.map((n) => `∂f/∂${n.name} = ${fmt(n.adjoint)}`).join(', ')}; ${String(checks.length)} Jacobians match their closed forms to ${worst.toExponential(1)}`,
+      missed,
+      headline: `graph: f = ${fmt(out.value)}; ${grads.map((n) => `∂f/∂${n.name} = ${fmt(n.adjoint)}`).join(', ')}; ${String(checks.length)} Jacobians ${missed.length === 0 ? 'match' : 'checked against'} their closed forms (worst ${worst.toExponential(1)})`,
       history: { expr: config.expr, at: config.at, nodes: g.nodes, edges: g.edges, jacobians: checks },
       files: {
         'graph.dot': dot,

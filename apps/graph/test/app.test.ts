@@ -91,11 +91,11 @@ describe('apps/graph end to end', () => {
   it.each([
     [
       ['--expr', 'ln(x$ + 1)', '--at', 'x=1'],
-      /--expr: got 'ln\(x\$ \+ 1\)', unexpected character '\$' at column 5:\n {4}ln\(x\$ \+ 1\)\n {8}\^/,
+      /--expr: got 'ln\(x\$ \+ 1\)', unexpected character '\$' at column 5: \(see --help[^\n]*\)\n {4}ln\(x\$ \+ 1\)\n {8}\^/,
     ],
     [
       ['--expr', '(x + 1', '--at', 'x=1'],
-      /expected '\)' to close the '\(' at column 1, found the end of the expression at column 7:\n {4}\(x \+ 1\n {10}\^/,
+      /expected '\)' to close the '\(' at column 1, found the end of the expression at column 7: \(see --help[^\n]*\)\n {4}\(x \+ 1\n {10}\^/,
     ],
     [['--expr', 'ln(x) + y', '--at', 'x=1'], /--at: no value for y, which --expr 'ln\(x\) \+ y' uses/],
     [

@@ -147,7 +147,7 @@ export const app = defineApp({
       ),
       table(
         ['split seed', 'checkpoint epoch', 'test accuracy'],
-        seeds.map((s) => [s.splitSeed, s.bestEpoch, pct(s.testAccuracy)]),
+        seeds.map((s) => [s.splitSeed, s.checkpointEpoch, pct(s.testAccuracy)]),
       ),
       heading(2, 'Summary'),
       list([
@@ -156,6 +156,9 @@ export const app = defineApp({
       ]),
     ]
     return Promise.resolve({
+      missed: goal
+        ? []
+        : [`mean test accuracy over ${config.splits} splits ${pct(gen.mean)} is below the goal of 95%`],
       headline: `iris: best ${tag(best.config)}, test ${pct(test.accuracy)}; over ${config.splits} splits ${pct(gen.mean)} ± ${pct(gen.std)} (min ${pct(gen.min)})`,
       report,
       history: {

@@ -92,7 +92,7 @@ export interface IrisConfig {
 export interface ConfigRun {
   readonly config: IrisConfig
   readonly history: readonly EpochRecord[]
-  /** Highest validation accuracy and the first epoch that reached it (its parameters are `bestParams`). */
+  /** Highest validation accuracy and the first epoch that reached it (not necessarily the checkpoint). */
   readonly bestValAccuracy: number
   readonly bestEpoch: number
   /** The epoch whose parameters are kept (`bestParams`): by the settings' monitor, lowest validation loss by default. */
@@ -118,7 +118,8 @@ const metrics = {
 
 /**
  * Trains one configuration with SGD + momentum on shuffled mini-batches (init and shuffles from `settings.seed`),
- * keeping the parameters of the epoch with the best validation accuracy.
+ * keeping the parameters of the checkpoint epoch: lowest validation loss, or highest validation accuracy with
+ * `settings.monitor: 'devAccuracy'`.
  */
 export const trainConfig = (
   split: PreparedSplit,
@@ -199,7 +200,12 @@ export const acrossSplits = (
   settings: TrainSettings,
   splits: number,
   reporter?: Reporter,
-): readonly { readonly splitSeed: number; readonly testAccuracy: number; readonly bestEpoch: number }[] =>
+): readonly {
+  readonly splitSeed: number
+  readonly testAccuracy: number
+  /** The epoch whose parameters were tested (the run's checkpoint, by the settings' monitor). */
+  readonly checkpointEpoch: number
+}[] =>
   Array.from({ length: splits }, (_, i) => {
     const splitSeed = settings.seed + i
     const split = prepareSplit(iris, splitSeed)
@@ -207,7 +213,7 @@ export const acrossSplits = (
     return {
       splitSeed,
       testAccuracy: evaluateOn(config.hidden, run.bestParams, split.test).accuracy,
-      bestEpoch: run.bestEpoch,
+      checkpointEpoch: run.checkpointEpoch,
     }
   })
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { toArray, toNested } from '@cotangent/autodiff'
 import { loadIris, type Iris } from '@cotangent/data'
 import {
+  acrossSplits,
   describeEffects,
   fitStandardizer,
   grid,
@@ -82,6 +83,22 @@ describe('training', () => {
       expect(r.history[r.bestEpoch - 1]!.devMetrics!.accuracy).toBe(r.bestValAccuracy)
       const losses = r.history.map((h) => h.devLoss!)
       expect(losses[r.checkpointEpoch - 1]).toBe(Math.min(...losses))
+    },
+  )
+
+  it(
+    'acrossSplits reports, per split, the checkpoint epoch (lowest validation loss) whose parameters it tested',
+    { timeout: 60_000 },
+    () => {
+      const settings = { epochs: 20, batch: 16, beta: 0.9, seed: 3 }
+      const [r] = acrossSplits(iris, { lr: 0.1, hidden: 8 }, settings, 1)
+      // independently: the same split and seed trained here; its epoch of lowest validation loss, by a loop
+      const run = trainConfig(prepareSplit(iris, 3), { lr: 0.1, hidden: 8 }, settings)
+      const losses = run.history.map((h) => h.devLoss!)
+      let argmin = 0
+      for (let i = 1; i < losses.length; i++) if (losses[i]! < losses[argmin]!) argmin = i
+      expect(r!.splitSeed).toBe(3)
+      expect(r!.checkpointEpoch).toBe(argmin + 1)
     },
   )
 
