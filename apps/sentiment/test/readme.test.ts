@@ -15,22 +15,26 @@ const commands = [...readme.matchAll(/^(?:echo .*\| )?npm run sentiment(?: -- ([
 describe('README', () => {
   it('shows every command', () => {
     expect(commands.length).toBeGreaterThanOrEqual(8)
-    for (const c of [...Object.keys(COMMANDS), 'predict']) expect(commands.some((argv) => argv[0] === c)).toBe(true)
+    for (const c of [...Object.keys(COMMANDS), 'predict'])
+      expect(commands.some((argv) => argv[0] === c)).toBe(true)
   })
-  it.each(commands.map((c) => [c.join(' '), c] as const))('npm run sentiment -- %s decodes', async (_, argv) => {
-    const [first, ...rest] = argv
-    if (first === 'predict') {
-      const { flagArgs, sentences } = splitArgv(rest)
-      expect(flagArgs.slice(0, 2)).toEqual(['--model', 'runs/sentiment/<timestamp>'])
-      expect(sentences.length).toBeLessThanOrEqual(2)
-      return
-    }
-    const named = first !== undefined && Object.hasOwn(COMMANDS, first)
-    const app = named ? COMMANDS[first as keyof typeof COMMANDS] : COMMANDS.train
-    const r = await decodeArgv(app, app.flags, named ? rest : argv)
-    if (E.isLeft(r)) expect(r.left).toMatchObject({ _tag: 'help' })
-    else expect(r.right).toBeDefined()
-  })
+  it.each(commands.map((c) => [c.join(' '), c] as const))(
+    'npm run sentiment -- %s decodes',
+    async (_, argv) => {
+      const [first, ...rest] = argv
+      if (first === 'predict') {
+        const { flagArgs, sentences } = splitArgv(rest)
+        expect(flagArgs.slice(0, 2)).toEqual(['--model', 'runs/sentiment/<timestamp>'])
+        expect(sentences.length).toBeLessThanOrEqual(2)
+        return
+      }
+      const named = first !== undefined && Object.hasOwn(COMMANDS, first)
+      const app = named ? COMMANDS[first as keyof typeof COMMANDS] : COMMANDS.train
+      const r = await decodeArgv(app, app.flags, named ? rest : argv)
+      if (E.isLeft(r)) expect(r.left).toMatchObject({ _tag: 'help' })
+      else expect(r.right).toBeDefined()
+    },
+  )
   it('mentions every flag of every command', () => {
     for (const app of Object.values(COMMANDS))
       for (const k of Object.keys(app.flags)) expect(readme, k).toContain(`--${kebab(k)}`)
