@@ -55,8 +55,9 @@ export const loadApp = async (name: AppName): Promise<App> => {
 /** One row of the summary. */
 export interface Row {
   readonly app: string
-  readonly status: 'ok' | 'failed' | 'missing'
-  /** The app's headline, or the error. */
+  /** `missed`: the run completed (its report is written) but missed a goal it checks (its outcome's `missed`). */
+  readonly status: 'ok' | 'missed' | 'failed' | 'missing'
+  /** The app's headline (followed by the goals it missed), or the error. */
   readonly headline: string
   /** The report's path (relative to the working directory), or null. */
   readonly report: string | null
@@ -101,7 +102,16 @@ export const runAll = async (names: readonly AppName[], o: RunAllOptions): Promi
           { ...(o.full ? {} : (app.quick ?? {})), seed: o.seed, out, quiet: true },
           o.env ?? {},
         )
-        row = { app: name, status: 'ok', headline: r.headline, report: r.reportPath, seconds: seconds() }
+        row =
+          r.missed.length === 0
+            ? { app: name, status: 'ok', headline: r.headline, report: r.reportPath, seconds: seconds() }
+            : {
+                app: name,
+                status: 'missed',
+                headline: `${r.headline} — GOAL MISSED: ${r.missed.join('; ')}`,
+                report: r.reportPath,
+                seconds: seconds(),
+              }
       } catch (err) {
         row = {
           app: name,

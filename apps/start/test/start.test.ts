@@ -28,6 +28,18 @@ const fake = defineApp({
     })
   },
 })
+const short = defineApp({
+  name: 'short',
+  description: 'misses its goal',
+  flags: {},
+  run: () =>
+    Promise.resolve({
+      headline: 'short: 90%',
+      report: [heading(1, 'short')],
+      history: [],
+      missed: ['mean 90% is below the goal of 95%'],
+    }),
+})
 const broken = defineApp({
   name: 'broken',
   description: 'fails',
@@ -71,6 +83,19 @@ describe('runAll', () => {
     expect(rows[1]!.headline).toBe('failed: no luck')
     expect(rows[2]!.headline).toBe("not available: Cannot find package '@cotangent/app-graph'")
     expect(rows[1]!.report).toBeNull()
+  })
+
+  it('a run that misses a goal keeps its report and is marked missed, with the goal in its headline', async () => {
+    const rows = await runAll(['xor'], {
+      root: join(root, 'missed'),
+      seed: 0,
+      full: false,
+      now: () => new Date(),
+      load: () => Promise.resolve(short as unknown as App<Flags>),
+    })
+    expect(rows[0]!.status).toBe('missed')
+    expect(rows[0]!.headline).toBe('short: 90% — GOAL MISSED: mean 90% is below the goal of 95%')
+    expect(readFileSync(rows[0]!.report!, 'utf8')).toContain('# short')
   })
 
   it('--full runs the defaults', async () => {
