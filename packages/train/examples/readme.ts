@@ -1,5 +1,6 @@
-// The example of packages/train/README.md, verbatim (the README's block is what the tests run): `npx tsx packages/train/examples/readme.ts`.
+// The example of packages/train/README.md, verbatim (the README's block is what the tests run): `npx tsx --conditions=source packages/train/examples/readme.ts`.
 import * as ct from 'cotangent'
+import * as E from 'fp-ts/lib/Either.js'
 import { defaultReporter, fit, historySeries, saveCheckpoint, writePlot } from '@cotangent/train'
 
 // Toy problem: is a point of the square [-1, 1]² inside the circle of radius 0.7?
@@ -26,5 +27,11 @@ const result = fit({
 })
 const best = result.history[result.bestEpoch - 1]
 console.log(`best epoch ${String(result.bestEpoch)}: dev accuracy ${String(best?.devMetrics?.accuracy)}`)
-saveCheckpoint('runs/readme/checkpoint.json', { params: result.bestParams, config: { hidden: 16, lr: 0.05 }, history: result.history })
+const saved = saveCheckpoint('runs/readme/checkpoint.json', {
+  params: result.bestParams,
+  config: { hidden: 16, lr: 0.05 },
+  history: result.history,
+})
+// saveCheckpoint returns an Either instead of throwing: a full disk or a bad path is a value to handle
+if (E.isLeft(saved)) throw new Error(saved.left.message)
 await writePlot('runs/readme/loss', historySeries(result.history), { title: 'Circle: loss', yLabel: 'BCE', logY: true })

@@ -7,6 +7,7 @@
  *   npm start -- --quiet     # only the predictions and the output folder
  */
 import { join } from 'node:path'
+import * as E from 'fp-ts/lib/Either.js'
 import { sigmoid, toArray } from '@cotangent/autodiff'
 import { mlp } from '@cotangent/layers'
 import { accuracy, bceWithLogits } from '@cotangent/losses'
@@ -53,7 +54,8 @@ console.log(`accuracy ${(last.trainMetrics.accuracy! * 100).toFixed(0)}%, final 
 
 const dir = join('runs', 'xor', new Date().toISOString().replace(/[:.]/g, '-'))
 writeJsonAtomic(join(dir, 'history.json'), { config, history: result.history })
-saveCheckpoint(join(dir, 'checkpoint.json'), { params: result.params, optState: result.optState, config, history: result.history })
+const saved = saveCheckpoint(join(dir, 'checkpoint.json'), { params: result.params, optState: result.optState, config, history: result.history })
+if (E.isLeft(saved)) throw new Error(saved.left.message)
 await writePlot(join(dir, 'loss'), historySeries(result.history), { title: 'XOR: training loss', yLabel: 'binary cross-entropy', logY: true })
 console.log(`wrote ${dir}/{history.json,checkpoint.json,loss.svg,loss.png}`)
 if (last.trainMetrics.accuracy !== 1) process.exitCode = 1
