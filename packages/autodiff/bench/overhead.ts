@@ -5,7 +5,7 @@
  * - `hand`: the same loss and gradients written by hand with raw @cotangent/tensor kernels (the "NumPy hand
  *   backprop" baseline, measured in the same run).
  * Prints medians and the ratios valueAndGrad/f (target ≤ 2.5) and valueAndGrad/hand.
- * Run: npm run bench (from the repo root) or `npx tsx packages/autodiff/bench/overhead.ts`.
+ * Run: npm run bench (from the repo root) or `npx tsx --conditions=source packages/autodiff/bench/overhead.ts`.
  */
 import * as T from '@cotangent/tensor'
 import { type Tensor } from '@cotangent/tensor'

@@ -3,7 +3,7 @@
  * - matmul GFLOP/s (float32 and float64) against a naive i-j-k triple loop over plain typed arrays, with the
  *   scalar JS kernel alongside (large products run on the WebAssembly SIMD kernel);
  * - element-wise and reduction throughput (elements per ns) for the sizes a small MLP uses.
- * Run: npm run bench (repo root) or `npx tsx packages/tensor/bench/kernels.ts`.
+ * Run: npm run bench (repo root) or `npx tsx --conditions=source packages/tensor/bench/kernels.ts`.
  */
 import * as T from '../src/index.js'
 import { setMatmulPath } from '../src/kernels/wasm/gemm.js'
