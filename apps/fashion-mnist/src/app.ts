@@ -114,6 +114,14 @@ export const app = defineApp({
         ? ' The goal (≥ 88% test accuracy in under 5 minutes) is met.'
         : ` **Short of the goal (≥ 88% test accuracy in under 5 minutes): ${pct(result.accuracy)} in ${seconds.toFixed(0)} s.**`
       : ' (A subset run: the goal applies to the full data.)'
+    const missed = full
+      ? [
+          ...(result.accuracy < 0.88
+            ? [`test accuracy ${pct(result.accuracy)} is below the goal of 88%`]
+            : []),
+          ...(seconds >= 300 ? [`the run took ${seconds.toFixed(0)} s, over the goal of 5 minutes`] : []),
+        ]
+      : []
     const perClass = result.confusion.map(
       (row, i) =>
         row[i]! /
@@ -198,6 +206,7 @@ export const app = defineApp({
         test: result,
         seconds,
       },
+      missed,
     }
   },
 })

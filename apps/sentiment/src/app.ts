@@ -207,12 +207,17 @@ export const app = defineApp({
     )
     const test = evaluateRows(model, run.bestParams, p.encoded, p.splits.test)
     const classes = p.encoded.classes
-    const goal =
-      c.csv === ''
-        ? test.accuracy >= 0.77
-          ? ' The goal (≥ 77%) is met.'
-          : ' **Below the goal of 77%.**'
-        : ''
+    // The goal is set for the whole polarity corpus (10,662 snippets), not for a sample or a user's CSV.
+    const checked = c.csv === '' && p.corpus.size === 10662
+    const missed =
+      checked && test.accuracy < 0.77
+        ? [`test accuracy ${pct(test.accuracy)} on polarity is below the goal of 77%`]
+        : []
+    const goal = !checked
+      ? ''
+      : missed.length === 0
+        ? ' The goal (≥ 77%) is met.'
+        : ' **Below the goal of 77%.**'
     const report: Block[] = [
       heading(1, 'Sentiment: embedding-bag MLP'),
       paragraph(dataText(c, p)),
@@ -275,6 +280,7 @@ export const app = defineApp({
         'model.json': checkpointText(run, p),
         'vocab.json': `${JSON.stringify(vocabToJson(p.vocab))}\n`,
       },
+      missed,
       summary: [
         `vocabulary ${String(p.vocab.size)} words, ${String(p.encoded.numEmbeddings)} embedding rows`,
       ],
