@@ -186,6 +186,14 @@ const checkpointText = (run: TrainRun, p: Prepared): string =>
     }),
   )}\n`
 
+/** Whether the model, training, vocabulary flags and the seed are at their defaults (the config the goal is for). */
+const isDefaultConfig = (c: Common): boolean =>
+  c.seed === 0 &&
+  (['vocabSize', 'minCount', 'bigrams'] as const).every((k) => c[k] === dataFlags[k].default) &&
+  (Object.keys(trainFlags) as (keyof typeof trainFlags)[]).every(
+    (k) => JSON.stringify(c[k]) === JSON.stringify(trainFlags[k].default),
+  )
+
 /** `sentiment train`: one configuration, its best-dev checkpoint, and its test accuracy. */
 export const app = defineApp({
   name: 'sentiment',
@@ -207,8 +215,9 @@ export const app = defineApp({
     )
     const test = evaluateRows(model, run.bestParams, p.encoded, p.splits.test)
     const classes = p.encoded.classes
-    // The goal is set for the whole polarity corpus (10,662 snippets), not for a sample or a user's CSV.
-    const checked = c.csv === '' && p.corpus.size === 10662
+    // The goal is set for the default config on the whole polarity corpus (10,662 snippets) with the default
+    // seeded split — not for a sample, a user's CSV, or another config (e.g. npm start's quick setting).
+    const checked = c.csv === '' && p.corpus.size === 10662 && isDefaultConfig(c)
     const missed =
       checked && test.accuracy < 0.77
         ? [`test accuracy ${pct(test.accuracy)} on polarity is below the goal of 77%`]
