@@ -155,7 +155,8 @@ export const fullWorkloads = (): readonly Workload[] => [
     spec: { kind: 'app', app, config: app === 'iris' ? {} : { epochs: 1 } },
     unit: 's',
     direction: 'lower',
-    dtypes: ['float64'],
+    // the dtype the app trains in (iris float64; sentiment and Fashion-MNIST float32 parameters)
+    dtypes: [app === 'iris' ? 'float64' : 'float32'],
   })),
 ]
 

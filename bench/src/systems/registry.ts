@@ -8,7 +8,8 @@ import type { DataFile } from '../workloads.js'
 
 /** The dtypes `system` runs for a workload of kind `kind` (empty: it does not run it). */
 export const dtypesFor = (system: SystemId, kind: Spec['kind']): readonly FloatDType[] => {
-  if (kind === 'app') return system === 'cotangent' ? ['float64'] : []
+  // an app runs in its own dtype (the workload's `dtypes` names it)
+  if (kind === 'app') return system === 'cotangent' ? ['float64', 'float32'] : []
   switch (system) {
     case 'cotangent':
       return ['float64', 'float32']
