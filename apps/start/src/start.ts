@@ -4,6 +4,8 @@
  * run.
  */
 import { relative, join, resolve } from 'node:path'
+import { FASHION_MNIST, POLARITY, fetchHint, locateDataset, resolveDataDir, type DatasetDef } from '@cotangent/data'
+import * as E from 'fp-ts/lib/Either.js'
 import {
   commaList,
   defaultOut,
@@ -31,6 +33,24 @@ export const START = {
     'Runs every app in-process, prints a summary table and writes <out>/index.md (--out: the runs folder, default runs).',
 }
 
+/**
+ * The corpora an app reads from the data directory (`COTANGENT_DATA`, else the download cache). When one is absent,
+ * `npm start` skips that app with the way to get it instead of failing the whole run: Iris ships with the project,
+ * the text and image corpora are downloaded on request (`npm run fetch -- <name>`).
+ */
+export const DATASETS: Partial<Record<AppName, readonly DatasetDef[]>> = {
+  sentiment: [POLARITY],
+  'fashion-mnist': [FASHION_MNIST],
+}
+
+/** Why `name` cannot run with the data directory `dataDir` (null when every corpus it reads is there). */
+export const missingData = (name: AppName, dataDir: string): string | null => {
+  const absent = (DATASETS[name] ?? []).find((def) => E.isLeft(locateDataset(def, dataDir)))
+  return absent === undefined
+    ? null
+    : `skipped: no ${absent.name} data in ${join(dataDir, absent.dir)} (${fetchHint(absent, dataDir)})`
+}
+
 /** An app name known to `npm start`. */
 export type AppName = (typeof APPS)[number]
 
@@ -56,7 +76,7 @@ export const loadApp = async (name: AppName): Promise<App> => {
 export interface Row {
   readonly app: string
   /** `missed`: the run completed (its report is written) but missed a goal it checks (its outcome's `missed`). */
-  readonly status: 'ok' | 'missed' | 'failed' | 'missing'
+  readonly status: 'ok' | 'missed' | 'failed' | 'missing' | 'skipped'
   /** The app's headline (followed by the goals it missed), or the error. */
   readonly headline: string
   /** The report's path (relative to the working directory), or null. */
@@ -80,6 +100,8 @@ export interface RunAllOptions {
   readonly env?: Partial<AppEnv>
   /** App loader (tests inject their own). */
   readonly load?: (name: AppName) => Promise<App>
+  /** The data directory the apps read (default: `resolveDataDir()`, i.e. `COTANGENT_DATA` or the cache). */
+  readonly dataDir?: string
 }
 
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err)).split('\n')[0]!
@@ -93,6 +115,13 @@ export const runAll = async (names: readonly AppName[], o: RunAllOptions): Promi
     const t0 = performance.now()
     const seconds = (): number => (performance.now() - t0) / 1000
     let row: Row
+    const skip = missingData(name, o.dataDir ?? resolveDataDir())
+    if (skip !== null) {
+      row = { app: name, status: 'skipped', headline: skip, report: null, seconds: seconds() }
+      rows.push(row)
+      o.onDone?.(row)
+      continue
+    }
     try {
       const app = await load(name)
       try {

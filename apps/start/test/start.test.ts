@@ -98,6 +98,51 @@ describe('runAll', () => {
     expect(readFileSync(rows[0]!.report!, 'utf8')).toContain('# short')
   })
 
+  it('an app whose corpus is absent from the data directory is skipped with the fetch hint, not loaded or failed', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'cotangent-nodata-'))
+    const loaded: string[] = []
+    const rows = await runAll(['sentiment', 'fashion-mnist', 'xor'], {
+      root: join(root, 'nodata'),
+      seed: 0,
+      full: false,
+      now: () => new Date(),
+      dataDir: empty,
+      load: (name) => {
+        loaded.push(name)
+        return load(name)
+      },
+    })
+    expect(loaded).toEqual(['xor'])
+    expect(rows.map((r) => [r.app, r.status])).toEqual([
+      ['sentiment', 'skipped'],
+      ['fashion-mnist', 'skipped'],
+      ['xor', 'ok'],
+    ])
+    expect(rows[0]!.headline).toBe(
+      `skipped: no polarity data in ${join(empty, 'rt-polarity')} (download it with \`npm run fetch -- polarity --data-dir ${empty}\`, or point --data-dir / COTANGENT_DATA at a directory holding rt-polarity/)`,
+    )
+    expect(rows[1]!.headline).toContain(`no fashion-mnist data in ${join(empty, 'fashion-mnist')}`)
+    rmSync(empty, { recursive: true, force: true })
+  })
+
+  it('with the corpora in the data directory, the real-data apps are loaded and run', async () => {
+    const dataDir = process.env.COTANGENT_DATA
+    expect(dataDir, 'tests read the shared data sets from $COTANGENT_DATA').toBeTruthy()
+    const loaded: string[] = []
+    await runAll(['sentiment', 'fashion-mnist'], {
+      root: join(root, 'withdata'),
+      seed: 0,
+      full: false,
+      now: () => new Date(),
+      dataDir: dataDir!,
+      load: (name) => {
+        loaded.push(name)
+        return Promise.resolve(fake as unknown as App<Flags>)
+      },
+    })
+    expect(loaded).toEqual(['sentiment', 'fashion-mnist'])
+  })
+
   it('--full runs the defaults', async () => {
     seen.length = 0
     await runAll(['xor'], { root: join(root, 'full'), seed: 0, full: true, now: () => new Date(), load })
