@@ -4,7 +4,8 @@
  *
  * Chromium must be at /usr/bin/chromium (`.ci/run` installs it); when it is missing the tests FAIL with the command
  * to run, they are not skipped. Every wait has an explicit, generous budget (two shared cores); nothing asserts a time.
- * Screenshots of the main views are written to apps/playground/docs/.
+ * Screenshots of the main views are test artifacts in apps/playground/test-artifacts/ (gitignored); with
+ * `UPDATE_SCREENSHOTS=1` they replace the committed ones in apps/playground/docs/ instead.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -19,7 +20,7 @@ import { makeDataset } from '../src/data.js'
 import { CLASS_COLORS } from '../src/views.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
-const DOCS = join(ROOT, 'docs')
+const DOCS = join(ROOT, process.env.UPDATE_SCREENSHOTS === '1' ? 'docs' : 'test-artifacts')
 const CHROMIUM = '/usr/bin/chromium'
 // The flags this closed network needs (no background connections, no QUIC, no first-run or sync traffic).
 const CHROMIUM_ARGS = [
