@@ -1,6 +1,6 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, relative } from 'node:path'
+import { join, relative, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { defineApp, heading, opt, PositiveInt, type App, type Flags } from '@cotangent/cli'
 import { indexMarkdown, runAll, summaryTable, type AppName, type Row } from '../src/start.js'
@@ -126,15 +126,15 @@ describe('runAll', () => {
   })
 
   it('with the corpora in the data directory, the real-data apps are loaded and run', async () => {
-    const dataDir = process.env.COTANGENT_DATA
-    expect(dataDir, 'tests read the shared data sets from $COTANGENT_DATA').toBeTruthy()
+    // $COTANGENT_DATA as CI sets it, else the shared data sets beside the checkout
+    const dataDir = process.env.COTANGENT_DATA ?? resolve(import.meta.dirname, '../../../../shared/data')
     const loaded: string[] = []
     await runAll(['sentiment', 'fashion-mnist'], {
       root: join(root, 'withdata'),
       seed: 0,
       full: false,
       now: () => new Date(),
-      dataDir: dataDir!,
+      dataDir,
       load: (name) => {
         loaded.push(name)
         return Promise.resolve(fake as unknown as App<Flags>)

@@ -1,6 +1,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
 import { expect } from 'vitest'
 import type { DataError } from '../src/index.js'
@@ -27,5 +27,6 @@ export const rightOf = <A>(r: E.Either<DataError, A>): A => {
   return r.right
 }
 
-/** The shared data directory the tests read (`$COTANGENT_DATA`, as CI sets it; `/work/shared/data` here). */
-export const SHARED_DATA = process.env.COTANGENT_DATA ?? '/work/shared/data'
+/** The shared data directory the tests read: `$COTANGENT_DATA` (as CI sets it), else `shared/data` beside the checkout. */
+export const SHARED_DATA =
+  process.env.COTANGENT_DATA ?? resolve(import.meta.dirname, '../../../../shared/data')
