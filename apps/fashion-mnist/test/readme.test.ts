@@ -1,17 +1,13 @@
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { decodeArgv, kebab } from '@cotangent/cli'
 import * as E from 'fp-ts/lib/Either.js'
 import { describe, expect, it } from 'vitest'
+import { decodeArgv } from '@cotangent/cli'
+import { missingFlagMentions, readmeCommands } from '@cotangent/cli/testing'
 import { app } from '../src/app.js'
 
 const readme = readFileSync(fileURLToPath(new URL('../README.md', import.meta.url)), 'utf8')
-const commands = [...readme.matchAll(/^npm run fashion-mnist(?: -- ([^#\n]*))?/gm)].map((m) =>
-  (m[1] ?? '')
-    .trim()
-    .split(/\s+/)
-    .filter((s) => s !== ''),
-)
+const commands = readmeCommands(readme, 'fashion-mnist')
 
 describe('README', () => {
   it('shows commands', () => {
@@ -26,6 +22,6 @@ describe('README', () => {
     },
   )
   it('mentions every flag of the app', () => {
-    for (const k of Object.keys(app.flags)) expect(readme).toContain(`--${kebab(k)}`)
+    expect(missingFlagMentions(readme, app)).toEqual([])
   })
 })

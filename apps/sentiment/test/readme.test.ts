@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { decodeArgv, kebab } from '@cotangent/cli'
+import { decodeArgv } from '@cotangent/cli'
+import { missingFlagMentions, readmeCommands } from '@cotangent/cli/testing'
 import * as E from 'fp-ts/lib/Either.js'
 import { describe, expect, it } from 'vitest'
 import { COMMANDS } from '../src/app.js'
@@ -8,9 +9,7 @@ import { splitArgv } from '../src/predict.js'
 
 const readme = readFileSync(fileURLToPath(new URL('../README.md', import.meta.url)), 'utf8')
 // Shell words of each `npm run sentiment -- …` line (double quotes group words; comments dropped).
-const commands = [...readme.matchAll(/^(?:echo .*\| )?npm run sentiment(?: -- ([^#\n]*))?/gm)].map((m) =>
-  [...(m[1] ?? '').matchAll(/"([^"]*)"|(\S+)/g)].map((w) => w[1] ?? w[2]!),
-)
+const commands = readmeCommands(readme, 'sentiment', '(?:echo .*\\| )?')
 
 describe('README', () => {
   it('shows every command', () => {
@@ -36,7 +35,7 @@ describe('README', () => {
     },
   )
   it('mentions every flag of every command', () => {
-    for (const app of Object.values(COMMANDS))
-      for (const k of Object.keys(app.flags)) expect(readme, k).toContain(`--${kebab(k)}`)
+    for (const [name, app] of Object.entries(COMMANDS))
+      expect(missingFlagMentions(readme, app), name).toEqual([])
   })
 })
