@@ -2,9 +2,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { captureEnv, checkRunFolder, markdownLinks, runBadFlag } from '@cotangent/cli/testing'
 import { app } from '../src/app.js'
 
-const PNG = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]
 let dir = ''
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'cotangent-iris-'))
@@ -12,19 +12,13 @@ beforeAll(() => {
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true })
 })
-const env = (out: string[], err: string[]) => ({
-  stdout: (l: string) => out.push(l),
-  stderr: (l: string) => err.push(l),
-  isTTY: false,
-})
 
 describe('iris main', () => {
   it(
     'with tiny settings writes every file; JSON parses, PNGs are PNGs, report links resolve',
     { timeout: 120_000 },
     async () => {
-      const out: string[] = []
-      const err: string[] = []
+      const { env, out, err } = captureEnv()
       const target = join(dir, 'run')
       const argv = [
         '--lr',
@@ -39,7 +33,7 @@ describe('iris main', () => {
         target,
         '--quiet',
       ]
-      expect(await app.main(argv, env(out, err))).toBe(0)
+      expect(await app.main(argv, env)).toBe(0)
       expect(err).toEqual([])
       const files = readdirSync(target).sort()
       expect(files).toEqual([
@@ -53,8 +47,8 @@ describe('iris main', () => {
         'val-accuracy.png',
         'val-accuracy.svg',
       ])
-      for (const f of files.filter((f) => f.endsWith('.png')))
-        expect([...readFileSync(join(target, f)).subarray(0, 8)]).toEqual(PNG)
+      // PNG signatures, SVGs, JSON that parses and report links that resolve
+      expect(checkRunFolder(target)).toEqual([])
       expect(JSON.parse(readFileSync(join(target, 'config.json'), 'utf8'))).toMatchObject({
         lr: [0.1],
         hidden: [4, 8],
@@ -67,9 +61,7 @@ describe('iris main', () => {
       expect(h.splits).toHaveLength(2)
       expect(h.best.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(30)
       const md = readFileSync(join(target, 'report.md'), 'utf8')
-      const links = [...md.matchAll(/\]\(([^)]+)\)/g)].map((m) => m[1]!)
-      expect(links).toHaveLength(6)
-      for (const l of links) expect(existsSync(join(target, l)), l).toBe(true)
+      expect(markdownLinks(md)).toHaveLength(6)
       expect(md).toContain('| true \\\\ predicted | setosa | versicolor | virginica |')
       expect(out).toHaveLength(2)
       expect(out[0]).toMatch(/^iris: best lr 0\.1, [48] hidden, test \d+\.\d%; over 2 splits /)
@@ -85,14 +77,12 @@ describe('iris main', () => {
     [['--activation', 'relu'], 'iris: unknown flag --activation'],
   ]
   it.each(bad)('bad flags %j exit 2 with one message and write nothing', async (argv, message) => {
-    const out: string[] = []
-    const err: string[] = []
-    const target = join(dir, 'bad')
-    expect(await app.main([...argv, '--out', target], env(out, err))).toBe(2)
-    expect(err).toHaveLength(1)
-    expect(err[0]).toContain(message)
-    expect(out).toEqual([])
-    expect(existsSync(target)).toBe(false)
+    const r = await runBadFlag(app.main, argv)
+    expect(r.code).toBe(2)
+    expect(r.err).toHaveLength(1)
+    expect(r.err[0]).toContain(message)
+    expect(r.out).toEqual([])
+    expect(r.written).toEqual([])
   })
 
   it('a bad data file fails with its file and line, exit 1, and writes nothing', async () => {
@@ -101,10 +91,9 @@ describe('iris main', () => {
       file,
       'sepal_length,sepal_width,petal_length,petal_width,species\n5.1,3.5,1.4,0.2,setosa\n4.9,3.0,1.4,0.2,rose\n',
     )
-    const out: string[] = []
-    const err: string[] = []
+    const { env, err } = captureEnv()
     const target = join(dir, 'baddata')
-    expect(await app.main(['--data', file, '--out', target, '--quiet'], env(out, err))).toBe(1)
+    expect(await app.main(['--data', file, '--out', target, '--quiet'], env)).toBe(1)
     expect(err).toHaveLength(1)
     expect(err[0]).toContain(`${file}:3`)
     expect(existsSync(target)).toBe(false)

@@ -1,10 +1,10 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { captureEnv, checkRunFolder, markdownLinks, runBadFlag } from '@cotangent/cli/testing'
 import { app } from '../src/app.js'
 
-const PNG = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]
 let dir = ''
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'cotangent-xor-'))
@@ -13,19 +13,12 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-const env = (out: string[], err: string[]) => ({
-  stdout: (l: string) => out.push(l),
-  stderr: (l: string) => err.push(l),
-  isTTY: false,
-})
-
 describe('xor main', () => {
   it(
     'with tiny settings writes config, history, both plots and a report whose links resolve',
     { timeout: 120_000 },
     async () => {
-      const out: string[] = []
-      const err: string[] = []
+      const { env, out, err } = captureEnv()
       const target = join(dir, 'run')
       const argv = [
         '--inits',
@@ -41,7 +34,7 @@ describe('xor main', () => {
         '--out',
         target,
       ]
-      const code = await app.main(argv, env(out, err))
+      const code = await app.main(argv, env)
       // 60 steps may leave a 4-unit seed unsolved (a miss of the ≥ 99% goal: exit 1, folder still complete);
       // the exact goals (one layer ≤ 3/4, hand-set XOR, zero and constant init stuck) hold at any setting
       expect(
@@ -58,8 +51,8 @@ describe('xor main', () => {
         'loss.svg',
         'report.md',
       ])
-      for (const f of ['decision-boundary.png', 'loss.png'])
-        expect([...readFileSync(join(target, f)).subarray(0, 8)]).toEqual(PNG)
+      // PNG signatures, SVGs, JSON that parses and report links that resolve
+      expect(checkRunFolder(target)).toEqual([])
       const config = JSON.parse(readFileSync(join(target, 'config.json'), 'utf8'))
       expect(config).toMatchObject({
         inits: 3,
@@ -74,9 +67,7 @@ describe('xor main', () => {
       expect(history.xavier.map((w: { hidden: number }) => w.hidden)).toEqual([2, 4])
       expect(history.zeroInit.maxAbsGrad).toMatchObject({ W1: 0, b1: 0, W2: 0 })
       const md = readFileSync(join(target, 'report.md'), 'utf8')
-      const links = [...md.matchAll(/\]\(([^)]+)\)/g)].map((m) => m[1]!)
-      expect(links.length).toBeGreaterThanOrEqual(4)
-      for (const l of links) expect(existsSync(join(target, l)), l).toBe(true)
+      expect(markdownLinks(md).length).toBeGreaterThanOrEqual(4)
       for (const h of ['## 1.', '## 2.', '## 3.', '## 4.']) expect(md).toContain(h)
       expect(out.at(-2)).toMatch(/^xor: one layer ≤ [0-3]\/4; hand-set exact; /)
       expect(out.at(-1)).toBe(`report: ${join(target, 'report.md')}`)
@@ -93,14 +84,12 @@ describe('xor main', () => {
     [['--frobnicate'], 'xor: unknown flag --frobnicate'],
   ]
   it.each(bad)('bad flags %j exit 2 with one message and write nothing', async (argv, message) => {
-    const out: string[] = []
-    const err: string[] = []
-    const target = join(dir, 'bad')
-    expect(await app.main([...argv, '--out', target], env(out, err))).toBe(2)
-    expect(err).toHaveLength(1)
-    expect(err[0]).toContain(message)
-    expect(out).toEqual([])
-    expect(existsSync(target)).toBe(false)
-    expect(readdirSync(dir).filter((f) => f.startsWith('.'))).toEqual([])
+    const r = await runBadFlag(app.main, argv)
+    expect(r.code).toBe(2)
+    expect(r.err).toHaveLength(1)
+    expect(r.err[0]).toContain(message)
+    expect(r.out).toEqual([])
+    // neither the run folder nor a temp file beside it
+    expect(r.written).toEqual([])
   })
 })
