@@ -1,27 +1,17 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { captureEnv, checkRunFolder, markdownLinks, runBadFlag } from '@cotangent/cli/testing'
 import { app } from '../src/app.js'
 
-const capture = () => {
-  const out: string[] = []
-  const err: string[] = []
-  return {
-    out,
-    err,
-    env: { stdout: (l: string) => out.push(l), stderr: (l: string) => err.push(l), isTTY: false },
-  }
-}
-
-const PNG = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]
 const FIGURES = ['sigmoid', 'tanh', 'relu', 'leakyRelu', 'softplus', 'gelu', 'vanishing-gradients']
 
 describe('activations main', () => {
   it('writes config, history, a PNG + SVG per figure and a report whose links exist (tiny settings)', async () => {
     const root = mkdtempSync(join(tmpdir(), 'activations-'))
     const out = join(root, 'run')
-    const c = capture()
+    const c = captureEnv()
     const code = await app.main(
       [
         '--out',
@@ -76,14 +66,10 @@ describe('activations main', () => {
     expect(history.curves.every((k) => k.xs.length === 11 && k.df.length === 11)).toBe(true)
     expect(history.deep.map((d) => d.init)).toEqual(['matched', 'xavier', 'he', 'torch'])
     expect(history.deep.every((d) => d.sigmoid.norms.length === 4 && d.relu.norms.length === 4)).toBe(true)
-    for (const f of FIGURES) {
-      expect([...readFileSync(join(out, `${f}.png`)).subarray(0, 8)]).toEqual(PNG)
-      expect(readFileSync(join(out, `${f}.svg`), 'utf8')).toMatch(/^<svg/)
-    }
+    // every PNG has the PNG signature, every SVG starts with <svg, the JSON parses, the report links resolve
+    expect(checkRunFolder(out)).toEqual([])
     const report = readFileSync(join(out, 'report.md'), 'utf8')
-    const links = [...report.matchAll(/\]\(([^)]+)\)/g)].map((m) => m[1]!)
-    expect(links.sort()).toEqual(FIGURES.flatMap((f) => [`${f}.png`, `${f}.svg`]).sort())
-    for (const l of links) expect(existsSync(join(out, l))).toBe(true)
+    expect([...markdownLinks(report)].sort()).toEqual(FIGURES.flatMap((f) => [`${f}.png`, `${f}.svg`]).sort())
     expect(report).toContain('Vanishing gradients')
     expect(c.out.at(-2)).toMatch(/^activations: /)
   }, 60_000)
@@ -95,21 +81,18 @@ describe('activations main', () => {
     [['--init', 'orthogonal'], '--init', 'orthogonal'],
     [['--activation', 'relu'], '--activation', 'unknown flag'],
   ])('bad flag %j: exit 2, one message naming it, nothing written', async (argv, flag, value) => {
-    const root = mkdtempSync(join(tmpdir(), 'activations-bad-'))
-    const out = join(root, 'run')
-    const c = capture()
-    const code = await app.main([...argv, '--out', out], c.env)
-    expect(code).toBe(2)
-    expect(c.err.length).toBe(1)
-    expect(c.err[0]).toContain(flag)
-    expect(c.err[0]).toContain(value)
-    expect(c.err[0]).not.toMatch(/\n\s+at /)
-    expect(c.out).toEqual([])
-    expect(readdirSync(root)).toEqual([])
+    const r = await runBadFlag(app.main, argv)
+    expect(r.code).toBe(2)
+    expect(r.err.length).toBe(1)
+    expect(r.err[0]).toContain(flag)
+    expect(r.err[0]).toContain(value)
+    expect(r.err[0]).not.toMatch(/\n\s+at /)
+    expect(r.out).toEqual([])
+    expect(r.written).toEqual([])
   })
 
   it('--help lists every flag with its default and the allowed inits', async () => {
-    const c = capture()
+    const c = captureEnv()
     expect(await app.main(['--help'], c.env)).toBe(0)
     const text = c.out.join('\n')
     for (const f of [

@@ -1,26 +1,15 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { captureEnv, checkRunFolder, markdownLinks, runBadFlag } from '@cotangent/cli/testing'
 import { app } from '../src/app.js'
-
-const capture = () => {
-  const out: string[] = []
-  const err: string[] = []
-  return {
-    out,
-    err,
-    env: { stdout: (l: string) => out.push(l), stderr: (l: string) => err.push(l), isTTY: false },
-  }
-}
-
-const PNG = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]
 
 describe('backprop main', () => {
   it('writes config, history, plots and a report whose links exist (tiny settings)', async () => {
     const root = mkdtempSync(join(tmpdir(), 'backprop-'))
     const out = join(root, 'run')
-    const c = capture()
+    const c = captureEnv()
     const code = await app.main(
       ['--out', out, '--steps', '30', '--attempts', '2', '--batch', '3', '--hidden', '4', '--seed', '7'],
       c.env,
@@ -46,12 +35,10 @@ describe('backprop main', () => {
     expect(history.attempts[0]!.mseCurve.length).toBe(30)
     expect(history.twoLayer.length).toBe(3)
     expect(history.control?.trainSize).toBe(200)
-    expect([...readFileSync(join(out, 'loss.png')).subarray(0, 8)]).toEqual(PNG)
-    expect(readFileSync(join(out, 'loss.svg'), 'utf8')).toMatch(/^<svg/)
+    // loss.png has the PNG signature, loss.svg starts with <svg, the JSON parses, the report links resolve
+    expect(checkRunFolder(out)).toEqual([])
     const report = readFileSync(join(out, 'report.md'), 'utf8')
-    const links = [...report.matchAll(/\]\(([^)]+)\)/g)].map((m) => m[1]!)
-    expect(links).toEqual(['loss.png', 'loss.svg'])
-    for (const l of links) expect(existsSync(join(out, l))).toBe(true)
+    expect(markdownLinks(report)).toEqual(['loss.png', 'loss.svg'])
     expect(report).toContain('‖manual − grad‖₂')
     expect(report).toContain('Shapes of the intermediates')
     expect(c.out.at(-2)).toMatch(/^backprop: manual = grad/)
@@ -65,21 +52,18 @@ describe('backprop main', () => {
     [['--optimizer', 'lbfgs'], '--optimizer', 'lbfgs'],
     [['--bogus', '1'], '--bogus', 'unknown flag'],
   ])('bad flag %j: exit 2, one message naming it, nothing written', async (argv, flag, value) => {
-    const root = mkdtempSync(join(tmpdir(), 'backprop-bad-'))
-    const out = join(root, 'run')
-    const c = capture()
-    const code = await app.main([...argv, '--out', out], c.env)
-    expect(code).toBe(2)
-    expect(c.err.length).toBe(1)
-    expect(c.err[0]).toContain(flag)
-    expect(c.err[0]).toContain(value)
-    expect(c.err[0]).not.toMatch(/\n\s+at /)
-    expect(c.out).toEqual([])
-    expect(readdirSync(root)).toEqual([])
+    const r = await runBadFlag(app.main, argv)
+    expect(r.code).toBe(2)
+    expect(r.err.length).toBe(1)
+    expect(r.err[0]).toContain(flag)
+    expect(r.err[0]).toContain(value)
+    expect(r.err[0]).not.toMatch(/\n\s+at /)
+    expect(r.out).toEqual([])
+    expect(r.written).toEqual([])
   })
 
   it('--help lists every flag with its default', async () => {
-    const c = capture()
+    const c = captureEnv()
     expect(await app.main(['--help'], c.env)).toBe(0)
     const text = c.out.join('\n')
     for (const f of [
