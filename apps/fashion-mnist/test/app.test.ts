@@ -1,13 +1,13 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { ImageSet } from '@cotangent/data'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { captureEnv, checkRunFolder, runBadFlag } from '@cotangent/cli/testing'
 import { app } from '../src/app.js'
 import { topConfusions, trainValRows } from '../src/fashion.js'
 
 const SHARED_DATA = process.env.COTANGENT_DATA ?? resolve(import.meta.dirname, '../../../../shared/data')
-const PNG = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]
 let dir = ''
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'cotangent-fashion-'))
@@ -15,19 +15,10 @@ beforeAll(() => {
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true })
 })
-const capture = () => {
-  const out: string[] = []
-  const err: string[] = []
-  return {
-    out,
-    err,
-    env: { stdout: (l: string) => out.push(l), stderr: (l: string) => err.push(l), isTTY: false },
-  }
-}
 
 describe('fashion-mnist main on a subset', () => {
   it('trains, evaluates the test images once, and writes every file', async () => {
-    const c = capture()
+    const c = captureEnv()
     const target = join(dir, 'run')
     const argv = ['--data-dir', SHARED_DATA, '--limit', '1200', '--test-limit', '500', '--epochs', '2']
     expect(
@@ -52,8 +43,8 @@ describe('fashion-mnist main on a subset', () => {
       'loss.svg',
       'report.md',
     ])
-    for (const f of files.filter((f) => f.endsWith('.png')))
-      expect([...readFileSync(join(target, f)).subarray(0, 8)]).toEqual(PNG)
+    // PNG signatures, SVGs, JSON that parses and report links that resolve
+    expect(checkRunFolder(target)).toEqual([])
     const h = JSON.parse(readFileSync(join(target, 'history.json'), 'utf8'))
     expect(h.split).toEqual({ train: 1000, val: 200, test: 500 })
     expect(h.history).toHaveLength(2)
@@ -64,8 +55,6 @@ describe('fashion-mnist main on a subset', () => {
     const diagonal = confusion.reduce((s, row, i) => s + row[i]!, 0)
     expect(diagonal / 500).toBeCloseTo(h.test.accuracy, 10)
     const md = readFileSync(join(target, 'report.md'), 'utf8')
-    for (const l of [...md.matchAll(/\]\(([^)]+)\)/g)].map((m) => m[1]!))
-      expect(existsSync(join(target, l)), l).toBe(true)
     expect(md).toContain('| true \\\\ predicted | T-shirt/top | Trouser |')
     expect(md).toContain('(A subset run: the goal applies to the full data.)')
   })
@@ -78,13 +67,12 @@ describe('fashion-mnist main on a subset', () => {
   ]
   for (const [argv, message] of bad)
     it(`${argv.join(' ')} → exit 2, one line, nothing written`, async () => {
-      const c = capture()
-      const target = join(dir, `bad-${argv.join('').replace(/[^a-z0-9]/gi, '')}`)
-      expect(await app.main([...argv, '--out', target], c.env)).toBe(2)
-      expect(c.out).toEqual([])
-      expect(c.err).toHaveLength(1)
-      expect(c.err[0]).toContain(message)
-      expect(existsSync(target)).toBe(false)
+      const r = await runBadFlag(app.main, argv)
+      expect(r.code).toBe(2)
+      expect(r.out).toEqual([])
+      expect(r.err).toHaveLength(1)
+      expect(r.err[0]).toContain(message)
+      expect(r.written).toEqual([])
     })
 })
 

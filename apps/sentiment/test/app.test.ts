@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { bigramHash, tokenize } from '@cotangent/data'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { captureEnv, checkRunFolder, runBadFlag } from '@cotangent/cli/testing'
 import { main } from '../src/app.js'
 import { splitArgv } from '../src/predict.js'
 
 const SHARED_DATA = process.env.COTANGENT_DATA ?? resolve(import.meta.dirname, '../../../../shared/data')
-const PNG = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]
 
 let dir = ''
 let sampleDir = ''
@@ -27,15 +27,6 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-const capture = () => {
-  const out: string[] = []
-  const err: string[] = []
-  return {
-    out,
-    err,
-    env: { stdout: (l: string) => out.push(l), stderr: (l: string) => err.push(l), isTTY: false },
-  }
-}
 const readJson = (f: string): any => JSON.parse(readFileSync(f, 'utf8'))
 const tiny = [
   '--embed-dim',
@@ -86,7 +77,7 @@ const handProbability = (folder: string): ((text: string) => number) => {
 
 const checkPredict = async (folder: string, texts: readonly string[], classes: readonly [string, string]) => {
   const hand = handProbability(folder)
-  const c = capture()
+  const c = captureEnv()
   expect(await main(['predict', '--model', folder, ...texts], c.env)).toBe(0)
   expect(c.err).toEqual([])
   expect(c.out).toHaveLength(texts.length)
@@ -103,7 +94,7 @@ const checkPredict = async (folder: string, texts: readonly string[], classes: r
 describe('sentiment train on a 200-line polarity sample', () => {
   const out = () => join(dir, 'train')
   it('learns better than chance, writes every file, and the checkpoint predicts as a hand computation does', async () => {
-    const c = capture()
+    const c = captureEnv()
     const argv = [
       'train',
       ...sample('train'),
@@ -135,22 +126,20 @@ describe('sentiment train on a 200-line polarity sample', () => {
       'report.md',
       'vocab.json',
     ])
-    for (const f of files.filter((f) => f.endsWith('.png')))
-      expect([...readFileSync(join(out(), f)).subarray(0, 8)]).toEqual(PNG)
+    // PNG signatures, SVGs, JSON that parses and report links that resolve
+    expect(checkRunFolder(out())).toEqual([])
     const h = readJson(join(out(), 'history.json'))
     expect(h.splits).toEqual({ train: 160, dev: 20, test: 20 })
     expect(h.history).toHaveLength(12)
     expect(h.test.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(20)
     const md = readFileSync(join(out(), 'report.md'), 'utf8')
-    for (const l of [...md.matchAll(/\]\(([^)]+)\)/g)].map((m) => m[1]!))
-      expect(existsSync(join(out(), l)), l).toBe(true)
     expect(md).toContain('## Findings')
     expect(md).not.toContain('goal') // the 77% goal is checked on the whole polarity corpus only
     expect(md).toMatch(/Test accuracy of that checkpoint on the 20 held-out documents: \*\*\d+\.\d%\*\*/)
   })
 
   it('the sample model is better than chance on 1,000 snippets it never saw (predict on the command line)', async () => {
-    const c = capture()
+    const c = captureEnv()
     expect(await main(['predict', '--model', out(), ...heldOut[0]!, ...heldOut[1]!], c.env)).toBe(0)
     expect(c.out).toHaveLength(1000)
     const right = c.out.filter((l, i) => l.split('\t')[0] === (i < 500 ? 'positive' : 'negative')).length
@@ -161,14 +150,14 @@ describe('sentiment train on a 200-line polarity sample', () => {
   it('predict reads the checkpoint and vocabulary: class and probability equal a hand computation; stdin works', async () => {
     const texts = ['a gorgeous , witty , seductive movie .', 'the film is dull and tedious']
     const lines = await checkPredict(out(), texts, ['negative', 'positive'])
-    const s = capture()
+    const s = captureEnv()
     const stdin = () => Promise.resolve(`${texts[0]!}\n\n${texts[1]!}\n`) // one sentence a line, blanks skipped
     expect(await main(['predict', '--model', out()], { ...s.env, stdin })).toBe(0)
     expect(s.out).toEqual(lines)
   })
 
   it('predict: a folder without a model exits 1 naming the file and the fix', async () => {
-    const c = capture()
+    const c = captureEnv()
     expect(await main(['predict', '--model', dir, 'good'], c.env)).toBe(1)
     expect(c.err).toHaveLength(1)
     expect(c.err[0]).toContain(join(dir, 'model.json'))
@@ -194,7 +183,7 @@ describe('sentiment on a review CSV with a split column', () => {
     })
     const csv = join(dir, 'reviews.csv')
     writeFileSync(csv, `text,label,part\n${rows.join('\n')}\n`)
-    const c = capture()
+    const c = captureEnv()
     const argv = [
       ...['--csv', csv, '--text-column', 'text', '--label-column', 'label', '--split-column', 'part'],
       ...[
@@ -239,7 +228,7 @@ describe('every command, tiny settings', () => {
   ]
   for (const [command, flags, slugs] of cases)
     it(`${command} writes its table, figures and findings`, async () => {
-      const c = capture()
+      const c = captureEnv()
       const target = join(dir, command)
       expect(await main([command, ...sample(command), ...tiny, ...flags], c.env)).toBe(0)
       expect(c.err).toEqual([])
@@ -262,8 +251,8 @@ describe('every command, tiny settings', () => {
       expect(md).toMatch(
         /Best [a-z ]+: \*\*[^*]+\*\* — dev accuracy \d+\.\d% at epoch \d; its test accuracy is \*\*\d+\.\d%\*\*/,
       )
-      for (const l of [...md.matchAll(/\]\(([^)]+)\)/g)].map((m) => m[1]!))
-        expect(existsSync(join(target, l)), l).toBe(true)
+      // PNG signatures, SVGs, JSON that parses and report links that resolve
+      expect(checkRunFolder(target)).toEqual([])
     })
 })
 
@@ -292,17 +281,16 @@ describe('bad input', () => {
   ]
   for (const [argv, message] of bad)
     it(`${argv.join(' ')} → exit 2, one line, nothing written`, async () => {
-      const c = capture()
-      const target = join(dir, `bad-${argv.join('_').replace(/[^a-z0-9]/gi, '')}`)
-      expect(await main([...argv, '--out', target], c.env)).toBe(2)
-      expect(c.out).toEqual([])
-      expect(c.err).toHaveLength(1)
-      expect(c.err[0]).toContain(message)
-      expect(existsSync(target)).toBe(false)
+      const r = await runBadFlag(main, argv)
+      expect(r.code).toBe(2)
+      expect(r.out).toEqual([])
+      expect(r.err).toHaveLength(1)
+      expect(r.err[0]).toContain(message)
+      expect(r.written).toEqual([])
     })
 
   it('a missing corpus exits 1 saying where it looked and how to fetch it, writing nothing', async () => {
-    const c = capture()
+    const c = captureEnv()
     const target = join(dir, 'no-data')
     expect(await main(['--data-dir', join(dir, 'nowhere'), '--out', target], c.env)).toBe(1)
     expect(c.err[0]).toContain(join(dir, 'nowhere', 'rt-polarity'))
