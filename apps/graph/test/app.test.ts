@@ -1,8 +1,9 @@
-import { mkdtempSync, existsSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { runApp } from '@cotangent/cli'
+import { captureEnv, isPng, runBadFlag } from '@cotangent/cli/testing'
 import { app } from '../src/app.js'
 
 const root = mkdtempSync(join(tmpdir(), 'cotangent-graph-'))
@@ -11,9 +12,8 @@ afterAll(() => {
 })
 
 const run = async (argv: readonly string[]) => {
-  const out: string[] = []
-  const err: string[] = []
-  const code = await app.main(argv, { stdout: (l) => out.push(l), stderr: (l) => err.push(l), isTTY: false })
+  const { env, out, err } = captureEnv()
+  const code = await app.main(argv, env)
   return { code, out: out.join('\n'), err: err.join('\n') }
 }
 
@@ -61,7 +61,7 @@ describe('apps/graph end to end', () => {
       expect(report).toContain(s)
     expect(readFileSync(join(dir, 'graph.dot'), 'utf8')).toMatch(/^digraph program \{/)
     expect(readFileSync(join(dir, 'graph.svg'), 'utf8')).toContain('∂f/∂y = 40.1711')
-    expect(Array.from(readFileSync(join(dir, 'graph.png')).subarray(0, 4))).toEqual([0x89, 0x50, 0x4e, 0x47])
+    expect(isPng(join(dir, 'graph.png'))).toBe(true)
     expect(readFileSync(join(dir, 'program.txt'), 'utf8')).toContain('e:f64[] = exp b')
   })
 
@@ -105,13 +105,12 @@ describe('apps/graph end to end', () => {
     [['--at', 'x=1,x=2'], /'x' is given twice/],
     [['--expr', '2 + 3', '--at', 'x=1'], /has no variables/],
   ])('bad flags %j exit 2 with the message and write nothing', async (argv, message) => {
-    const dir = join(root, `bad-${String(Math.random()).slice(2)}`)
-    const r = await run([...argv, '--out', dir])
+    const r = await runBadFlag(app.main, argv)
     expect(r.code).toBe(2)
-    expect(r.err).toMatch(message)
-    expect(r.err).not.toMatch(/\n\s+at /) // no stack trace
-    expect(r.out).toBe('')
-    expect(existsSync(dir)).toBe(false)
-    expect(readdirSync(root).filter((n) => n.includes('partial'))).toEqual([])
+    expect(r.err.join('\n')).toMatch(message)
+    expect(r.err.join('\n')).not.toMatch(/\n\s+at /) // no stack trace
+    expect(r.out).toEqual([])
+    // neither the run folder nor a partial/temp folder beside it
+    expect(r.written).toEqual([])
   })
 })
