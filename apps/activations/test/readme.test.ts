@@ -2,12 +2,13 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { captureEnv, readmeCommands } from '@cotangent/cli/testing'
 import { app } from '../src/app.js'
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
-const commands = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)]
-  .flatMap((m) => m[1]!.split('\n'))
-  .filter((l) => l.startsWith('npm run activations -- '))
+const commands = readmeCommands(readme, 'activations').map(
+  (argv) => [`npm run activations -- ${argv.join(' ')}`, argv] as const,
+)
 
 describe('README examples', () => {
   it('has examples', () => {
@@ -16,18 +17,11 @@ describe('README examples', () => {
 
   it.each(commands)(
     '%s runs and writes its report',
-    async (command) => {
-      const argv = command
-        .replace('npm run activations -- ', '')
-        .split(/\s+/)
-        .filter((a) => a !== '')
+    async (_, argv) => {
       const out = join(mkdtempSync(join(tmpdir(), 'activations-readme-')), 'run')
-      const lines: string[] = []
-      const code = await app.main([...argv, '--out', out, '--quiet'], {
-        stdout: (l) => lines.push(l),
-        stderr: (l) => lines.push(l),
-        isTTY: false,
-      })
+      const c = captureEnv()
+      const code = await app.main([...argv, '--out', out, '--quiet'], c.env)
+      const lines = [...c.out, ...c.err]
       expect(code, lines.join('\n')).toBe(0)
       expect(readdirSync(out)).toContain('report.md')
     },
