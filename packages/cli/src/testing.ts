@@ -69,6 +69,23 @@ export const runBadFlag = async (main: MainFn, argv: readonly string[]): Promise
   }
 }
 
+/**
+ * What is wrong with a {@link BadFlagRun} as the rejection of a bad flag; `[]` when it is right: exit code 2, no
+ * stdout, exactly one stderr line, containing each of `mentions` and no stack trace (`\n    at …`), nothing
+ * written.
+ */
+export const badFlagProblems = (run: BadFlagRun, ...mentions: readonly string[]): readonly string[] => {
+  const line = run.err[0] ?? ''
+  return [
+    ...(run.code === 2 ? [] : [`exit code ${String(run.code)}, expected 2`]),
+    ...(run.out.length === 0 ? [] : [`${String(run.out.length)} stdout line(s), expected none`]),
+    ...(run.err.length === 1 ? [] : [`${String(run.err.length)} stderr line(s), expected one`]),
+    ...mentions.filter((m) => !line.includes(m)).map((m) => `the message does not mention '${m}': ${line}`),
+    ...(/\n\s+at /.test(line) ? ['the message has a stack trace'] : []),
+    ...run.written.map((f) => `wrote ${f}`),
+  ]
+}
+
 /** Splits a command's argument text into shell words; double quotes group words (`"a b"` is one word). */
 export const shellWords = (text: string): readonly string[] =>
   [...text.matchAll(/"([^"]*)"|(\S+)/g)].map((w) => w[1] ?? w[2] ?? '')

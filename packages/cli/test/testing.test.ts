@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { opt, PositiveInt, switchFlag } from '@cotangent/cli'
 import {
+  badFlagProblems,
   captureEnv,
   checkRunFolder,
   markdownLinks,
@@ -132,5 +133,27 @@ describe('captureEnv and runBadFlag', () => {
     expect(writes).toEqual({ code: 2, out: ['out line'], err: ['err line'], written: ['run.tmp'] })
     const clean = await runBadFlag(() => Promise.resolve(2), [])
     expect(clean.written).toEqual([])
+  })
+})
+
+describe('badFlagProblems', () => {
+  const ok = { code: 2, out: [], err: ["app: --lr: got '0', expected a number > 0"], written: [] }
+  it('is empty for a clean rejection that names the flag and value', () => {
+    expect(badFlagProblems(ok, '--lr', "'0'")).toEqual([])
+  })
+  it('lists every way a rejection can go wrong', () => {
+    expect(
+      badFlagProblems(
+        { code: 0, out: ['hi'], err: ['Error: boom\n    at f (x.js:1:1)', 'again'], written: ['run'] },
+        '--lr',
+      ),
+    ).toEqual([
+      'exit code 0, expected 2',
+      '1 stdout line(s), expected none',
+      '2 stderr line(s), expected one',
+      "the message does not mention '--lr': Error: boom\n    at f (x.js:1:1)",
+      'the message has a stack trace',
+      'wrote run',
+    ])
   })
 })
