@@ -6,7 +6,8 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { kebab, type Flags } from './flags.js'
+import * as E from 'fp-ts/lib/Either.js'
+import { decodeArgv, kebab, type Flags } from './flags.js'
 
 /** An app's environment for tests, with every printed line kept in order. */
 export interface CapturedEnv {
@@ -104,6 +105,18 @@ export const readmeCommands = (
   const name = appName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
   const re = new RegExp(`^${prefix}npm run ${name}(?=\\s|$)(?: -- ([^#\\n]*))?`, 'gm')
   return [...readme.matchAll(re)].map((m) => shellWords(m[1] ?? ''))
+}
+
+/**
+ * The flag error `argv` gets from `app` (its own flags plus the common ones), or `undefined` when it decodes or
+ * asks for `--help`. For README tests: every documented command should give `undefined`.
+ */
+export const flagError = async (
+  app: { readonly name: string; readonly description: string; readonly flags: Flags },
+  argv: readonly string[],
+): Promise<string | undefined> => {
+  const r = await decodeArgv(app, app.flags, argv)
+  return E.isRight(r) || r.left._tag === 'help' ? undefined : r.left.message
 }
 
 /** The `--kebab-case` flags of `app` (its own flags, not the common ones) that `readme` never mentions. */

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { opt, PositiveInt, switchFlag } from '@cotangent/cli'
 import {
   badFlagProblems,
+  flagError,
   captureEnv,
   checkRunFolder,
   markdownLinks,
@@ -155,5 +156,17 @@ describe('badFlagProblems', () => {
       'the message has a stack trace',
       'wrote run',
     ])
+  })
+})
+
+describe('flagError', () => {
+  const app = { name: 'demo', description: 'a demo', flags: { steps: opt(PositiveInt, 1, 'steps') } }
+  it('is undefined for argv that decodes and for --help', async () => {
+    expect(await flagError(app, ['--steps', '3'])).toBeUndefined()
+    expect(await flagError(app, ['--help'])).toBeUndefined()
+  })
+  it('is the one-line message for a bad value or an unknown flag', async () => {
+    expect(await flagError(app, ['--steps', '0'])).toContain("demo: --steps: got '0'")
+    expect(await flagError(app, ['--nope'])).toContain('demo: unknown flag --nope')
   })
 })
