@@ -4,27 +4,10 @@
  * functions of two variables such as a classifier's decision surface.
  * @module
  */
-import { Resvg } from '@resvg/resvg-js'
-import type { Plot } from '@cotangent/train'
-import * as vega from 'vega'
-import { compile, type TopLevelSpec } from 'vega-lite'
+import { renderVegaLite } from '@cotangent/train'
+import type { TopLevelSpec } from 'vega-lite'
 
-/** Renders a vega-lite spec to SVG and PNG (2× zoom). */
-export const renderVegaLite = async (spec: TopLevelSpec): Promise<Plot> => {
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' })
-  try {
-    const svg = await view.toSVG()
-    const png = new Resvg(svg, {
-      fitTo: { mode: 'zoom', value: 2 },
-      font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' },
-    })
-      .render()
-      .asPng()
-    return { svg, png: new Uint8Array(png.buffer, png.byteOffset, png.byteLength) }
-  } finally {
-    view.finalize()
-  }
-}
+export { renderVegaLite }
 
 /** A grid of values of f(x, y) and optional labelled points on top. */
 export interface HeatmapOptions {

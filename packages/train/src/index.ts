@@ -18,7 +18,13 @@ export type {
 export { datasetSize, selectBatch } from './model.js'
 export { trainStep, evaluate, type StepResult, type Evaluation, type EvaluateOptions } from './step.js'
 export type { EpochRecord, FitInfo, StepInfo, FitSummary, Reporter } from './history.js'
-export { DivergenceError, NonFiniteDataError, type DivergencePhase, type DivergedRun, type DataLocation } from './errors.js'
+export {
+  DivergenceError,
+  NonFiniteDataError,
+  type DivergencePhase,
+  type DivergedRun,
+  type DataLocation,
+} from './errors.js'
 export { fit, type FitOptions, type FitResult, type Monitor, type EarlyStopping } from './fit.js'
 export {
   lineReporter,
@@ -35,7 +41,16 @@ export {
   type DefaultReporterOptions,
   type AutoReporterOptions,
 } from './reporters.js'
-export { plotCurves, writePlot, curvesSpec, historySeries, type Series, type PlotOptions, type Plot } from './plot.js'
+export {
+  plotCurves,
+  renderVegaLite,
+  writePlot,
+  curvesSpec,
+  historySeries,
+  type Series,
+  type PlotOptions,
+  type Plot,
+} from './plot.js'
 export {
   toJson,
   fromJson,

@@ -40,7 +40,9 @@ export interface Plot {
 export const curvesSpec = (series: readonly Series[], o: PlotOptions): TopLevelSpec => {
   const logY = o.logY ?? false
   const values = series.flatMap((s) =>
-    s.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y) && (!logY || p.y > 0)).map((p) => ({ series: s.name, x: p.x, y: p.y })),
+    s.points
+      .filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y) && (!logY || p.y > 0))
+      .map((p) => ({ series: s.name, x: p.x, y: p.y })),
   )
   // Epochs (and steps) are integers: ask for integer ticks, so the axis does not read "epoch 1.4".
   const integerX = values.length > 0 && values.every((v) => Number.isInteger(v.x))
@@ -74,9 +76,12 @@ export const curvesSpec = (series: readonly Series[], o: PlotOptions): TopLevelS
   }
 }
 
-/** Renders line plots to an SVG string and a PNG (2× zoom). */
-export const plotCurves = async (series: readonly Series[], options: PlotOptions): Promise<Plot> => {
-  const view = new vega.View(vega.parse(compile(curvesSpec(series, options)).spec), { renderer: 'none' })
+/**
+ * Renders any vega-lite spec headless to an SVG string and a PNG (vega → SVG → resvg, DejaVu Sans, 2× zoom): the
+ * one pipeline behind every figure.
+ */
+export const renderVegaLite = async (spec: TopLevelSpec): Promise<Plot> => {
+  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' })
   try {
     const svg = await view.toSVG()
     const png = new Resvg(svg, {
@@ -90,6 +95,10 @@ export const plotCurves = async (series: readonly Series[], options: PlotOptions
     view.finalize()
   }
 }
+
+/** Renders line plots to an SVG string and a PNG (2× zoom). */
+export const plotCurves = (series: readonly Series[], options: PlotOptions): Promise<Plot> =>
+  renderVegaLite(curvesSpec(series, options))
 
 /** Renders and writes `<pathWithoutExt>.svg` and `.png` atomically; returns the two paths. */
 export const writePlot = async (
