@@ -1,7 +1,7 @@
 /**
- * Figures beyond `@cotangent/train`'s line plots: any vega-lite spec rendered headless (vega → SVG → PNG via
- * resvg, DejaVu Sans, white background, 2× zoom — the same pipeline as `plotCurves`), and a heat-map spec for
- * functions of two variables such as a classifier's decision surface.
+ * Figures beyond `@cotangent/train`'s line plots, for the run folder: every vega-lite spec goes through train's
+ * `renderVegaLite` (the pipeline behind `plotCurves`, re-exported here), and `heatmapSpec` builds the spec of a
+ * function of two variables such as a classifier's decision surface.
  * @module
  */
 import { renderVegaLite } from '@cotangent/train'
