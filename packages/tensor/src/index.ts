@@ -71,6 +71,20 @@ export * from './kernels/reduce.js'
 export * from './kernels/linalg.js'
 export * from './kernels/manip.js'
 export {
+  type FusedOutput,
+  type SgdStepArgs,
+  type MomentumStepArgs,
+  type MomentumStepResult,
+  type AdamStepArgs,
+  type AdamStepResult,
+  type RmspropStepArgs,
+  type RmspropStepResult,
+  sgdStep,
+  momentumStep,
+  adamStep,
+  rmspropStep,
+} from './kernels/optim.js'
+export {
   type Key,
   key,
   split as splitKey,
