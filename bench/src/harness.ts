@@ -220,16 +220,28 @@ export const checkLosses = (
     )
 }
 
+/** What ./count.ts measures per W3 step (the last three are 0 for systems other than Cotangent). */
+interface StepCounts {
+  readonly arrays: number
+  readonly bytes: number
+  /** Eager primitive evaluations (kernel runs dispatched by autodiff's `bind`). */
+  readonly primitives: number
+  /** Tensors created (kernel launches, views and creation functions included). */
+  readonly tensors: number
+  /** Evaluations per step of each primitive, by name. */
+  readonly byPrimitive: Readonly<Record<string, number>>
+}
+
 /**
- * Typed arrays (and their bytes) one W3 step allocates, counted in a process of its own by ./count.ts; null when
- * the count could not be taken (the reason is logged).
+ * Typed arrays (and their bytes), primitive evaluations and tensors created per W3 step, counted in a process of
+ * its own by ./count.ts; null when the count could not be taken (the reason is logged).
  */
 const countAllocations = async (
   system: SystemId,
   dtype: FloatDType,
   seed: number,
   log: (l: string) => void,
-): Promise<{ arrays: number; bytes: number } | null> => {
+): Promise<StepCounts | null> => {
   try {
     const r = await promisify(execFile)(
       process.execPath,
@@ -238,7 +250,7 @@ const countAllocations = async (
     )
     const line = r.stdout.split('\n').find((l) => l.startsWith('@@bench '))
     if (line === undefined) throw new Error('no count in its output')
-    const c = JSON.parse(line.slice('@@bench '.length)) as { arrays: number; bytes: number }
+    const c = JSON.parse(line.slice('@@bench '.length)) as StepCounts
     return c
   } catch (e) {
     log(
@@ -370,11 +382,17 @@ export const runHarness = async (o: HarnessOptions): Promise<readonly ResultRow[
               rounds: 1,
             })
             rows.push(row('typed arrays/step', c.arrays), row('bytes/step', c.bytes))
+            if (e.system === 'cotangent') {
+              const by = Object.entries(c.byPrimitive)
+                .sort(([, a], [, b]) => b - a)
+                .map(([k, v]) => `${k} ${fmt(v)}`)
+                .join(', ')
+              log(
+                `  kernel launches per W3 step, ${e.label}: ${fmt(c.tensors)} tensors created, ${fmt(c.primitives)} eager primitive evaluations (${by})`,
+              )
+              rows.push(row('tensors created/step', c.tensors), row('primitive evaluations/step', c.primitives))
+            }
           }
-          if (counted.length > 0)
-            log(
-              '  kernel launches and primitive calls per step: not exposed by Cotangent yet (see bench/README.md)',
-            )
         }
         o.onRows?.(rows)
       } finally {

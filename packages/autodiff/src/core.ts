@@ -245,12 +245,34 @@ export const topTrace = (args: readonly unknown[]): Trace | null => {
   return top
 }
 
+/** What {@link setPrimitiveObserver} installs: called with every primitive evaluated eagerly, and its parameters. */
+export type PrimitiveObserver = (prim: Primitive, params: unknown) => void
+
+let observer: PrimitiveObserver | null = null
+
+/**
+ * @internal Instrumentation for benchmarks and profilers, not part of the computing API: installs `fn` (or, with
+ * `null`, removes it) to be called each time {@link bind} evaluates a primitive eagerly, i.e. reaches the
+ * primitive's `impl` (a kernel run) with no tracer among the arguments. Returns the observer it replaces, so a
+ * caller can restore it. The observer only watches: it receives the primitive record and its parameters, and
+ * what it returns is ignored. With none installed (the default), the cost is one comparison per eager
+ * evaluation. Exported from the package as `unstable_setPrimitiveObserver`.
+ */
+export const setPrimitiveObserver = (fn: PrimitiveObserver | null): PrimitiveObserver | null => {
+  const prev = observer
+  observer = fn
+  return prev
+}
+
 /**
  * Applies a primitive to arguments: dispatches to the top trace among them, or evaluates eagerly.
  */
 export const bind = <P>(prim: Primitive<P>, args: readonly ArgValue[], params: P): Value => {
   const top = topTrace(args)
-  if (top === null) return prim.impl(args as readonly (Tensor | number)[], params)
+  if (top === null) {
+    if (observer !== null) observer(prim as Primitive, params)
+    return prim.impl(args as readonly (Tensor | number)[], params)
+  }
   if (top.kind === 'stage') return (top as StageTrace).process(prim as Primitive, args, params)
   return top.kind === 'jvp' ? processJvp(top as JvpTrace, prim, args, params) : processLin(top as LinTrace, prim, args, params)
 }

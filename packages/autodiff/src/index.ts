@@ -5,6 +5,8 @@
  * @packageDocumentation
  */
 export { Tracer, LeakedTracerError, isValue, type Value, type ValueLike, type Lifted, type Primitive, definePrimitive, bind } from './core.js'
+/** Instrumentation (benchmarks, profilers): observes every eager primitive evaluation; see its doc comment. */
+export { setPrimitiveObserver as unstable_setPrimitiveObserver, type PrimitiveObserver } from './core.js'
 export * from './ops.js'
 export { jvp, vjp, linearize, grad, valueAndGrad, jacfwd, jacrev, hessian } from './transforms.js'
 export type { GradOptions, ValueAndGradOptions, GradOf, Jacobian, MapLeaves, Hessian } from './transforms.js'

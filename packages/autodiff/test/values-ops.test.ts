@@ -869,6 +869,7 @@ describe('coverage', () => {
       'isValue',
       'definePrimitive',
       'bind',
+      'unstable_setPrimitiveObserver',
       'jvp',
       'vjp',
       'linearize',

@@ -7,6 +7,10 @@
  *
  * Transformations compose with {@link chain}: `chain(clipByGlobalNorm(1), adam(1e-3))` clips the gradients, then
  * feeds them to Adam. Nothing is mutated: the state you pass in stays valid, so a step can be replayed.
+ *
+ * {@link applyGradients} is `update` followed by `applyUpdates` in one call; a transformation that carries an
+ * `updateAndApply` (the optimisers of this package, and a `chain` ending in one) does both in one pass per
+ * parameter, never building the updates.
  * @module
  */
 import { add, astype, treeFlatten, treeMap, type Value } from '@cotangent/autodiff'
@@ -29,6 +33,13 @@ export interface GradientTransformation<S> {
   readonly init: (params: Params) => S
   /** Maps gradients (shaped like the parameters) to updates; `params` is needed by weight decay only. */
   update(grads: Params, state: S, params?: Params): readonly [Params, S]
+  /**
+   * Optional fused form of `update` then `applyUpdates`: returns the new parameters (in `params`' structure, each
+   * keeping its dtype) and the new state, equal to `[applyUpdates(params, u), s]` for `[u, s] = update(grads,
+   * state, params)` (bitwise in float64; float32 may differ in the last unit, rounding once instead of per op).
+   * {@link applyGradients} uses it when present. A custom transformation may leave it out.
+   */
+  updateAndApply?(grads: Params, state: S, params: Params): readonly [Params, S]
 }
 
 /** The state type of a transformation. */
@@ -53,6 +64,28 @@ export const applyUpdates = <P extends Params>(params: P, updates: Params): P =>
   return treeMap((p: Value, u: Value) => add(p, castLike(u, p)), params, updates)
 }
 
+/**
+ * One optimiser step: `[newParams, newState]` from the gradients, the optimiser state and the parameters, i.e.
+ * `update` then {@link applyUpdates} (flax's `apply_gradients`). When `tx` has an `updateAndApply` (every optimiser
+ * here, and a `chain` whose last transformation has one) the two are fused: on concrete tensors one pass per
+ * parameter computes the new parameter and state directly, with no update tree in between. The result has the
+ * parameters' type and structure; each leaf keeps its dtype. Inside `grad`/`makeGraph`/`jit` the same call runs
+ * the composed differentiable ops.
+ */
+export const applyGradients = <P extends Params, S>(
+  tx: GradientTransformation<S>,
+  grads: Params,
+  state: S,
+  params: P,
+): readonly [P, S] => {
+  if (tx.updateAndApply !== undefined) {
+    const [p, s] = tx.updateAndApply(grads, state, params)
+    return [p as P, s]
+  }
+  const [u, s] = tx.update(grads, state, params)
+  return [applyUpdates(params, u), s]
+}
+
 /** The transformation that passes gradients through unchanged (state: `null`). */
 export const identity = (): GradientTransformation<null> => ({
   init: () => null,
@@ -65,24 +98,45 @@ export const identity = (): GradientTransformation<null> => ({
  */
 export const chain = <const Ts extends readonly GradientTransformation<unknown>[]>(
   ...ts: Ts
-): GradientTransformation<StatesOf<Ts>> => ({
-  init: (params) => ts.map((t) => t.init(params)) as unknown as StatesOf<Ts>,
-  update: (grads, state, params) => {
+): GradientTransformation<StatesOf<Ts>> => {
+  const checkStates = (state: StatesOf<Ts>): readonly unknown[] => {
     const states = state as readonly unknown[]
     if (!Array.isArray(states) || states.length !== ts.length)
       throw new TypeError(
         `chain: expected a state tuple of ${ts.length} entries (one per transformation), got ${Array.isArray(states) ? `${states.length} entries` : typeof states}`,
       )
-    const [updates, newStates] = ts.reduce<readonly [Params, readonly unknown[]]>(
+    return states
+  }
+  /** Runs the first `n` transformations: the gradients for the next one, and their new states. */
+  const prefix = (n: number, grads: Params, states: readonly unknown[], params: Params | undefined) =>
+    ts.slice(0, n).reduce<readonly [Params, readonly unknown[]]>(
       ([g, acc], t, i) => {
         const [u, s] = t.update(g, states[i], params)
         return [u, [...acc, s]]
       },
       [grads, []],
     )
-    return [updates, newStates as unknown as StatesOf<Ts>]
-  },
-})
+  const last = ts[ts.length - 1]
+  const fusedLast = last?.updateAndApply?.bind(last)
+  return {
+    init: (params) => ts.map((t) => t.init(params)) as unknown as StatesOf<Ts>,
+    update: (grads, state, params) => {
+      const [updates, newStates] = prefix(ts.length, grads, checkStates(state), params)
+      return [updates, newStates as unknown as StatesOf<Ts>]
+    },
+    // the last link's fused step, when it has one: update + applyUpdates of the whole chain
+    ...(fusedLast === undefined
+      ? {}
+      : {
+          updateAndApply: (grads: Params, state: StatesOf<Ts>, params: Params) => {
+            const states = checkStates(state)
+            const [g, newStates] = prefix(ts.length - 1, grads, states, params)
+            const [p, s] = fusedLast(g, states[ts.length - 1], params)
+            return [p, [...newStates, s] as unknown as StatesOf<Ts>] as const
+          },
+        }),
+  }
+}
 
 /** Number of leaves (tensors) in a tree; handy to check a gradient tree before updating. */
 export const countLeaves = (tree: Params): number => treeFlatten(tree)[0].length

@@ -1,7 +1,7 @@
 /**
  * @cotangent/optim — optimisers as pairs of pure functions over parameter trees (Optax's shape, PyTorch's
  * arithmetic): `init(params) → state`, `update(grads, state, params?) → [updates, state]`, `applyUpdates`,
- * `chain`, learning-rate schedules.
+ * `applyGradients` (update and apply, fused), `chain`, learning-rate schedules.
  * @packageDocumentation
  */
 export {
@@ -10,6 +10,7 @@ export {
   type StateOf,
   type StatesOf,
   applyUpdates,
+  applyGradients,
   chain,
   identity,
   countLeaves,
@@ -35,6 +36,7 @@ export {
   type AdamWOptions,
   type RmspropState,
   type RmspropOptions,
+  type SgdOptions,
   sgd,
   momentum,
   adam,

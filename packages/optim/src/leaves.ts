@@ -5,7 +5,7 @@
  * @module
  */
 import { isValue, showTreeDef, treeDefEqual, treeFlatten, treePaths, treeUnflatten, zerosLike, type TreeDef, type Value } from '@cotangent/autodiff'
-import { ShapeError, shapesEqual, showShape } from '@cotangent/tensor'
+import { ShapeError, isTensor, shapesEqual, showShape, type Tensor } from '@cotangent/tensor'
 import type { Params } from './base.js'
 
 const describeLeaf = (x: unknown): string =>
@@ -102,3 +102,21 @@ export const zerosTree = (op: string, params: Params): Params => {
   ) as Params
 }
 
+
+/**
+ * True when the fused kernels can take these leaves (`undefined` entries are absent operands): every one a
+ * concrete Tensor (no traced value of `grad`/`makeGraph`/`jit`, which need the composed, differentiable ops) of
+ * one float dtype. Mixed dtypes keep the composed path, whose promotion rules they rely on.
+ */
+export const fusable = (leaves: readonly (Value | undefined)[]): boolean => {
+  const first = leaves[0]
+  if (!isTensor(first) || (first.dtype !== 'float32' && first.dtype !== 'float64')) return false
+  const dt = first.dtype
+  return leaves.every((l) => l === undefined || (isTensor(l) && l.dtype === dt))
+}
+
+/** `v` as a Tensor, for a leaf {@link fusable} has accepted. */
+export const concrete = (v: Value | undefined): Tensor => v as Tensor
+
+/** `tree`'s leaves in `like`'s structure (which has the same leaf count; `applyUpdates` keeps the parameters'). */
+export const restructure = <P>(like: P, tree: Params): P => treeUnflatten(treeFlatten(like)[1], treeFlatten(tree)[0]) as P

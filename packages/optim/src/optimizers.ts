@@ -3,11 +3,20 @@
  * follows PyTorch's `torch.optim` (so results can be compared step for step); the interface follows Optax
  * (updates are *added* to the parameters). `lr` is a number or a {@link Schedule} evaluated at the step count
  * (0 for the first update).
+ *
+ * Each optimiser has two paths per leaf. On concrete tensors of one float dtype (the eager training loop) it runs a
+ * fused kernel of `@cotangent/tensor` (`sgdStep`, `momentumStep`, `adamStep`, `rmspropStep`): one pass producing
+ * the update and the new state together. On traced values (inside `grad`, `makeGraph`, `jit`), or mixed dtypes, it
+ * runs the composed element-wise ops below, which are differentiable and stageable. Both compute the same formulas
+ * in the same order: bitwise equal in float64; in float32 the fused pass rounds once per output instead of once per
+ * op, so they may differ in the last unit or so. `updateAndApply` (used by `applyGradients`) fuses `applyUpdates` in
+ * too, returning new parameters instead of updates.
  * @module
  */
 import { add, mul, div, sqrt, square, sub, type Value } from '@cotangent/autodiff'
-import type { GradientTransformation, Params } from './base.js'
-import { zipMap, zerosTree } from './leaves.js'
+import { adamStep, momentumStep, rmspropStep, sgdStep, type FusedOutput } from '@cotangent/tensor'
+import { castLike, type GradientTransformation, type Params } from './base.js'
+import { concrete, fusable, restructure, zipMap, zerosTree } from './leaves.js'
 import type { LearningRate } from './schedules.js'
 import { checkLr, checkParam, rateAt, type CountState } from './transforms.js'
 
@@ -18,17 +27,63 @@ const nonNeg = (op: string, name: string, v: number): void => {
   checkParam(op, name, v, Number.isFinite(v) && v >= 0, 'a finite number ≥ 0')
 }
 
-/** Plain stochastic gradient descent: `p ← p − lr·g`. State: the step count. */
-export const sgd = (lr: LearningRate): GradientTransformation<CountState> => {
-  checkLr('sgd', lr)
+/** Options of {@link sgd}. */
+export interface SgdOptions {
+  /** L2 weight decay added to the gradient, `g + wd·p` (PyTorch's `SGD(weight_decay)`; default 0). Needs `params`. */
+  readonly weightDecay?: number
+}
+
+/** The output of one leaf: the update `u`, or with `mode` `'params'` the parameter plus it (as `applyUpdates`). */
+const finish = (mode: FusedOutput, u: Value, p: Value | undefined): Value => (mode === 'params' ? add(p!, castLike(u, p!)) : u)
+
+const needParams = (op: string, mode: FusedOutput, params: Params, why: boolean): void => {
+  if (params !== undefined) return
+  if (mode === 'params') throw new TypeError(`${op}: applyGradients needs the parameters (pass them as the fourth argument)`)
+  if (why) throw new TypeError(`${op}: update needs the parameters for weight decay (pass them as the third argument)`)
+}
+
+/** The `update` (mode `'updates'`) and `updateAndApply` (mode `'params'`) of a transformation built from `step`. */
+const bothModes = <S>(
+  init: (params: Params) => S,
+  step: (mode: FusedOutput) => (grads: Params, state: S, params?: Params) => readonly [Params, S],
+): GradientTransformation<S> => {
+  const apply = step('params')
   return {
-    init: () => ({ count: 0 }),
-    update: (grads, state, params) => {
-      const a = -rateAt('sgd', lr, state.count)
-      const [u] = zipMap('sgd', ['the gradients'], [grads], 1, ([g]) => [mul(g!, a)], params)
-      return [u, { count: state.count + 1 }]
+    init,
+    update: step('updates'),
+    updateAndApply: (grads, state, params) => {
+      const [p, s] = apply(grads, state, params)
+      return [restructure(params, p), s]
     },
   }
+}
+
+/**
+ * Plain stochastic gradient descent: `p ← p − lr·g`; with `weightDecay`, `p ← p − lr·(g + wd·p)` (PyTorch's L2
+ * decay; `update` then needs the parameters). State: the step count.
+ */
+export const sgd = (lr: LearningRate, options: SgdOptions = {}): GradientTransformation<CountState> => {
+  checkLr('sgd', lr)
+  const wd = options.weightDecay ?? 0
+  nonNeg('sgd', 'weightDecay', wd)
+  const decays = wd > 0
+  return bothModes(
+    () => ({ count: 0 }),
+    (mode) => (grads, state, params) => {
+      needParams('sgd', mode, params, decays)
+      const rate = rateAt('sgd', lr, state.count)
+      const a = -rate
+      const withP = decays || mode === 'params'
+      const trees = withP ? [grads, params] : [grads]
+      const [u] = zipMap('sgd', ['the gradients', 'the parameters'], trees, 1, ([g, p]) => {
+        if (fusable([g, withP ? p : undefined]))
+          return [sgdStep({ grad: concrete(g), param: withP ? concrete(p) : undefined, lr: rate, weightDecay: decays ? wd : undefined, output: mode })]
+        const d = decays ? add(g!, castLike(mul(p!, wd), g!)) : g!
+        return [finish(mode, mul(d, a), p)]
+      }, params)
+      return [u, { count: state.count + 1 }]
+    },
+  )
 }
 
 /** State of {@link momentum}: the step count and the velocity buffer (shaped like the parameters). */
@@ -51,18 +106,26 @@ export const momentum = (lr: LearningRate, beta = 0.9, options: MomentumOptions 
   checkLr('momentum', lr)
   inUnit('momentum', 'beta', beta)
   const nesterov = options.nesterov ?? false
-  return {
-    init: (params) => ({ count: 0, velocity: zerosTree('momentum', params) }),
-    update: (grads, state, params) => {
-      const a = -rateAt('momentum', lr, state.count)
-      const [u, v] = zipMap('momentum', ['the gradients', 'the velocity'], [grads, state.velocity], 2, ([g, v0]) => {
+  return bothModes(
+    (params) => ({ count: 0, velocity: zerosTree('momentum', params) }),
+    (mode) => (grads, state, params) => {
+      needParams('momentum', mode, params, false)
+      const rate = rateAt('momentum', lr, state.count)
+      const a = -rate
+      const trees = mode === 'params' ? [grads, state.velocity, params] : [grads, state.velocity]
+      const names = ['the gradients', 'the velocity', 'the parameters']
+      const [u, v] = zipMap('momentum', names, trees, 2, ([g, v0, p]) => {
+        if (fusable([g, v0, p])) {
+          const r = momentumStep({ grad: concrete(g), velocity: concrete(v0), param: p && concrete(p), lr: rate, beta, nesterov, output: mode })
+          return [r.out, r.velocity]
+        }
         const v1 = add(mul(v0!, beta), g!)
         const d = nesterov ? add(g!, mul(v1, beta)) : v1
-        return [mul(d, a), v1]
+        return [finish(mode, mul(d, a), p), v1]
       }, params)
       return [u, { count: state.count + 1, velocity: v }]
     },
-  }
+  )
 }
 
 /** State of {@link adam} and {@link adamw}: the step count and the first and second moment estimates. */
@@ -100,29 +163,46 @@ const adamCore = (op: string, lr: LearningRate, o: AdamWOptions, decoupled: bool
   inUnit(op, 'b2', b2)
   nonNeg(op, 'eps', eps)
   nonNeg(op, 'weightDecay', wd)
-  return {
-    init: (params) => ({ count: 0, mu: zerosTree(op, params), nu: zerosTree(op, params) }),
-    update: (grads, state, params) => {
-      if (decoupled && params === undefined)
-        throw new TypeError(`${op}: update needs the parameters for weight decay (pass them as the third argument)`)
+  return bothModes(
+    (params) => ({ count: 0, mu: zerosTree(op, params), nu: zerosTree(op, params) }),
+    (mode) => (grads, state, params) => {
+      needParams(op, mode, params, decoupled)
       const rate = rateAt(op, lr, state.count)
       const t = state.count + 1
       const bc1 = 1 - Math.pow(b1, t)
       const bc2 = 1 - Math.pow(b2, t)
       const stepSize = -rate / bc1
       const sqrtBc2 = Math.sqrt(bc2)
-      const trees = decoupled ? [grads, state.mu, state.nu, params] : [grads, state.mu, state.nu]
+      const decay = rate * wd
+      const withP = decoupled || mode === 'params'
+      const trees = withP ? [grads, state.mu, state.nu, params] : [grads, state.mu, state.nu]
       const names = ['the gradients', 'the first moment', 'the second moment', 'the parameters']
       const [u, mu, nu] = zipMap(op, names, trees, 3, ([g, m0, v0, p]) => {
+        if (fusable([g, m0, v0, p])) {
+          const r = adamStep({
+            grad: concrete(g),
+            mu: concrete(m0),
+            nu: concrete(v0),
+            param: p && concrete(p),
+            b1,
+            b2,
+            eps,
+            stepSize: -stepSize,
+            sqrtBc2,
+            decay: decoupled ? decay : undefined,
+            output: mode,
+          })
+          return [r.out, r.mu, r.nu]
+        }
         const m = add(mul(m0!, b1), mul(g!, 1 - b1))
         const v = add(mul(v0!, b2), mul(square(g!), 1 - b2))
         const step = mul(div(m, add(div(sqrt(v), sqrtBc2), eps)), stepSize)
-        const upd: Value = decoupled ? sub(step, mul(p!, rate * wd)) : step
-        return [upd, m, v]
+        const upd: Value = decoupled ? sub(step, mul(p!, decay)) : step
+        return [finish(mode, upd, p), m, v]
       }, params)
       return [u, { count: t, mu, nu }]
     },
-  }
+  )
 }
 
 /**
@@ -175,28 +255,48 @@ export const rmsprop = (lr: LearningRate, options: RmspropOptions = {}): Gradien
   inUnit('rmsprop', 'decay', alpha)
   nonNeg('rmsprop', 'eps', eps)
   inUnit('rmsprop', 'momentum', mom)
-  return {
-    init: (params) => ({
+  return bothModes(
+    (params) => ({
       count: 0,
       squareAvg: zerosTree('rmsprop', params),
       gradAvg: centered ? zerosTree('rmsprop', params) : null,
       momentumBuffer: mom > 0 ? zerosTree('rmsprop', params) : null,
     }),
-    update: (grads, state, params) => {
-      const a = -rateAt('rmsprop', lr, state.count)
-      const trees = [grads, state.squareAvg, centered ? state.gradAvg : grads, mom > 0 ? state.momentumBuffer : grads]
-      const names = ['the gradients', 'the square average', 'the gradient average', 'the momentum buffer']
-      const [u, s, ga, buf] = zipMap('rmsprop', names, trees, 4, ([g, s0, ga0, b0]) => {
+    (mode) => (grads, state, params) => {
+      needParams('rmsprop', mode, params, false)
+      const rate = rateAt('rmsprop', lr, state.count)
+      const a = -rate
+      const base = [grads, state.squareAvg, centered ? state.gradAvg : grads, mom > 0 ? state.momentumBuffer : grads]
+      const trees = mode === 'params' ? [...base, params] : base
+      const names = ['the gradients', 'the square average', 'the gradient average', 'the momentum buffer', 'the parameters']
+      const [u, s, ga, buf] = zipMap('rmsprop', names, trees, 4, ([g, s0, ga0, b0, p]) => {
+        const gaIn = centered ? ga0 : undefined
+        const bIn = mom > 0 ? b0 : undefined
+        if (fusable([g, s0, gaIn, bIn, p])) {
+          const r = rmspropStep({
+            grad: concrete(g),
+            squareAvg: concrete(s0),
+            gradAvg: gaIn && concrete(gaIn),
+            momentumBuffer: bIn && concrete(bIn),
+            param: p && concrete(p),
+            lr: rate,
+            decay: alpha,
+            eps,
+            momentum: mom,
+            output: mode,
+          })
+          return [r.out, r.squareAvg, r.gradAvg ?? g!, r.momentumBuffer ?? g!]
+        }
         const s1 = add(mul(s0!, alpha), mul(square(g!), 1 - alpha))
         const ga1 = centered ? add(mul(ga0!, alpha), mul(g!, 1 - alpha)) : g!
         const d = add(sqrt(centered ? sub(s1, square(ga1)) : s1), eps)
         const b1 = mom > 0 ? add(mul(b0!, mom), div(g!, d)) : div(g!, d)
-        return [mul(b1, a), s1, ga1, b1]
+        return [finish(mode, mul(b1, a), p), s1, ga1, b1]
       }, params)
       return [
         u,
         { count: state.count + 1, squareAvg: s, gradAvg: centered ? ga! : null, momentumBuffer: mom > 0 ? buf! : null },
       ]
     },
-  }
+  )
 }

@@ -26,6 +26,8 @@ export {
   item,
   isTensor,
 } from './tensor.js'
+/** Instrumentation (benchmarks, profilers): counts the tensors kernels create; see its doc comment. */
+export { setTensorObserver as unstable_setTensorObserver } from './tensor.js'
 export type { TensorLike, UnaryOp, BinaryOp } from './kernels/elementwise.js'
 export {
   add,

@@ -86,11 +86,30 @@ export const checkTensors = (op: string, xs: readonly Tensor[]): void => {
   for (const x of xs) if (!(x instanceof Tensor)) throw notATensor(op, x)
 }
 
+let observer: ((t: Tensor) => void) | null = null
+
+/**
+ * @internal Instrumentation for benchmarks and profilers, not part of the computing API: installs `fn` (or, with
+ * `null`, removes it) to be called with every tensor this package creates — each kernel's result (a view such as
+ * `reshape` included) and each tensor made by `tensor`, `zeros`, `fromArray`… — so a caller can count kernel runs.
+ * Returns the observer it replaces. The observer only watches (what it returns is ignored; the tensor is
+ * immutable); with none installed (the default) the cost is one comparison per tensor. Exported from the package
+ * as `unstable_setTensorObserver`.
+ */
+export const setTensorObserver = (fn: ((t: Tensor) => void) | null): ((t: Tensor) => void) | null => {
+  const prev = observer
+  observer = fn
+  return prev
+}
+
 /**
  * @internal Wraps freshly computed storage. The caller gives up the array: nothing may write to it afterwards.
  */
-export const wrap = (data: Storage, shape: readonly number[], dtype?: DType): Tensor =>
-  construct(data, shape, dtype ?? dtypeOfStorage(data))
+export const wrap = (data: Storage, shape: readonly number[], dtype?: DType): Tensor => {
+  const t = construct(data, shape, dtype ?? dtypeOfStorage(data))
+  if (observer !== null) observer(t)
+  return t
+}
 
 const dtypeOfStorage = (d: Storage): DType =>
   d instanceof Float64Array ? 'float64' : d instanceof Float32Array ? 'float32' : 'int32'

@@ -370,6 +370,7 @@ const noTensorInputs = new Set([
   'ShapeError',
   'Tensor',
   'showShape',
+  'unstable_setTensorObserver',
   'promote',
   'sizeOf',
   'stridesOf',

@@ -72,11 +72,11 @@ export interface SgdStepArgs {
   /** The gradient. */
   readonly grad: Tensor
   /** The parameter: needed for `output: 'params'` and for `weightDecay`. */
-  readonly param?: Tensor
+  readonly param?: Tensor | undefined
   /** The learning rate at this step. */
   readonly lr: number
   /** L2 weight decay folded into the gradient, `g + wd·p` (PyTorch's `SGD(weight_decay)`); applied whenever given. */
-  readonly weightDecay?: number
+  readonly weightDecay?: number | undefined
   /** Return the update (`'updates'`) or the updated parameter (`'params'`). */
   readonly output: FusedOutput
 }
@@ -122,7 +122,7 @@ export interface MomentumStepArgs {
   /** The velocity buffer before this step. */
   readonly velocity: Tensor
   /** The parameter: needed for `output: 'params'`. */
-  readonly param?: Tensor
+  readonly param?: Tensor | undefined
   /** The learning rate at this step. */
   readonly lr: number
   /** The momentum factor β. */
@@ -182,7 +182,7 @@ export interface AdamStepArgs {
   /** The second moment before this step. */
   readonly nu: Tensor
   /** The parameter: needed for `output: 'params'` and for `decay`. */
-  readonly param?: Tensor
+  readonly param?: Tensor | undefined
   /** Decay of the first moment. */
   readonly b1: number
   /** Decay of the second moment. */
@@ -194,7 +194,7 @@ export interface AdamStepArgs {
   /** `√(1 − b2ᵗ)` at this step. */
   readonly sqrtBc2: number
   /** AdamW's decoupled decay coefficient `lr · weightDecay`; `p·decay` is subtracted whenever it is given (even 0). */
-  readonly decay?: number
+  readonly decay?: number | undefined
   /** Return the update (`'updates'`) or the updated parameter (`'params'`). */
   readonly output: FusedOutput
 }
@@ -278,11 +278,11 @@ export interface RmspropStepArgs {
   /** The average of squared gradients before this step. */
   readonly squareAvg: Tensor
   /** The average of gradients (given ⇔ centered RMSprop). */
-  readonly gradAvg?: Tensor
+  readonly gradAvg?: Tensor | undefined
   /** The momentum buffer (given ⇔ momentum; then `momentum` is its factor). */
-  readonly momentumBuffer?: Tensor
+  readonly momentumBuffer?: Tensor | undefined
   /** The parameter: needed for `output: 'params'`. */
-  readonly param?: Tensor
+  readonly param?: Tensor | undefined
   /** The learning rate at this step. */
   readonly lr: number
   /** Smoothing constant α of the averages (PyTorch's `alpha`). */
@@ -290,7 +290,7 @@ export interface RmspropStepArgs {
   /** Added to the denominator. */
   readonly eps: number
   /** The momentum factor (used only with `momentumBuffer`). */
-  readonly momentum?: number
+  readonly momentum?: number | undefined
   /** Return the update (`'updates'`) or the updated parameter (`'params'`). */
   readonly output: FusedOutput
 }
