@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest'
 import * as T from '../src/index.js'
 import type { DType, NestedArray, Tensor } from '../src/index.js'
 import { arbBroadcastPair, arbShape, arbTensorOf, params } from './helpers.js'
+import { optimCases } from './optim-cases.js'
 
 /** One call: the tensors it receives (to snapshot) and the call itself. */
 interface Case {
@@ -360,6 +361,7 @@ const cases: Record<string, fc.Arbitrary<Case>> = {
       inputs: [a],
       run: () => T.toString(a, { precision, threshold }),
     })),
+  ...optimCases,
 }
 
 /** Exports that take no tensor (creation from plain data, keys, shape arithmetic, error types, namespaces). */

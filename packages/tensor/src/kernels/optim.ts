@@ -32,13 +32,19 @@ export type FusedOutput = 'updates' | 'params'
 const checkOperands = (op: string, names: readonly string[], ts: readonly (Tensor | undefined)[]): void => {
   const g = checkTensor(op, ts[0]!)
   if (g.dtype !== 'float32' && g.dtype !== 'float64')
-    throw new DTypeError(op, `${names[0]!} have dtype ${g.dtype}; a fused optimizer step takes float32 or float64 tensors`)
+    throw new DTypeError(
+      op,
+      `${names[0]!} have dtype ${g.dtype}; a fused optimizer step takes float32 or float64 tensors`,
+    )
   for (let i = 1; i < ts.length; i++) {
     const t = ts[i]
     if (t === undefined) continue
     checkTensor(op, t)
     if (!shapesEqual(t.shape, g.shape))
-      throw new ShapeError(op, `${names[i]!} have shape ${showShape(t.shape)} but ${names[0]!} have shape ${showShape(g.shape)}`)
+      throw new ShapeError(
+        op,
+        `${names[i]!} have shape ${showShape(t.shape)} but ${names[0]!} have shape ${showShape(g.shape)}`,
+      )
     if (t.dtype !== g.dtype)
       throw new DTypeError(
         op,
@@ -49,7 +55,8 @@ const checkOperands = (op: string, names: readonly string[], ts: readonly (Tenso
 
 const checkNumbers = (op: string, values: Readonly<Record<string, number | undefined>>): void => {
   for (const [name, v] of Object.entries(values))
-    if (v !== undefined && typeof v !== 'number') throw new TypeError(`${op}: ${name} must be a number, got ${typeof v}`)
+    if (v !== undefined && typeof v !== 'number')
+      throw new TypeError(`${op}: ${name} must be a number, got ${typeof v}`)
 }
 
 const needParam = (op: string, param: Tensor | undefined, why: string): Tensor => {
@@ -90,7 +97,10 @@ export const sgdStep = (args: SgdStepArgs): Tensor => {
   const { grad, lr, weightDecay, output } = args
   checkOutput(op, output)
   checkNumbers(op, { lr, weightDecay })
-  const param = output === 'params' || weightDecay !== undefined ? needParam(op, args.param, output === 'params' ? "output 'params'" : 'weightDecay') : undefined
+  const param =
+    output === 'params' || weightDecay !== undefined
+      ? needParam(op, args.param, output === 'params' ? "output 'params'" : 'weightDecay')
+      : undefined
   checkOperands(op, ['the gradients', 'the parameters'], [grad, param])
   const g = dataOf(grad, op)
   const p = param === undefined ? g : dataOf(param, op)
@@ -219,8 +229,14 @@ export const adamStep = (args: AdamStepArgs): AdamStepResult => {
   checkOutput(op, output)
   checkNumbers(op, { b1, b2, eps, stepSize, sqrtBc2, decay })
   const param =
-    output === 'params' || decay !== undefined ? needParam(op, args.param, output === 'params' ? "output 'params'" : 'decay') : undefined
-  checkOperands(op, ['the gradients', 'the first moment', 'the second moment', 'the parameters'], [grad, mu, nu, param])
+    output === 'params' || decay !== undefined
+      ? needParam(op, args.param, output === 'params' ? "output 'params'" : 'decay')
+      : undefined
+  checkOperands(
+    op,
+    ['the gradients', 'the first moment', 'the second moment', 'the parameters'],
+    [grad, mu, nu, param],
+  )
   const g = dataOf(grad, op)
   const m0 = dataOf(mu, op)
   const v0 = dataOf(nu, op)
