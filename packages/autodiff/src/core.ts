@@ -259,6 +259,8 @@ let observer: PrimitiveObserver | null = null
  * evaluation. Exported from the package as `unstable_setPrimitiveObserver`.
  */
 export const setPrimitiveObserver = (fn: PrimitiveObserver | null): PrimitiveObserver | null => {
+  if (fn !== null && typeof fn !== 'function')
+    throw new TypeError(`autodiff.unstable_setPrimitiveObserver: expected a function or null, got ${typeof fn}`)
   const prev = observer
   observer = fn
   return prev

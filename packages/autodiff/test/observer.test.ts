@@ -65,4 +65,11 @@ describe('unstable_setPrimitiveObserver', () => {
     expect(Array.from(g1)).toEqual(Array.from(g0))
     expect(seen.length).toBeGreaterThan(0)
   })
+
+  it('refuses anything but a function or null, keeping the installed one', () => {
+    const f = (): void => undefined
+    A.unstable_setPrimitiveObserver(f)
+    expect(() => A.unstable_setPrimitiveObserver(x as never)).toThrow(TypeError)
+    expect(A.unstable_setPrimitiveObserver(null)).toBe(f)
+  })
 })

@@ -97,6 +97,8 @@ let observer: ((t: Tensor) => void) | null = null
  * as `unstable_setTensorObserver`.
  */
 export const setTensorObserver = (fn: ((t: Tensor) => void) | null): ((t: Tensor) => void) | null => {
+  if (fn !== null && typeof fn !== 'function')
+    throw new TypeError(`tensor.unstable_setTensorObserver: expected a function or null, got ${describeValue(fn)}`)
   const prev = observer
   observer = fn
   return prev

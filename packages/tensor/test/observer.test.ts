@@ -36,4 +36,11 @@ describe('unstable_setTensorObserver', () => {
     T.mul(T.ones([2]), 3)
     expect(n).toBe(2)
   })
+
+  it('refuses anything but a function or null, keeping the installed one', () => {
+    const f = (): void => undefined
+    T.unstable_setTensorObserver(f)
+    expect(() => T.unstable_setTensorObserver(T.ones([1]) as never)).toThrow(TypeError)
+    expect(T.unstable_setTensorObserver(null)).toBe(f)
+  })
 })
