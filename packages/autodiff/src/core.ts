@@ -109,7 +109,17 @@ export class StageTracer extends Tracer {
   ) {
     super()
   }
+  /** A staged value has no numbers: JS arithmetic or a comparison on it (`x > 0`, `x + 1`) is a StagedValueError. */
+  override valueOf(): never {
+    throw stagedValueError(this.shape, this.dtype, 'used as a JS number (arithmetic or a comparison on it)')
+  }
 }
+
+/** The error for reading a staged value's numbers: names the value and what to do (ops, a closure, staticArgnums). */
+export const stagedValueError = (shape: readonly number[], dtype: DType, how = 'read as numbers (item, toArray, an index or label tensor)'): StagedValueError =>
+  new StagedValueError(
+    `autodiff: cannot read the values of a staged value (${showShape(shape)}, ${dtype}) inside makeGraph/jit: it was ${how}, but staging knows only shapes and dtypes. Compute with the ops instead, close over a concrete tensor, or pass the argument it comes from as a static argument (jit(f, { staticArgnums: [i] }): its value then becomes part of the cache key)`,
+  )
 
 /** Thrown when code reads the numbers of a staged value (`item`, `toArray`, an index tensor…) while staging. */
 export class StagedValueError extends Error {
@@ -327,10 +337,7 @@ export const concrete = (v: Value): Tensor => {
   let x: Value = v
   while (!isTensor(x)) {
     if (x instanceof JvpTracer) x = x.primal
-    else if (x instanceof StageTracer)
-      throw new StagedValueError(
-        `autodiff: cannot read the values of a staged value (${showShape(x.shape)}, ${x.dtype}) inside makeGraph/jit: staging knows only shapes and dtypes; compute it outside, close over a concrete tensor, or pass it as a static argument`,
-      )
+    else if (x instanceof StageTracer) throw stagedValueError(x.shape, x.dtype)
     else
       throw new Error(
         'autodiff: cannot read the values of a linear (tangent) value inside linearize/vjp; read the primal instead',

@@ -22,4 +22,30 @@ export {
   treeDefEqual,
   type TreeDef,
 } from './tree.js'
-export * from './staging.js'
+export {
+  StageTracer,
+  StagedValueError,
+  hasAbstractRule,
+  customJvpCallP,
+  customVjpCallP,
+  makeGraph,
+  evalGraph,
+  evalGraphVars,
+  evalEquation,
+  showType,
+  varName,
+  showPrimitive,
+  programNames,
+  showProgram,
+  toDot,
+  type Var,
+  type Lit,
+  type Atom,
+  type Equation,
+  type Program,
+  type MakeGraphOptions,
+  type CustomCallParams,
+  type EvalOptions,
+  type DotOptions,
+} from './staging.js'
+export { jit, setJitCheck, JitMismatchError, type JitOptions, type JitStats, type Jitted } from './jit/jit.js'

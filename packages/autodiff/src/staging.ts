@@ -101,6 +101,11 @@ export interface Program<A extends readonly unknown[] = readonly unknown[], R = 
   readonly outTree: TreeDef
   /** Positions of the arguments that were not staged (their values are baked into the program). */
   readonly staticArgnums: readonly number[]
+  /**
+   * Flat positions (in the leaves of the non-static arguments) of leaves that were passed to the function as they
+   * are and baked into the program instead of becoming inputs (jit's plain-number leaves); absent when none.
+   */
+  readonly bakedLeaves?: readonly number[]
   /** Phantom: the staged function's argument and result types (never set). */
   readonly signature?: { readonly args: A; readonly result: R }
 }
@@ -208,6 +213,10 @@ const abstractRules: ReadonlyMap<Primitive, AbstractRule> = new Map<Primitive, A
     ] as const
   ).map((k): [Primitive, AbstractRule] => [prim(P[k]), unaryFloat]),
   [prim(P.negP), unarySame],
+  [prim(P.reluP), unarySame],
+  [prim(P.leakyReluP), unaryFloat],
+  [prim(P.reluGradP), (avals) => ({ shape: broadcastAll('reluGrad', avals), dtype: arithDtype(avals.slice(1)) })],
+  [prim(P.leakyReluGradP), (avals) => ({ shape: broadcastAll('leakyReluGrad', avals), dtype: arithDtype(avals.slice(1)) })],
   [prim(P.absP), unarySame],
   [prim(P.stopGradientP), unarySame],
   [
@@ -311,14 +320,25 @@ const leafInputs = (op: string, tree: unknown): [Value[], TreeDef] => {
   return [vals, def]
 }
 
-/** Stages `f` at arguments shaped like `args`: returns the program (used by makeGraph and, later, jit). */
-const stage = (
+/**
+ * Stages `f` at arguments shaped like `args`: returns the program (used by makeGraph and jit). `bake(leaf)` picks
+ * leaves of the non-static arguments that are passed to `f` as they are (their values baked into the program,
+ * recorded in `bakedLeaves`) instead of becoming input variables; makeGraph bakes none.
+ */
+export const stageProgram = (
   f: (...args: readonly unknown[]) => unknown,
   args: readonly unknown[],
   staticArgnums: readonly number[],
+  bake: (leaf: unknown) => boolean = () => false,
+  op = 'makeGraph',
 ): Program => {
   const dynamic = args.filter((_, i) => !isStatic(staticArgnums, i))
-  const [inLeaves, inTree] = leafInputs('makeGraph', dynamic)
+  const [allLeaves, inTree] = treeFlatten(dynamic)
+  const baked: number[] = []
+  allLeaves.forEach((l, i) => {
+    if (bake(l)) baked.push(i)
+  })
+  const [inLeaves] = leafInputs(op, baked.length === 0 ? dynamic : allLeaves.filter((_, i) => !baked.includes(i)))
   const vars: Var[] = []
   const eqns: Equation[] = []
   const constVars: Var[] = []
@@ -360,7 +380,11 @@ const stage = (
   }
   try {
     const inVars = inLeaves.map((l) => newVar(l.shape, l.dtype))
-    const tracers = inVars.map((v) => new StageTracer(trace, v.id, v.shape, v.dtype))
+    const tracers: unknown[] = inVars.map((v) => new StageTracer(trace, v.id, v.shape, v.dtype))
+    if (baked.length > 0) {
+      let t = 0
+      tracers.splice(0, tracers.length, ...allLeaves.map((l, i) => (baked.includes(i) ? l : tracers[t++])))
+    }
     const rebuilt = treeUnflatten(inTree, tracers) as unknown[]
     let k = 0
     const full = args.map((a, i) => (isStatic(staticArgnums, i) ? a : rebuilt[k++]))
@@ -369,10 +393,20 @@ const stage = (
     const outs = outLeaves.map((o, i) => {
       if (typeof o === 'number' || isValue(o)) return atomOf(o)
       throw new TypeError(
-        `makeGraph: leaf ${i} of the result is ${typeof o}; a staged function must return a tree of tensors and numbers`,
+        `${op}: leaf ${i} of the result is ${typeof o}; a staged function must return a tree of tensors and numbers`,
       )
     })
-    return { inVars, inTree, constVars, consts, eqns, outs, outTree, staticArgnums }
+    return {
+      inVars,
+      inTree,
+      constVars,
+      consts,
+      eqns,
+      outs,
+      outTree,
+      staticArgnums,
+      ...(baked.length > 0 ? { bakedLeaves: baked } : {}),
+    }
   } finally {
     popTrace(trace)
   }
@@ -396,7 +430,7 @@ export function makeGraph<A extends readonly unknown[], R>(
   options?: MakeGraphOptions,
 ): (...args: A) => Program<readonly unknown[], R> {
   return (...args: A) =>
-    stage(
+    stageProgram(
       f as (...a: readonly unknown[]) => unknown,
       args,
       checkStaticArgnums('makeGraph', options?.staticArgnums ?? [], args.length),
@@ -418,11 +452,13 @@ export interface EvalOptions {
 }
 
 const bindInputs = (p: Program, args: readonly unknown[]): Value[] => {
-  const [leaves, def] = leafInputs('evalGraph', args)
+  const [all, def] = treeFlatten(args)
   if (!treeDefEqual(def, p.inTree))
     throw new TypeError(
       `evalGraph: the arguments have structure ${showTreeDef(def)} but the program was staged for ${showTreeDef(p.inTree)}`,
     )
+  const baked = p.bakedLeaves
+  const [leaves] = leafInputs('evalGraph', baked === undefined ? args : all.filter((_, i) => !baked.includes(i)))
   leaves.forEach((l, i) => {
     const v = p.inVars[i]!
     if (!T.shapesEqual(l.shape, v.shape))
@@ -477,6 +513,19 @@ export const evalGraph = <A extends readonly unknown[], R>(p: Program<A, R>, ...
   const env = run(p, args)
   const outs = p.outs.map((a) => (a.kind === 'lit' ? litValue(a) : env[a.id]!))
   return treeUnflatten(p.outTree, outs) as R
+}
+
+/**
+ * Runs a program on its input leaves (one value per `inVars` entry, no tree, no checks) and returns its output
+ * leaves, binding each equation like {@link evalGraph} (so outer transformations trace through it). For jit.
+ */
+export const evalProgramLeaves = (p: Program, ins: readonly Value[]): ValueLike[] => {
+  const env = new Map<number, Value>()
+  p.constVars.forEach((v, i) => env.set(v.id, p.consts[i]!))
+  p.inVars.forEach((v, i) => env.set(v.id, ins[i]!))
+  const read = (a: Atom): ValueLike => (a.kind === 'lit' ? litValue(a) : env.get(a.id)!)
+  for (const e of p.eqns) env.set(e.out.id, bind(e.prim, e.inputs.map(read), e.params))
+  return p.outs.map(read)
 }
 
 /**

@@ -1,0 +1,238 @@
+/* eslint-disable functional/no-let, functional/immutable-data, functional/no-classes -- a compiler: it fills local maps, environments and scratch arrays while building an executable; nothing it returns is mutated (the same exemption the interpreter files have) */
+/**
+ * `jit(f)`: stage once per input signature, run an optimised program afterwards.
+ *
+ * The first call with a new signature (the tree structure of the arguments, every tensor leaf's shape and dtype,
+ * the values of plain-number leaves and of the static arguments) stages `f` into a {@link Program} with the same
+ * machinery as `makeGraph`, runs the passes (folding, CSE, DCE), and compiles the result; later calls with that
+ * signature run the compiled program. Signatures live in a bounded least-recently-used cache per jitted function.
+ *
+ * Composition, as in JAX: `jit(grad(f))` stages the whole derivative program (the fast path); a jitted function
+ * called with traced arguments (inside `grad`, `jvp`, `vjp`, `makeGraph` or another `jit`) evaluates its program
+ * with `bind`, so the outer transformation traces through it (it is inlined); custom rules stay one equation and
+ * keep their rule. Outputs are fresh tensors; inputs are never written.
+ * @module
+ */
+import * as T from '@cotangent/tensor'
+import { isTensor, type Tensor } from '@cotangent/tensor'
+import { Tracer, isValue, type Value, type ValueLike } from '../core.js'
+import { evalProgramLeaves, stageProgram, type Program } from '../staging.js'
+import { showTreeDef, treeFlatten, treePaths, treeUnflatten } from '../tree.js'
+import { compile } from './compile.js'
+import type { Executable } from './interpret.js'
+import { optimise } from './optimise.js'
+import { numberKey, valueKey } from './program.js'
+
+/** Options of {@link jit}. */
+export interface JitOptions {
+  /**
+   * Positions of arguments passed to `f` as they are, not staged. Their values are part of the cache key: numbers,
+   * strings, booleans and plain JSON data (arrays and records of those) compare by value, anything else (a tensor,
+   * a function, a class instance) by identity.
+   */
+  readonly staticArgnums?: readonly number[]
+  /** Compiled signatures kept per jitted function (least recently used evicted first); default 16. */
+  readonly maxCacheSize?: number
+  /**
+   * Debug switch: every call also runs `f` eagerly and compares the results leaf by leaf, throwing a
+   * {@link JitMismatchError} on a difference. Overrides the global {@link setJitCheck}.
+   */
+  readonly check?: boolean
+  /**
+   * Plain-number leaves of the (non-static) arguments are, by default, passed to `f` as they are and their values
+   * are part of the signature (exactly eager semantics, JS arithmetic on them works; a new value compiles again).
+   * With `traceNumbers: true` they are staged as float64 scalars instead (one program for every value; JS
+   * arithmetic on them is then a StagedValueError).
+   */
+  readonly traceNumbers?: boolean
+}
+
+/** Counters of a jitted function. */
+export interface JitStats {
+  /** Signatures staged and compiled so far (evicted ones included). */
+  readonly compiles: number
+  /** Calls that found their signature compiled. */
+  readonly hits: number
+  /** Signatures compiled now. */
+  readonly cacheSize: number
+}
+
+/** A jitted function: `f`'s signature, plus its counters and the optimised program of a call. */
+export type Jitted<A extends readonly unknown[], R> = ((...args: A) => R) & {
+  /** The counters: compiles, cache hits, cached signatures. */
+  readonly stats: () => JitStats
+  /** The optimised program a call with these arguments runs (staged and cached if needed; nothing runs). */
+  readonly program: (...args: A) => Program<A, R>
+}
+
+/** A jitted result that differs from the eager one (the debug check of {@link JitOptions.check}). */
+export class JitMismatchError extends Error {
+  override readonly name = 'JitMismatchError'
+  constructor(
+    /** The output leaf's path in the result tree (`''` for a single leaf). */
+    readonly path: string,
+    /** The flat index of the first differing element. */
+    readonly index: number,
+    /** The jitted value. */
+    readonly jitValue: number,
+    /** The eager value. */
+    readonly eagerValue: number,
+    /** The tolerance it exceeds (relative to max(1, |eager|)). */
+    readonly tolerance: number,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+const envCheck = (): boolean => {
+  const g = globalThis as { process?: { env?: Record<string, string | undefined> } }
+  const v = g.process?.env?.['COTANGENT_JIT_CHECK']
+  return v === '1' || v === 'true'
+}
+let globalCheck = envCheck()
+
+/**
+ * Turns the debug check on or off for every jitted function without its own `check` option: each call then also
+ * runs eagerly and compares (see {@link JitOptions.check}). Also set by the environment variable
+ * `COTANGENT_JIT_CHECK=1`, read once when the module loads.
+ */
+export const setJitCheck = (on: boolean): void => {
+  globalCheck = on
+}
+
+interface Entry {
+  readonly program: Program
+  /** Null when the program must be evaluated with `bind` (its constants include values of an outer trace). */
+  readonly exec: Executable | null
+}
+
+const checkStaticArgnums = (nums: readonly number[], n: number): void => {
+  for (const a of nums)
+    if (!Number.isInteger(a) || a < 0 || a >= n)
+      throw new RangeError(`jit: staticArgnums ${String(a)} is out of range for a call with ${String(n)} argument(s)`)
+}
+
+const leafKey = (l: unknown, traceNumbers: boolean): string => {
+  if (isTensor(l) || l instanceof Tracer) return `${l.dtype}[${l.shape.join(',')}]`
+  if (typeof l === 'number') return traceNumbers ? 'float64[]' : `n${numberKey(l)}`
+  return `?${valueKey(l)}`
+}
+
+const tolerance = (dtype: T.DType): number => (dtype === 'float32' ? 1e-5 : 1e-12)
+
+const leafValues = (x: unknown): { values: ArrayLike<number>; dtype: T.DType } | null => {
+  if (typeof x === 'number') return { values: [x], dtype: 'float64' }
+  if (isTensor(x)) return { values: T.toArray(x), dtype: x.dtype }
+  return null
+}
+
+/** Compares a jitted result with the eager one; throws a JitMismatchError at the first difference. */
+const compareResults = (name: string, jitted: unknown, eager: unknown): void => {
+  const [jl, jd] = treeFlatten(jitted)
+  const [el, ed] = treeFlatten(eager)
+  if (showTreeDef(jd) !== showTreeDef(ed) || jl.length !== el.length)
+    throw new JitMismatchError('', -1, Number.NaN, Number.NaN, 0, `jit check of ${name}: the jitted result has structure ${showTreeDef(jd)}, the eager one ${showTreeDef(ed)}`)
+  const paths = treePaths(eager)
+  el.forEach((e, i) => {
+    const a = leafValues(jl[i])
+    const b = leafValues(e)
+    const path = paths[i] ?? ''
+    const where = path === '' ? 'the result' : `output ${path}`
+    if (a === null || b === null) return
+    const ja = jl[i] as Tensor | number
+    const ea = e as Tensor | number
+    const sa = typeof ja === 'number' ? [] : ja.shape
+    const sb = typeof ea === 'number' ? [] : ea.shape
+    if (!T.shapesEqual(sa, sb))
+      throw new JitMismatchError(path, -1, Number.NaN, Number.NaN, 0, `jit check of ${name}: ${where} has shape ${T.showShape(sa)} jitted but ${T.showShape(sb)} eager`)
+    const tol = tolerance(b.dtype)
+    for (let k = 0; k < b.values.length; k++) {
+      const x = a.values[k]!
+      const y = b.values[k]!
+      if (Object.is(x, y) || (Number.isNaN(x) && Number.isNaN(y))) continue
+      if (Math.abs(x - y) <= tol * Math.max(1, Math.abs(y))) continue
+      throw new JitMismatchError(
+        path,
+        k,
+        x,
+        y,
+        tol,
+        `jit check of ${name}: ${where} differs at flat index ${String(k)}: jitted ${String(x)}, eager ${String(y)} (tolerance ${String(tol)} relative to max(1, |eager|))`,
+      )
+    }
+  })
+}
+
+/**
+ * Compiles `f` for each input signature and runs the compiled program (see the module comment). `f` takes and
+ * returns trees of tensors; reading a traced value's numbers inside it (`item`, `toArray`, a comparison) is a
+ * StagedValueError pointing to `staticArgnums`.
+ *
+ * ```ts
+ * const f = jit((x: Value) => sum(mul(tanh(x), x)))
+ * f(tensor([1, 2, 3]))          // stages and compiles, then runs
+ * f(tensor([4, 5, 6]))          // same signature: runs the compiled program
+ * const df = jit(grad(f))       // the whole gradient program, compiled
+ * ```
+ */
+export const jit = <A extends readonly unknown[], R>(f: (...args: A) => R, options?: JitOptions): Jitted<A, R> => {
+  const staticArgnums = [...new Set(options?.staticArgnums ?? [])].sort((a, b) => a - b)
+  const maxCacheSize = Math.max(1, options?.maxCacheSize ?? 16)
+  const traceNumbers = options?.traceNumbers ?? false
+  const name = f.name === '' ? 'a function' : `'${f.name}'`
+  const cache = new Map<string, Entry>()
+  let compiles = 0
+  let hits = 0
+  const bake = (l: unknown): boolean => typeof l === 'number' && !traceNumbers
+  const fn = f as unknown as (...a: readonly unknown[]) => unknown
+
+  /** The cache entry for these arguments, and the leaves that are the program's inputs. */
+  const lookup = (args: readonly unknown[]): { entry: Entry; ins: Value[]; traced: boolean } => {
+    checkStaticArgnums(staticArgnums, args.length)
+    const dynamic = staticArgnums.length === 0 ? args : args.filter((_, i) => !staticArgnums.includes(i))
+    const [leaves, def] = treeFlatten(dynamic)
+    let key = showTreeDef(def)
+    let traced = false
+    const ins: Value[] = []
+    for (const l of leaves) {
+      key += `|${leafKey(l, traceNumbers)}`
+      if (l instanceof Tracer) traced = true
+      if (isValue(l)) ins.push(l)
+      else if (typeof l === 'number' && traceNumbers) ins.push(T.scalar(l))
+    }
+    for (const i of staticArgnums) key += `|s${String(i)}=${valueKey(args[i])}`
+    const known = cache.get(key)
+    if (known !== undefined) {
+      hits++
+      cache.delete(key)
+      cache.set(key, known)
+      return { entry: known, ins, traced }
+    }
+    const program = optimise(stageProgram(fn, args, staticArgnums, bake, 'jit'))
+    compiles++
+    const closesOverTracers = program.consts.some((c) => c instanceof Tracer)
+    const entry: Entry = { program, exec: closesOverTracers ? null : compile(program) }
+    // a program holding values of an enclosing transformation is only valid during this call: not cached
+    if (!closesOverTracers) {
+      cache.set(key, entry)
+      if (cache.size > maxCacheSize) cache.delete(cache.keys().next().value as string)
+    }
+    return { entry, ins, traced }
+  }
+
+  const call = (...args: A): R => {
+    const { entry, ins, traced } = lookup(args)
+    const p = entry.program
+    const outs: readonly (ValueLike | Tensor)[] =
+      traced || entry.exec === null ? evalProgramLeaves(p, ins) : entry.exec.run(ins as Tensor[])
+    const result = treeUnflatten(p.outTree, outs) as R
+    if (!traced && (options?.check ?? globalCheck)) compareResults(name, result, fn(...args))
+    return result
+  }
+  const stats = (): JitStats => ({ compiles, hits, cacheSize: cache.size })
+  const program = (...args: A): Program<A, R> => lookup(args).entry.program as Program<A, R>
+  return Object.assign(call, { stats, program })
+}
+
+
