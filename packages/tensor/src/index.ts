@@ -86,6 +86,7 @@ export {
   adamStep,
   rmspropStep,
 } from './kernels/optim.js'
+export * from './kernels/softmax.js'
 export {
   type Key,
   key,

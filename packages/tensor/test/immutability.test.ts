@@ -8,6 +8,7 @@ import * as T from '../src/index.js'
 import type { DType, NestedArray, Tensor } from '../src/index.js'
 import { arbBroadcastPair, arbShape, arbTensorOf, params } from './helpers.js'
 import { optimCases } from './optim-cases.js'
+import { softmaxCases } from './softmax-cases.js'
 
 /** One call: the tensors it receives (to snapshot) and the call itself. */
 interface Case {
@@ -362,6 +363,7 @@ const cases: Record<string, fc.Arbitrary<Case>> = {
       run: () => T.toString(a, { precision, threshold }),
     })),
   ...optimCases,
+  ...softmaxCases,
 }
 
 /** Exports that take no tensor (creation from plain data, keys, shape arithmetic, error types, namespaces). */
