@@ -2,18 +2,18 @@
  * Multi-class losses: softmax cross-entropy and negative log-likelihood.
  * @module
  */
-import { logSoftmax, mul, neg, sum, toTensor, transpose, where, type Value } from '@cotangent/autodiff'
+import { bind, logSoftmax, mul, neg, reshape, sum, take, toTensor, transpose, type Value } from '@cotangent/autodiff'
 import {
   DTypeError,
   ShapeError,
+  fromArray,
   normalizeAxis,
-  oneHot,
   shapesEqual,
   showShape,
   toArray,
-  type Tensor,
 } from '@cotangent/tensor'
-import { indexIn, reduce, valuesOf, type ReductionOptions } from './reduce.js'
+import { xentP } from './fused.js'
+import { checkReduction, indexIn, reduce, valuesOf, type ReductionOptions } from './reduce.js'
 
 /** Class labels: an int32 tensor (or a float tensor of integers), or a plain array of integers. */
 export type Labels = Value | readonly number[]
@@ -31,28 +31,28 @@ const shapeOfLabels = (labels: Labels): readonly number[] =>
 const classesLast = (x: Value, axis: number): Value =>
   axis === x.shape.length - 1 ? x : transpose(x, [...x.shape.keys()].filter((i) => i !== axis).concat([axis]))
 
-/** The one-hot mask (a constant) of integer labels over `c` classes, after checking them. */
-const labelMask = (op: string, what: string, x: Value, labels: Labels, c: number): Tensor => {
-  const values: ArrayLike<number> = Array.isArray(labels) ? labels : toArray(toTensor(labels as Value))
+/**
+ * Integer labels over `c` classes, checked (integers in `[0, c)`), as a tensor: the labels' own tensor when it is
+ * one (int32, or float holding integers), an int32 tensor for a plain array. Staged labels (inside `makeGraph`/`jit`,
+ * where values cannot be read) pass through unchecked; the kernel checks them when the program runs.
+ */
+const checkedLabels = (op: string, what: string, x: Value, labels: Labels, c: number): Value => {
   const shape = shapeOfLabels(labels)
-  const batch = Array.from(values).findIndex((v) => !Number.isInteger(v) || v < 0 || v >= c)
-  if (batch >= 0) {
-    const v = values[batch]!
+  const values: ArrayLike<number> | null = Array.isArray(labels) ? labels : valuesOf(labels as Value)
+  if (values === null) return labels as Value
+  // a typed array's findIndex: no copy, one pass
+  const k = Array.prototype.findIndex.call(values, (v: number) => !Number.isInteger(v) || v < 0 || v >= c)
+  if (k >= 0) {
+    const v = values[k]!
     if (!Number.isInteger(v))
-      throw new DTypeError(
-        op,
-        `labels must be integers, got ${v} at flat position ${batch} of labels ${showShape(shape)}`,
-      )
+      throw new DTypeError(op, `labels must be integers, got ${v} at flat position ${k} of labels ${showShape(shape)}`)
     throw new ShapeError(
       op,
-      `label ${v} at flat position ${batch} of labels ${showShape(shape)} is outside [0, ${c}) for ${what} ${showShape(x.shape)}`,
+      `label ${v} at flat position ${k} of labels ${showShape(shape)} is outside [0, ${c}) for ${what} ${showShape(x.shape)}`,
     )
   }
-  return oneHot(Array.isArray(labels) ? labels : toTensor(labels as Value), c)
+  return Array.isArray(labels) ? fromArray(labels, shape, { dtype: 'int32' }) : toTensor(labels as Value)
 }
-
-/** Per-example `−Σ_c mask·logp` for integer labels (as a select, so a `−∞` log-probability elsewhere is harmless). */
-const pickNegLogp = (logpLast: Value, mask: Tensor): Value => neg(sum(where(mask, logpLast, 0), { axis: -1 }))
 
 const isIntegerLabels = (op: string, what: string, x: Value, labels: Labels, axis: number): boolean => {
   const ls = shapeOfLabels(labels)
@@ -70,6 +70,11 @@ const isIntegerLabels = (op: string, what: string, x: Value, labels: Labels, axi
  * shape without the class axis, e.g. `[B]` for `[B, C]`) or probability / one-hot targets (a float tensor of the
  * logits' shape). Computed as `−Σ y·logSoftmax(x)`, stable for extreme logits: at ±1e4 the loss and its gradient
  * `softmax(x) − y` stay finite. Reduced over the examples by `reduction` (default mean).
+ *
+ * With integer labels the loss is one fused primitive (./fused.ts): one kernel pass forward, and `grad` runs one
+ * fused backward `(softmax(x) − onehot(y))·ct` that never builds the one-hot mask; derivatives of every order and
+ * mode (jvp, grad of grad, Hessians) stay exact. Staged, it is one `softmaxCrossEntropy` equation whose labels are an
+ * operand, so a staged step can take the labels as an input.
  */
 export const softmaxCrossEntropy = (logits: Value, labels: Labels, options?: ClassOptions): Value => {
   const op = 'softmaxCrossEntropy'
@@ -77,9 +82,11 @@ export const softmaxCrossEntropy = (logits: Value, labels: Labels, options?: Cla
     throw new ShapeError(op, `logits must have a class axis, got shape ${showShape(logits.shape)}`)
   const axis = normalizeAxis(op, options?.axis ?? -1, logits.shape.length, logits.shape)
   const c = logits.shape[axis]!
+  if (isIntegerLabels(op, 'logits', logits, labels, axis)) {
+    const reduction = checkReduction(op, options?.reduction)
+    return bind(xentP, [logits, checkedLabels(op, 'logits', logits, labels, c)], { axis, reduction })
+  }
   const logp = logSoftmax(classesLast(logits, axis), -1)
-  if (isIntegerLabels(op, 'logits', logits, labels, axis))
-    return reduce(op, pickNegLogp(logp, labelMask(op, 'logits', logits, labels, c)), options?.reduction)
   const targets = labels as Value
   if (targets.dtype === 'int32')
     throw new DTypeError(
@@ -122,6 +129,10 @@ export const nll = (logProbs: Value, labels: Labels, options?: ClassOptions): Va
       `logProbs ${showShape(logProbs.shape)} and labels ${showShape(ls)} do not match (labels need shape ${showShape(batch)})`,
     )
   checkLogProbs(logProbs)
-  const mask = labelMask(op, 'logProbs', logProbs, labels, logProbs.shape[axis]!)
-  return reduce(op, pickNegLogp(classesLast(logProbs, axis), mask), options?.reduction)
+  const c = logProbs.shape[axis]!
+  const y = toArray(toTensor(checkedLabels(op, 'logProbs', logProbs, labels, c)))
+  // −logProbs[…, label]: a gather of one entry per row from the flattened classes-last array (no one-hot mask)
+  const flatIndex = Array.from(y, (v, r) => r * c + v)
+  const picked = take(reshape(classesLast(logProbs, axis), [-1]), flatIndex)
+  return reduce(op, neg(reshape(picked, batch)), options?.reduction)
 }

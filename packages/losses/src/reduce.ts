@@ -14,6 +14,14 @@ export interface ReductionOptions {
   readonly reduction?: Reduction
 }
 
+/** The reduction asked for (default `'mean'`), or the error naming the operation and the allowed values. */
+export const checkReduction = (op: string, reduction: Reduction | undefined): Reduction => {
+  const r = reduction ?? 'mean'
+  if (r !== 'mean' && r !== 'sum' && r !== 'none')
+    throw new Error(`${op}: unknown reduction '${String(reduction)}' (use 'mean', 'sum' or 'none')`)
+  return r
+}
+
 /** Applies a reduction to per-element losses (the mean of an empty tensor is NaN, as in NumPy and PyTorch). */
 export const reduce = (op: string, losses: Value, reduction: Reduction | undefined): Value => {
   switch (reduction ?? 'mean') {
