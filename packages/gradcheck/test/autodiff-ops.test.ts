@@ -653,6 +653,7 @@ describe('coverage', () => {
       'isValue',
       'definePrimitive',
       'bind',
+      'unstable_setPrimitiveObserver',
       'jvp',
       'vjp',
       'linearize',
