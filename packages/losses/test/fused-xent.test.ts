@@ -254,4 +254,14 @@ describe('staged: makeGraph and evalGraph', () => {
       'softmaxCrossEntropyLoss: label 3 at flat position 1 of labels [4] is outside [0, 3) for logits [4,3]',
     )
   })
+  it('jit of valueAndGrad with the labels as an argument: one compiled step, right for every batch of labels', () => {
+    const lossY = (p: Value, xs: Value, y: Value): Value => softmaxCrossEntropy(A.matmul(xs, p), y)
+    const step = A.jit(A.valueAndGrad(lossY))
+    for (const ys of [labels, [0, 0, 1, 1], [2, 1, 0, 2]]) {
+      const [v, g] = step(w, xb, T.fromArray(ys, [4], { dtype: 'int32' }))
+      const refLoss = (p: Value): Value => reference(A.matmul(xb, p), ys, 1, 'mean')
+      close(v, A.item(refLoss(w)), 1e-12)
+      close(g, flat(A.grad(refLoss)(w)), 1e-12)
+    }
+  })
 })
