@@ -1,8 +1,9 @@
 /**
- * A minimal WebAssembly binary encoder: just what the GEMM kernels need (one memory, functions over i32 and v128
- * locals, structured loops, integer arithmetic and a handful of SIMD128 instructions). It produces the bytes of a
- * module that `new WebAssembly.Module` accepts; see the WebAssembly core specification, "Binary Format", and the
- * SIMD proposal's opcode table (all SIMD instructions are the prefix byte 0xFD followed by a LEB128 opcode).
+ * A minimal WebAssembly binary encoder: just what the GEMM and packing kernels need (one memory, functions over i32
+ * and v128 locals, structured control flow, integer arithmetic, plain loads and stores, and a handful of SIMD128
+ * and relaxed-SIMD instructions). It produces the bytes of a module that `new WebAssembly.Module` accepts; see the
+ * WebAssembly core specification, "Binary Format", and the SIMD and relaxed-SIMD proposals' opcode tables (all
+ * SIMD instructions are the prefix byte 0xFD followed by a LEB128 opcode).
  * @module
  */
 
@@ -51,6 +52,8 @@ const section = (id: number, contents: readonly number[]): number[] => [
 
 /** Instructions, as byte sequences to concatenate into a function body. */
 export const op = {
+  /** `block` with an empty block type (a `br` to it jumps past its `end`); close it with `end`. */
+  block: [0x02, 0x40],
   /** `loop` with an empty block type; close it with `end`. */
   loop: [0x03, 0x40],
   end: [0x0b],
@@ -59,16 +62,29 @@ export const op = {
   else: [0x05],
   /** Branch to the enclosing label `depth` (0 = innermost) when the i32 on the stack is non-zero. */
   brIf: (depth: number): number[] => [0x0d, ...uleb(depth)],
+  /** Unconditional branch to the enclosing label `depth`. */
+  br: (depth: number): number[] => [0x0c, ...uleb(depth)],
   select: [0x1b],
   localGet: (i: number): number[] => [0x20, ...uleb(i)],
   localSet: (i: number): number[] => [0x21, ...uleb(i)],
   localTee: (i: number): number[] => [0x22, ...uleb(i)],
   i32Const: (v: number): number[] => [0x41, ...sleb(v)],
+  i32Eq: [0x46],
   i32Ne: [0x47],
   i32LtU: [0x49],
+  i32GtU: [0x4b],
+  i32And: [0x71],
   i32Add: [0x6a],
   i32Sub: [0x6b],
   i32Mul: [0x6c],
+  /** `i32.load` (4 bytes, alignment hint 4) with byte `offset`. */
+  i32Load: (offset: number): number[] => [0x28, 2, ...uleb(offset)],
+  /** `i64.load` (8 bytes, alignment hint 8) with byte `offset`. */
+  i64Load: (offset: number): number[] => [0x29, 3, ...uleb(offset)],
+  /** `i32.store` with byte `offset`. */
+  i32Store: (offset: number): number[] => [0x36, 2, ...uleb(offset)],
+  /** `i64.store` with byte `offset`. */
+  i64Store: (offset: number): number[] => [0x37, 3, ...uleb(offset)],
   /** `v128.load` with byte `offset` (alignment hint 16 bytes). */
   v128Load: (offset: number): number[] => [0xfd, ...uleb(0), 4, ...uleb(offset)],
   /** `v128.store` with byte `offset`. */
@@ -83,6 +99,10 @@ export const op = {
   f32x4Mul: [0xfd, ...uleb(0xe6)],
   f64x2Add: [0xfd, ...uleb(0xf0)],
   f64x2Mul: [0xfd, ...uleb(0xf2)],
+  /** Relaxed SIMD `f32x4.relaxed_madd`: (a, b, c) ↦ a·b + c, fused or not as the hardware prefers. */
+  f32x4RelaxedMadd: [0xfd, ...uleb(0x105)],
+  /** Relaxed SIMD `f64x2.relaxed_madd`. */
+  f64x2RelaxedMadd: [0xfd, ...uleb(0x107)],
 } as const
 
 /** One function of a module: its parameter types (no results), extra locals and body (without the final `end`). */
