@@ -110,11 +110,19 @@ export const square = ((x: Value): Value => P.mul(x, x)) as UnaryFn
 /** Element-wise `1/x`. */
 export const reciprocal = ((x: Value): Value => P.div(1, x)) as UnaryFn
 
-/** `max(x, 0)`; derivative 0 at x = 0 (as PyTorch and JAX); NaN stays NaN. */
-export const relu = ((x: Value): Value => P.where(lessEqual(x, 0), 0, x)) as UnaryFn
-/** `x` for x > 0, `slope·x` otherwise (default slope 0.01). */
+/**
+ * `max(x, 0)`; derivative 0 at x = 0 (as PyTorch and JAX); NaN stays NaN. One primitive (one kernel pass; its
+ * derivative one more), with the values and derivatives of `where(x <= 0, 0, x)`.
+ */
+export const relu = u(P.reluP)
+/**
+ * `x` for x > 0, `slope·x` otherwise (default slope 0.01; derivative `slope` at 0). One primitive, with the values
+ * and derivatives of `where(x > 0, x, x * slope)`.
+ */
 export const leakyRelu = ((x: Value, slope = 0.01): Value =>
-  P.where(greater(x, 0), x, P.mul(x, slope))) as ShapeFn<[slope?: number]>
+  typeof slope === 'number'
+    ? bind(P.leakyReluP, [x], { slope })
+    : P.where(greater(x, 0), x, P.mul(x, slope))) as ShapeFn<[slope?: number]>
 /**
  * GELU with the tanh approximation `0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))` (JAX's default; PyTorch's
  * `approximate='tanh'`).

@@ -265,6 +265,58 @@ export const floorP = unary('floor', T.floor, () => null)
 export const roundP = unary('round', T.round, () => null)
 export const isFiniteP = unary('isFinite', T.isFinite, () => null)
 
+/**
+ * `max(x, 0)` in one pass (NaN stays NaN; int32 stays int32, as `where(x ≤ 0, 0, x)` gives). Its tangent is
+ * `reluGrad(x, t)`: `t` where `x > 0`, 0 where `x ≤ 0` (the subgradient at 0 is 0).
+ */
+export const reluP: Primitive<undefined> = definePrimitive<undefined>({
+  name: 'relu',
+  impl: ([a]) => {
+    const x = a as Tensor
+    return x.dtype === 'int32' ? T.where(T.lessEqual(x, 0), 0, x) : T.relu(x)
+  },
+  jvp: ([x], [t]) => [bind(reluP, [x!], undefined), !t ? null : bind(reluGradP, [x!, t], undefined)],
+})
+
+/**
+ * `reluGrad(x, t)`: `t` where `x > 0` (or x is NaN), 0 where `x ≤ 0` — relu's derivative applied to a tangent, in
+ * one kernel pass. Linear in `t` (a diagonal map, so its own transpose); `x` is a constant of it: relu'' = 0
+ * almost everywhere, so no derivative flows into `x` and grad of grad works.
+ */
+export const reluGradP: Primitive<undefined> = definePrimitive<undefined>({
+  name: 'reluGrad',
+  impl: ([x, t]) => T.reluGrad(x!, t!),
+  jvp: ([x, t], [, tt]) => [bind(reluGradP, [x!, t!], undefined), !tt ? null : bind(reluGradP, [x!, tt], undefined)],
+  linear: { positions: [1] },
+  shape: (avals) => ({ shape: broadcastAval('reluGrad')(avals).shape, dtype: dtypeOfAvals(avals.slice(1)) }),
+  transpose: (ct, [x, t]) => [null, unbroadcast(bind(reluGradP, [x!, ct], undefined), t!)],
+})
+
+/** Parameters of the leaky ReLU primitives: the slope for `x ≤ 0` (a number). */
+export interface LeakyReluParams {
+  readonly slope: number
+}
+
+/** `x` where `x > 0`, `slope·x` elsewhere, in one pass. Its tangent is `leakyReluGrad(x, t)`. */
+export const leakyReluP: Primitive<LeakyReluParams> = definePrimitive<LeakyReluParams>({
+  name: 'leakyRelu',
+  impl: ([a], { slope }) => T.leakyRelu(a as Tensor, slope),
+  jvp: ([x], [t], p) => [bind(leakyReluP, [x!], p), !t ? null : bind(leakyReluGradP, [x!, t], p)],
+})
+
+/**
+ * `leakyReluGrad(x, t)`: `t` where `x > 0`, `slope·t` elsewhere, in one pass. Linear in `t` and its own
+ * transpose; `x` is a constant of it (the second derivative is 0 almost everywhere).
+ */
+export const leakyReluGradP: Primitive<LeakyReluParams> = definePrimitive<LeakyReluParams>({
+  name: 'leakyReluGrad',
+  impl: ([x, t], { slope }) => T.leakyReluGrad(x as Tensor, t as Tensor, slope),
+  jvp: ([x, t], [, tt], p) => [bind(leakyReluGradP, [x!, t!], p), !tt ? null : bind(leakyReluGradP, [x!, tt], p)],
+  linear: { positions: [1] },
+  shape: (avals) => ({ shape: broadcastAval('leakyReluGrad')(avals).shape, dtype: dtypeOfAvals(avals.slice(1)) }),
+  transpose: (ct, [x, t], p) => [null, unbroadcast(bind(leakyReluGradP, [x!, ct], p), t!)],
+})
+
 /** Stops differentiation: the value passes, every derivative through it is zero (at every level). */
 export const stopGradientP = definePrimitive<undefined>({
   name: 'stopGradient',

@@ -253,6 +253,13 @@ const cases: Readonly<Record<string, readonly Case[]>> = {
     { args: [C, M, V3], params: undefined },
     { args: [C, M, 0], params: undefined },
   ],
+  relu: [{ args: [T.sub(M, 1)], params: undefined }],
+  reluGrad: [
+    { args: [T.sub(M, 1), M], params: undefined },
+    { args: [T.sub(M, 1), V3], params: undefined },
+  ],
+  leakyRelu: [{ args: [T.sub(M, 1)], params: { slope: 0.1 } }],
+  leakyReluGrad: [{ args: [T.sub(M, 1), M], params: { slope: 0.1 } }],
   ...Object.fromEntries(
     [
       'neg',

@@ -60,6 +60,7 @@ const DIFFERENTIABLE = new Set([
   'tanh',
   'sigmoid',
   'relu',
+  'leakyRelu',
   'square',
   'reciprocal',
   'softplus',

@@ -168,6 +168,13 @@ const cases: Record<string, fc.Arbitrary<Case>> = {
   greater: binary(T.greater),
   lessEqual: binary(T.lessEqual),
   greaterEqual: binary(T.greaterEqual),
+  reluGrad: binary(T.reluGrad),
+  leakyRelu: fc
+    .tuple(arbT(), fc.double({ min: 0, max: 1, noNaN: true }))
+    .map(([a, slope]) => ({ inputs: [a], run: () => T.leakyRelu(a, slope) })),
+  leakyReluGrad: arbBroadcastPair(3, 4)
+    .chain(([s, r]) => fc.tuple(arbOf(s), arbOf(r), fc.double({ min: 0, max: 1, noNaN: true })))
+    .map(([x, t, slope]) => ({ inputs: [x, t], run: () => T.leakyReluGrad(x, t, slope) })),
   where: arbBroadcastPair(3, 4)
     .chain(([s, r]) => fc.tuple(arbOf(s), arbOf(r), arbOf(r)))
     .map(([c, a, b]) => ({ inputs: [c, a, b], run: () => T.where(c, a, b) })),

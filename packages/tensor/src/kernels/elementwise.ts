@@ -240,6 +240,50 @@ export const tanh: UnaryOp = defineUnary('tanh', 'Math.tanh(x)')
 export const sigmoid: UnaryOp = defineUnary('sigmoid', 'x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))')
 /** Element-wise `max(x, 0)`; NaN stays NaN (as with {@link maximum}). */
 export const relu: UnaryOp = defineUnary('relu', 'x > 0 || x !== x ? x : 0')
+/**
+ * The derivative of {@link relu} applied to a tangent `t`: `t` where `x > 0`, 0 where `x ≤ 0` (the subgradient 0
+ * at 0, as PyTorch and JAX), `t` where `x` is NaN; `x` and `t` broadcast together. One pass, no mask: the JVP and
+ * transpose rules of autodiff's `relu`. The result has `t`'s (float) dtype.
+ */
+export const reluGrad: BinaryOp = defineBinary('reluGrad', 'x <= 0 ? 0 : y', (_x, t) => floatOf(t))
+
+const checkSlope = (op: string, slope: number): number => {
+  if (typeof slope !== 'number') throw new DTypeError(op, `slope must be a number, got ${typeof slope}`)
+  return slope
+}
+
+const leakyReluLoop = binaryLoop('x > 0 ? x : x * y')
+
+/**
+ * Element-wise leaky ReLU: `x` where `x > 0`, `slope·x` elsewhere (NaN stays NaN). One pass; the slope is
+ * rounded to `x`'s dtype first, so it equals `where(x > 0, x, x * slope)`.
+ */
+export const leakyRelu = (x: Tensor, slope: number): Tensor => {
+  const d = dataOf(x, 'leakyRelu')
+  checkSlope('leakyRelu', slope)
+  const dtype = floatOf(x.dtype)
+  const out = allocate(dtype, d.length)
+  leakyReluLoop(out, 0, d, 0, 1, scalarStorage(slope, x.dtype), 0, 0, d.length)
+  return wrap(out, x.shape, dtype)
+}
+
+/**
+ * The derivative of {@link leakyRelu} applied to a tangent `t`: `t` where `x > 0`, `slope·t` elsewhere (NaN `x`
+ * included), the slope rounded to `t`'s dtype; `x` and `t` broadcast together. One pass when their shapes are
+ * equal. The result has `t`'s (float) dtype.
+ */
+export const leakyReluGrad = (x: Tensor, t: Tensor, slope: number): Tensor => {
+  const dx = dataOf(x, 'leakyReluGrad')
+  const dt = dataOf(t, 'leakyReluGrad')
+  checkSlope('leakyReluGrad', slope)
+  if (!shapesEqual(x.shape, t.shape)) return where(greater(x, 0), t, mul(t, slope))
+  const dtype = floatOf(t.dtype)
+  const out = allocate(dtype, dt.length)
+  const s = scalarStorage(slope, t.dtype)[0]!
+  for (let i = 0; i < dt.length; i++) out[i] = dx[i]! > 0 ? dt[i]! : dt[i]! * s
+  return wrap(out, t.shape, dtype)
+}
+
 /** Element-wise square. */
 export const square: UnaryOp = defineUnary('square', 'x * x')
 /** Element-wise reciprocal `1 / x`. */
