@@ -24,7 +24,8 @@ import { evaluate, trainStep } from './step.js'
  * The quantity that decides the best epoch (and early stopping): the train or dev loss (minimised), or a metric
  * as `train.<name>` / `dev.<name>` (maximised); `trainAccuracy`/`devAccuracy` abbreviate `train.accuracy`/`dev.accuracy`.
  */
-export type Monitor = 'trainLoss' | 'devLoss' | 'trainAccuracy' | 'devAccuracy' | `train.${string}` | `dev.${string}`
+export type Monitor =
+  'trainLoss' | 'devLoss' | 'trainAccuracy' | 'devAccuracy' | `train.${string}` | `dev.${string}`
 
 /** Early stopping: stop after `patience` epochs without improvement of the monitor by more than `minDelta`. */
 export interface EarlyStopping {
@@ -77,6 +78,11 @@ export interface FitOptions<P extends Params, X, S> {
    * with it (default `{}`).
    */
   readonly checkpoint?: { readonly path: string; readonly config?: unknown }
+  /**
+   * Compile the training step with `jit` (default true; see `trainStep` for what stays outside the compiled program
+   * and when a step runs eagerly). `false` runs every step eagerly; both give the same history up to rounding.
+   */
+  readonly jit?: boolean
 }
 
 /** The outcome of {@link fit}. */
@@ -99,9 +105,15 @@ interface Resolved {
   readonly mode: 'min' | 'max'
 }
 
-const resolveMonitor = (m: Monitor, hasDev: boolean, metricNames: readonly string[], mode?: 'min' | 'max'): Resolved => {
+const resolveMonitor = (
+  m: Monitor,
+  hasDev: boolean,
+  metricNames: readonly string[],
+  mode?: 'min' | 'max',
+): Resolved => {
   const full = m === 'trainAccuracy' ? 'train.accuracy' : m === 'devAccuracy' ? 'dev.accuracy' : m
-  if (full.startsWith('dev') && !hasDev) throw new Error(`fit: monitor '${m}' needs a dev set (pass options.dev)`)
+  if (full.startsWith('dev') && !hasDev)
+    throw new Error(`fit: monitor '${m}' needs a dev set (pass options.dev)`)
   if (full === 'trainLoss') return { read: (r) => r.trainLoss, mode: mode ?? 'min' }
   if (full === 'devLoss') return { read: (r) => r.devLoss ?? Number.NaN, mode: mode ?? 'min' }
   const dot = full.indexOf('.')
@@ -119,7 +131,8 @@ const resolveMonitor = (m: Monitor, hasDev: boolean, metricNames: readonly strin
 }
 
 const checkInt = (name: string, v: number, min: number): void => {
-  if (!Number.isInteger(v) || v < min) throw new RangeError(`fit: ${name} must be an integer ≥ ${min}, got ${String(v)}`)
+  if (!Number.isInteger(v) || v < min)
+    throw new RangeError(`fit: ${name} must be an integer ≥ ${min}, got ${String(v)}`)
 }
 
 interface Loop<P, S> {
@@ -156,10 +169,13 @@ export const fit = <P extends Params, X, S>(options: FitOptions<P, X, S>): FitRe
   const reporter = options.reporter ?? autoReporter()
   checkInt('epochs', epochs, 0)
   checkInt('batchSize', batchSize, 1)
-  if (!Number.isSafeInteger(options.seed)) throw new RangeError(`fit: seed must be an integer, got ${String(options.seed)}`)
+  if (!Number.isSafeInteger(options.seed))
+    throw new RangeError(`fit: seed must be an integer, got ${String(options.seed)}`)
   const initialEpoch = options.initialEpoch ?? 0
   if (!Number.isInteger(initialEpoch) || initialEpoch < 0 || initialEpoch > epochs)
-    throw new RangeError(`fit: initialEpoch must be an integer in [0, epochs = ${epochs}], got ${String(initialEpoch)}`)
+    throw new RangeError(
+      `fit: initialEpoch must be an integer in [0, epochs = ${epochs}], got ${String(initialEpoch)}`,
+    )
   const metrics = options.metrics ?? {}
   const names = Object.keys(metrics)
   const n = datasetSize('fit', options.train, 'train')
@@ -168,7 +184,8 @@ export const fit = <P extends Params, X, S>(options: FitOptions<P, X, S>): FitRe
   if (devSize === 0) throw new RangeError('fit: the dev set is empty (pass a dev set with examples, or none)')
   checkFiniteData('fit', 'train', options.train)
   if (options.dev !== undefined) checkFiniteData('fit', 'dev', options.dev)
-  const monitor: Monitor = options.earlyStopping?.monitor ?? options.monitor ?? (options.dev === undefined ? 'trainLoss' : 'devLoss')
+  const monitor: Monitor =
+    options.earlyStopping?.monitor ?? options.monitor ?? (options.dev === undefined ? 'trainLoss' : 'devLoss')
   const mon = resolveMonitor(monitor, options.dev !== undefined, names, options.earlyStopping?.mode)
   const es = options.earlyStopping
   if (es !== undefined) checkInt('earlyStopping.patience', es.patience, 1)
@@ -177,7 +194,7 @@ export const fit = <P extends Params, X, S>(options: FitOptions<P, X, S>): FitRe
     mon.mode === 'min' ? v < best - minDelta : v > best + minDelta
   const stepsPerEpoch = Math.ceil(n / batchSize)
   const info: FitInfo = { epochs, stepsPerEpoch, batchSize, trainSize: n, devSize }
-  const step = trainStep(model, loss, optimizer, metrics)
+  const step = trainStep(model, loss, optimizer, metrics, { jit: options.jit ?? true })
   const epochKeys = splitKey(key(options.seed), epochs)
   const shuffle = options.shuffle ?? true
   const identity = Array.from({ length: n }, (_, i) => i)
@@ -225,8 +242,12 @@ export const fit = <P extends Params, X, S>(options: FitOptions<P, X, S>): FitRe
       },
     )
     const trainSeconds = (performance.now() - t0) / 1000
-    const dev = options.dev === undefined ? null : evaluate(model, acc.params, loss, options.dev, { batchSize, metrics })
-    if (dev !== null && !Number.isFinite(dev.loss)) throw diverged(e, 0, dev.loss, 'dev', state.history, [acc, acc.prev, state])
+    const dev =
+      options.dev === undefined
+        ? null
+        : evaluate(model, acc.params, loss, options.dev, { batchSize, metrics })
+    if (dev !== null && !Number.isFinite(dev.loss))
+      throw diverged(e, 0, dev.loss, 'dev', state.history, [acc, acc.prev, state])
     const seconds = (performance.now() - t0) / 1000
     const record: EpochRecord = {
       epoch: e,
@@ -267,7 +288,10 @@ export const fit = <P extends Params, X, S>(options: FitOptions<P, X, S>): FitRe
     history: readonly EpochRecord[],
     candidates: readonly { readonly params: P; readonly optState: S }[],
   ): DivergenceError<P, S> => {
-    const last = candidates.find((c) => allFinite(c.params)) ?? { params: options.params, optState: initial.optState }
+    const last = candidates.find((c) => allFinite(c.params)) ?? {
+      params: options.params,
+      optState: initial.optState,
+    }
     const written = save(last.params, last.optState, history)
     const run: DivergedRun<P, S> = {
       history,
@@ -284,7 +308,11 @@ export const fit = <P extends Params, X, S>(options: FitOptions<P, X, S>): FitRe
     params: options.params,
     optState: options.optState ?? optimizer.init(options.params),
     history: [],
-    best: { epoch: 0, value: mon.mode === 'min' ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY, params: options.params },
+    best: {
+      epoch: 0,
+      value: mon.mode === 'min' ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY,
+      params: options.params,
+    },
     wait: 0,
     stopped: false,
   }
@@ -328,4 +356,3 @@ export const fit = <P extends Params, X, S>(options: FitOptions<P, X, S>): FitRe
 /** True when every leaf of a parameter tree is finite (checked only on divergence). */
 const allFinite = (tree: unknown): boolean =>
   treeLeaves(tree).every((l) => !isTensor(l) || Number.isFinite(item(sum(l))) || firstNonFinite(l) < 0)
-

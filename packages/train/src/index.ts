@@ -16,7 +16,17 @@ export type {
   Dataset,
 } from './model.js'
 export { datasetSize, selectBatch } from './model.js'
-export { trainStep, evaluate, type StepResult, type Evaluation, type EvaluateOptions } from './step.js'
+export {
+  trainStep,
+  evaluate,
+  type StepResult,
+  type TrainStep,
+  type TrainStepOptions,
+  type StepMode,
+  type StepJitInfo,
+  type Evaluation,
+  type EvaluateOptions,
+} from './step.js'
 export type { EpochRecord, FitInfo, StepInfo, FitSummary, Reporter } from './history.js'
 export {
   DivergenceError,
