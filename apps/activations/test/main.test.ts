@@ -1,5 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import {
@@ -8,6 +7,7 @@ import {
   checkRunFolder,
   markdownLinks,
   runBadFlag,
+  scratchDir,
 } from '@cotangent/cli/testing'
 import { app } from '../src/app.js'
 
@@ -15,7 +15,7 @@ const FIGURES = ['sigmoid', 'tanh', 'relu', 'leakyRelu', 'softplus', 'gelu', 'va
 
 describe('activations main', () => {
   it('writes config, history, a PNG + SVG per figure and a report whose links exist (tiny settings)', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'activations-'))
+    const root = scratchDir('activations-')
     const out = join(root, 'run')
     const c = captureEnv()
     const code = await app.main(

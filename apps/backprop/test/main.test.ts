@@ -1,5 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import {
@@ -8,12 +7,13 @@ import {
   checkRunFolder,
   markdownLinks,
   runBadFlag,
+  scratchDir,
 } from '@cotangent/cli/testing'
 import { app } from '../src/app.js'
 
 describe('backprop main', () => {
   it('writes config, history, plots and a report whose links exist (tiny settings)', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'backprop-'))
+    const root = scratchDir('backprop-')
     const out = join(root, 'run')
     const c = captureEnv()
     const code = await app.main(

@@ -1,8 +1,7 @@
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { captureEnv, readmeCommands } from '@cotangent/cli/testing'
+import { captureEnv, readmeCommands, scratchDir } from '@cotangent/cli/testing'
 import { app } from '../src/app.js'
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
@@ -18,7 +17,7 @@ describe('README examples', () => {
   it.each(commands)(
     '%s runs and writes its report',
     async (_, argv) => {
-      const out = join(mkdtempSync(join(tmpdir(), 'backprop-readme-')), 'run')
+      const out = join(scratchDir('backprop-readme-'), 'run')
       const c = captureEnv()
       const code = await app.main([...argv, '--out', out, '--quiet'], c.env)
       const lines = [...c.out, ...c.err]

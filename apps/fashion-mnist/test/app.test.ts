@@ -1,20 +1,13 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readdirSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { ImageSet } from '@cotangent/data'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { badFlagProblems, captureEnv, checkRunFolder, runBadFlag } from '@cotangent/cli/testing'
+import { describe, expect, it } from 'vitest'
+import { badFlagProblems, captureEnv, checkRunFolder, runBadFlag, scratchDir } from '@cotangent/cli/testing'
 import { app } from '../src/app.js'
 import { topConfusions, trainValRows } from '../src/fashion.js'
 
 const SHARED_DATA = process.env.COTANGENT_DATA ?? resolve(import.meta.dirname, '../../../../shared/data')
-let dir = ''
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'cotangent-fashion-'))
-})
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true })
-})
+const dir = scratchDir('cotangent-fashion-')
 
 describe('fashion-mnist main on a subset', () => {
   it('trains, evaluates the test images once, and writes every file', async () => {

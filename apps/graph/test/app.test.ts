@@ -1,15 +1,11 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { runApp } from '@cotangent/cli'
-import { captureEnv, isPng, runBadFlag } from '@cotangent/cli/testing'
+import { captureEnv, isPng, runBadFlag, scratchDir } from '@cotangent/cli/testing'
 import { app } from '../src/app.js'
 
-const root = mkdtempSync(join(tmpdir(), 'cotangent-graph-'))
-afterAll(() => {
-  rmSync(root, { recursive: true, force: true })
-})
+const root = scratchDir('cotangent-graph-')
 
 const run = async (argv: readonly string[]) => {
   const { env, out, err } = captureEnv()

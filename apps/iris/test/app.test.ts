@@ -1,23 +1,17 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   badFlagProblems,
   captureEnv,
   checkRunFolder,
   markdownLinks,
   runBadFlag,
+  scratchDir,
 } from '@cotangent/cli/testing'
 import { app } from '../src/app.js'
 
-let dir = ''
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'cotangent-iris-'))
-})
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true })
-})
+const dir = scratchDir('cotangent-iris-')
 
 describe('iris main', () => {
   it(

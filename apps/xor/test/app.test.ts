@@ -1,23 +1,17 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   badFlagProblems,
   captureEnv,
   checkRunFolder,
   markdownLinks,
   runBadFlag,
+  scratchDir,
 } from '@cotangent/cli/testing'
 import { app } from '../src/app.js'
 
-let dir = ''
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'cotangent-xor-'))
-})
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true })
-})
+const dir = scratchDir('cotangent-xor-')
 
 describe('xor main', () => {
   it(

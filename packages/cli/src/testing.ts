@@ -125,6 +125,24 @@ export const missingFlagMentions = (readme: string, app: { readonly flags: Flags
     .map((k) => `--${kebab(k)}`)
     .filter((f) => !readme.includes(f))
 
+// the one piece of process state here: the folders scratchDir made, removed together when the process exits
+const scratchDirs = new Set<string>()
+const removeScratchDirs = (): void => {
+  for (const d of scratchDirs) rmSync(d, { recursive: true, force: true })
+  scratchDirs.clear() // eslint-disable-line functional/immutable-data -- the exit-time registry above
+}
+
+/**
+ * A fresh empty folder under the OS temp dir, named `<prefix>XXXXXX`, removed with everything in it when the process
+ * exits (so a test file needs no setup and teardown hooks for its run folders).
+ */
+export const scratchDir = (prefix: string): string => {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  if (scratchDirs.size === 0) process.once('exit', removeScratchDirs)
+  scratchDirs.add(dir) // eslint-disable-line functional/immutable-data -- the exit-time registry above
+  return dir
+}
+
 /** The 8-byte signature every PNG file starts with. */
 export const PNG_SIGNATURE: readonly number[] = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]
 

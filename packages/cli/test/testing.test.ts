@@ -1,7 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { opt, PositiveInt, switchFlag } from '@cotangent/cli'
 import {
   badFlagProblems,
@@ -12,12 +12,10 @@ import {
   missingFlagMentions,
   readmeCommands,
   runBadFlag,
+  scratchDir,
 } from '@cotangent/cli/testing'
 
-const root = mkdtempSync(join(tmpdir(), 'cotangent-cli-testing-'))
-afterAll(() => {
-  rmSync(root, { recursive: true, force: true })
-})
+const root = scratchDir('cotangent-cli-testing-')
 const PNG_BYTES = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13])
 let n = 0
 const folder = (files: Record<string, string | Buffer>): string => {
@@ -104,6 +102,26 @@ describe('missingFlagMentions', () => {
   it('names each flag (kebab case) the README never mentions', () => {
     expect(missingFlagMentions('use --learning-rate 2', app)).toEqual(['--quietly'])
     expect(missingFlagMentions('--learning-rate and --quietly', app)).toEqual([])
+  })
+})
+
+describe('scratchDir', () => {
+  it('gives distinct empty folders with the prefix, and removes them when the process exits', () => {
+    const a = scratchDir('cotangent-scratch-')
+    const b = scratchDir('cotangent-scratch-')
+    expect(a).not.toBe(b)
+    expect(a).toMatch(/cotangent-scratch-[^/]+$/)
+    expect([readdirSync(a), readdirSync(b)]).toEqual([[], []])
+    // a child process makes one, fills it and exits: the folder is gone afterwards
+    const script = join(root, 'child.mts')
+    const source = new URL('../src/testing.ts', import.meta.url).href
+    writeFileSync(
+      script,
+      `import { writeFileSync } from 'node:fs'\nimport { scratchDir } from '${source}'\nconst d = scratchDir('cotangent-child-')\nwriteFileSync(d + '/f.txt', 'x')\nprocess.stdout.write(d)\n`,
+    )
+    const made = execFileSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8' })
+    expect(made).toMatch(/cotangent-child-/)
+    expect(existsSync(made)).toBe(false)
   })
 })
 
