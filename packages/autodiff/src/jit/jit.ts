@@ -17,7 +17,7 @@ import * as T from '@cotangent/tensor'
 import { isTensor, type Tensor } from '@cotangent/tensor'
 import { Tracer, isValue, type Value, type ValueLike } from '../core.js'
 import { evalProgramLeaves, stageProgram, type Program } from '../staging.js'
-import { showTreeDef, treeFlatten, treePaths, treeUnflatten } from '../tree.js'
+import { showTreeDef, treeDefEqual, treeFlatten, treePaths, treeUnflatten, type TreeDef } from '../tree.js'
 import { compile } from './compile.js'
 import type { Executable } from './interpret.js'
 import { optimise } from './optimise.js'
@@ -105,18 +105,48 @@ interface Entry {
   readonly program: Program
   /** Null when the program must be evaluated with `bind` (its constants include values of an outer trace). */
   readonly exec: Executable | null
+  /** The signature, for the most-recently-used fast check: structure, leaves, static arguments' keys. */
+  readonly def: TreeDef
+  readonly leaves: readonly LeafSig[]
+  readonly statics: readonly string[]
 }
+
+/** What a signature requires of one leaf: a tensor (or tracer) of a shape and dtype, or a baked number's value. */
+type LeafSig =
+  | { readonly kind: 'value'; readonly dtype: T.DType; readonly shape: readonly number[] }
+  | { readonly kind: 'number'; readonly value: number }
+  | { readonly kind: 'other'; readonly key: string }
+
+const leafSig = (l: unknown, traceNumbers: boolean): LeafSig => {
+  if (isTensor(l) || l instanceof Tracer) return { kind: 'value', dtype: l.dtype, shape: l.shape }
+  if (typeof l === 'number')
+    return traceNumbers ? { kind: 'value', dtype: 'float64', shape: [] } : { kind: 'number', value: l }
+  return { kind: 'other', key: valueKey(l) }
+}
+
+const leafMatches = (sig: LeafSig, l: unknown, traceNumbers: boolean): boolean => {
+  switch (sig.kind) {
+    case 'value': {
+      if (typeof l === 'number') return traceNumbers && sig.dtype === 'float64' && sig.shape.length === 0
+      if (!(isTensor(l) || l instanceof Tracer)) return false
+      if (l.dtype !== sig.dtype || l.shape.length !== sig.shape.length) return false
+      for (let i = 0; i < sig.shape.length; i++) if (l.shape[i] !== sig.shape[i]) return false
+      return true
+    }
+    case 'number':
+      return typeof l === 'number' && Object.is(l, sig.value)
+    case 'other':
+      return !(isTensor(l) || l instanceof Tracer || typeof l === 'number') && valueKey(l) === sig.key
+  }
+}
+
+const sigKey = (s: LeafSig): string =>
+  s.kind === 'value' ? `${s.dtype}[${s.shape.join(',')}]` : s.kind === 'number' ? `n${numberKey(s.value)}` : `?${s.key}`
 
 const checkStaticArgnums = (nums: readonly number[], n: number): void => {
   for (const a of nums)
     if (!Number.isInteger(a) || a < 0 || a >= n)
       throw new RangeError(`jit: staticArgnums ${String(a)} is out of range for a call with ${String(n)} argument(s)`)
-}
-
-const leafKey = (l: unknown, traceNumbers: boolean): string => {
-  if (isTensor(l) || l instanceof Tracer) return `${l.dtype}[${l.shape.join(',')}]`
-  if (typeof l === 'number') return traceNumbers ? 'float64[]' : `n${numberKey(l)}`
-  return `?${valueKey(l)}`
 }
 
 const tolerance = (dtype: T.DType): number => (dtype === 'float32' ? 1e-5 : 1e-12)
@@ -187,36 +217,60 @@ export const jit = <A extends readonly unknown[], R>(f: (...args: A) => R, optio
   const bake = (l: unknown): boolean => typeof l === 'number' && !traceNumbers
   const fn = f as unknown as (...a: readonly unknown[]) => unknown
 
+  let mru: Entry | null = null
+  const matches = (e: Entry, def: TreeDef, leaves: readonly unknown[], statics: readonly string[]): boolean => {
+    if (e.leaves.length !== leaves.length || !treeDefEqual(e.def, def)) return false
+    for (let i = 0; i < leaves.length; i++) if (!leafMatches(e.leaves[i]!, leaves[i], traceNumbers)) return false
+    for (let i = 0; i < statics.length; i++) if (e.statics[i] !== statics[i]) return false
+    return true
+  }
+
   /** The cache entry for these arguments, and the leaves that are the program's inputs. */
   const lookup = (args: readonly unknown[]): { entry: Entry; ins: Value[]; traced: boolean } => {
     checkStaticArgnums(staticArgnums, args.length)
     const dynamic = staticArgnums.length === 0 ? args : args.filter((_, i) => !staticArgnums.includes(i))
     const [leaves, def] = treeFlatten(dynamic)
-    let key = showTreeDef(def)
     let traced = false
     const ins: Value[] = []
     for (const l of leaves) {
-      key += `|${leafKey(l, traceNumbers)}`
       if (l instanceof Tracer) traced = true
       if (isValue(l)) ins.push(l)
       else if (typeof l === 'number' && traceNumbers) ins.push(T.scalar(l))
     }
-    for (const i of staticArgnums) key += `|s${String(i)}=${valueKey(args[i])}`
+    const statics = staticArgnums.map((i) => valueKey(args[i]))
+    if (mru !== null && matches(mru, def, leaves, statics)) {
+      hits++
+      return { entry: mru, ins, traced }
+    }
+    const sigs = leaves.map((l) => leafSig(l, traceNumbers))
+    const key = `${showTreeDef(def)}|${sigs.map(sigKey).join('|')}|${statics.join('|')}`
     const known = cache.get(key)
     if (known !== undefined) {
       hits++
       cache.delete(key)
       cache.set(key, known)
+      mru = known
       return { entry: known, ins, traced }
     }
     const program = optimise(stageProgram(fn, args, staticArgnums, bake, 'jit'))
     compiles++
     const closesOverTracers = program.consts.some((c) => c instanceof Tracer)
-    const entry: Entry = { program, exec: closesOverTracers ? null : compile(program) }
+    const entry: Entry = {
+      program,
+      exec: closesOverTracers ? null : compile(program),
+      def,
+      leaves: sigs,
+      statics,
+    }
     // a program holding values of an enclosing transformation is only valid during this call: not cached
     if (!closesOverTracers) {
       cache.set(key, entry)
-      if (cache.size > maxCacheSize) cache.delete(cache.keys().next().value as string)
+      mru = entry
+      if (cache.size > maxCacheSize) {
+        const oldest = cache.keys().next().value as string
+        if (cache.get(oldest) === mru) mru = null
+        cache.delete(oldest)
+      }
     }
     return { entry, ins, traced }
   }

@@ -1,0 +1,302 @@
+/* eslint-disable functional/no-let, functional/immutable-data -- a compiler: it fills local maps, environments and scratch arrays while building an executable; nothing it returns is mutated (the same exemption the interpreter files have) */
+/**
+ * Code generation: JS source for the loops of a schedule, compiled once with `new Function`.
+ *
+ * - A fused group becomes one loop nest over its shape (adjacent dimensions merged when every operand allows):
+ *   each element loads its operands once (broadcast operands through strides, scalars hoisted), evaluates the
+ *   members' expressions as local variables, and stores only the values that are read elsewhere.
+ * - A small 2-D matmul (one the tensor kernel would run in JS, not WebAssembly) becomes a loop with the sizes
+ *   baked in, summing every output element in exactly the kernel's order (blocks of 128 along k, then steps of
+ *   8, 4, 2 and 1 products added as balanced trees), so the result is bit for bit the kernel's.
+ * - A sum, max or min over one side of a matrix (or over everything) repeats the reduce kernel's order (four
+ *   accumulators along a row, four rows at a time down a column).
+ * All arithmetic is in doubles; float32 results are rounded with `Math.fround` where the kernels store them.
+ * @module
+ */
+import type { DType } from '@cotangent/tensor'
+import type { ReduceParams } from '../primitives.js'
+import type { Atom, Equation, Var } from '../staging.js'
+import { exprOf, numberSource, partnerOf } from './exprs.js'
+import type { Group } from './fuse.js'
+import type { Plan } from './plan.js'
+
+/** A generated loop: reads and writes the slot arrays of the plan. */
+export type Loop = (S: readonly (Float64Array | Float32Array | Int32Array)[]) => void
+
+/* eslint-disable @typescript-eslint/no-implied-eval */
+let loopCount = 0
+/** Compiles a loop body over `S` (named `jit_<kind>_<n>`, so profiles can tell the generated loops apart). */
+const build = (kind: string, src: string): Loop =>
+  (new Function(`return function jit_${kind}_${String(loopCount++)}(S) {\n${src}\n}`) as () => Loop)()
+/** A loop with a private float64 accumulator of `n` elements, allocated once. */
+const buildWithAcc = (kind: string, n: number, src: string): Loop =>
+  (new Function('acc', `return function jit_${kind}_${String(loopCount++)}(S) {\n${src}\n}`) as (acc: Float64Array) => Loop)(
+    new Float64Array(n),
+  )
+/* eslint-enable @typescript-eslint/no-implied-eval */
+
+const round = (dtype: DType, expr: string): string =>
+  dtype === 'float32' ? `Math.fround(${expr})` : dtype === 'int32' ? `((${expr}) | 0)` : expr
+
+const dtypeOfAtom = (a: Atom): DType | 'weak' => (a.kind === 'var' ? a.dtype : a.dtype)
+
+/** Row-major strides of `shape` read as `target` (0 along broadcast dimensions, missing leading ones too). */
+const broadcastStrides = (shape: readonly number[], target: readonly number[]): number[] => {
+  const out = new Array<number>(target.length).fill(0)
+  let acc = 1
+  for (let i = shape.length - 1, j = target.length - 1; i >= 0; i--, j--) {
+    const d = shape[i]!
+    out[j] = d === 1 && target[j] !== 1 ? 0 : acc
+    acc *= d
+  }
+  return out
+}
+
+/** The source of a fused group's loop (exported for the tests). */
+export const groupSource = (g: Group, plan: Plan): string => {
+  const inGroup = new Set(g.eqns.map((e) => e.out.id))
+  const loads: Var[] = []
+  for (const e of g.eqns)
+    for (const a of e.inputs)
+      if (a.kind === 'var' && !inGroup.has(a.id) && !loads.some((l) => l.id === a.id)) loads.push(a)
+  const stores = g.eqns.map((e) => e.out).filter((v) => plan.materialised.has(v.id))
+  const shape = g.shape
+  // merge dimensions: drop size-1 ones, join neighbours when every load is contiguous across them
+  const strides0 = loads.map((l) => broadcastStrides(l.shape, shape))
+  const dims: number[] = []
+  const st: number[][] = loads.map(() => [])
+  shape.forEach((d, i) => {
+    if (d === 1) return
+    const last = dims.length - 1
+    if (last >= 0 && strides0.every((s, k) => st[k]![last] === s[i]! * d)) {
+      dims[last]! *= d
+      strides0.forEach((s, k) => {
+        st[k]![last] = s[i]!
+      })
+    } else {
+      dims.push(d)
+      strides0.forEach((s, k) => st[k]!.push(s[i]!))
+    }
+  })
+  const nd = dims.length
+  const contiguous = (k: number): boolean => {
+    let acc = 1
+    for (let d = nd - 1; d >= 0; d--) {
+      if (st[k]![d] !== acc) return false
+      acc *= dims[d]!
+    }
+    return true
+  }
+  const scalar = (k: number): boolean => st[k]!.every((s) => s === 0)
+  const lines: string[] = []
+  const slotName = (v: Var): string => `b${String(plan.slotOf.get(v.id)!)}`
+  const declared = new Set<string>()
+  for (const v of [...loads, ...stores]) {
+    const n = slotName(v)
+    if (!declared.has(n)) {
+      declared.add(n)
+      lines.push(`const ${n} = S[${String(plan.slotOf.get(v.id)!)}];`)
+    }
+  }
+  const loadName = new Map<number, string>()
+  loads.forEach((l, k) => {
+    loadName.set(l.id, `x${String(l.id)}`)
+    if (scalar(k)) lines.push(`const x${String(l.id)} = ${slotName(l)}[0];`)
+  })
+  // the element body
+  const body: string[] = []
+  loads.forEach((l, k) => {
+    if (scalar(k)) return
+    const index = contiguous(k) ? 'o' : `q${String(k)}_${String(nd - 1)}`
+    body.push(`const x${String(l.id)} = ${slotName(l)}[${index}];`)
+  })
+  const operand = (e: Equation, i: number): string => {
+    const a = e.inputs[i]!
+    if (a.kind === 'var') return inGroup.has(a.id) ? `v${String(a.id)}` : loadName.get(a.id)!
+    if (a.dtype !== 'weak') return numberSource(a.value)
+    const partner = partnerOf(e, i)
+    const pd = partner === undefined ? 'weak' : dtypeOfAtom(e.inputs[partner]!)
+    return numberSource(pd === 'float32' ? Math.fround(a.value) : a.value)
+  }
+  for (const e of g.eqns) {
+    const expr = exprOf(e)!(e.inputs.map((_, i) => operand(e, i)), e.params, e)
+    body.push(`const v${String(e.out.id)} = ${round(e.out.dtype, expr)};`)
+  }
+  for (const v of stores) body.push(`${slotName(v)}[o] = v${String(v.id)};`)
+  // the loop nest
+  const needsQ = loads.map((_, k) => !scalar(k) && !contiguous(k))
+  let src = 'let o = 0;\n'
+  const open: string[] = []
+  for (let d = 0; d < nd; d++) {
+    const qs = loads
+      .map((_, k) => {
+        if (!needsQ[k]) return ''
+        const prev = d === 0 ? '0' : `q${String(k)}_${String(d - 1)}`
+        return `const q${String(k)}_${String(d)} = ${prev} + i${String(d)} * ${String(st[k]![d]!)};`
+      })
+      .join(' ')
+    open.push(`for (let i${String(d)} = 0; i${String(d)} < ${String(dims[d]!)}; i${String(d)}++) { ${qs}`)
+  }
+  src += open.join('\n') + '\n' + body.join('\n') + '\no++;\n' + '}'.repeat(nd)
+  return `${lines.join('\n')}\n${src}`
+}
+
+/** Compiles a fused group. */
+export const groupLoop = (g: Group, plan: Plan): Loop => build('group', groupSource(g, plan))
+
+// ---------------------------------------------------------------------------------------------------------------
+// matmul
+
+/** The JS kernel's threshold for handing a product to WebAssembly (kept equal to the tensor package's). */
+const kernelUsesWasm = (dtype: DType, m: number, k: number, n: number): boolean =>
+  dtype === 'float32' ? m * k * n >= 32 ** 3 && m >= 8 && n >= 8 : m * k * n >= 64 ** 3 && m >= 16 && n >= 16
+
+/** Sizes of a 2-D matmul equation (after its transpose flags), or undefined when jit leaves it to the kernel. */
+export const smallMatmul = (e: Equation): { m: number; k: number; n: number; ta: boolean; tb: boolean } | undefined => {
+  if (e.prim.name !== 'matmul') return undefined
+  const [a, b] = e.inputs
+  if (a === undefined || b === undefined || a.kind !== 'var' || b.kind !== 'var') return undefined
+  if (a.shape.length !== 2 || b.shape.length !== 2) return undefined
+  const { transA, transB } = e.params as { readonly transA: boolean; readonly transB: boolean }
+  const m = transA ? a.shape[1]! : a.shape[0]!
+  const k = transA ? a.shape[0]! : a.shape[1]!
+  const n = transB ? b.shape[0]! : b.shape[1]!
+  if (m * n === 0 || k === 0 || kernelUsesWasm(e.out.dtype, m, k, n) || m * k * n > 1 << 22) return undefined
+  return { m, k, n, ta: transA, tb: transB }
+}
+
+const tree = (terms: readonly string[]): string => {
+  let t = terms
+  while (t.length > 1) {
+    const next: string[] = []
+    for (let q = 0; q < t.length; q += 2) next.push(q + 1 < t.length ? `(${t[q]!} + ${t[q + 1]!})` : t[q]!)
+    t = next
+  }
+  return t[0]!
+}
+
+/** The source of a small matmul (exported for the tests). */
+export const matmulSource = (e: Equation, plan: Plan): string => {
+  const { m, k, n, ta, tb } = smallMatmul(e)!
+  const [a, b] = e.inputs as readonly Var[]
+  const A = `S[${String(plan.slotOf.get(a!.id)!)}]`
+  const B = `S[${String(plan.slotOf.get(b!.id)!)}]`
+  const C = `S[${String(plan.slotOf.get(e.out.id)!)}]`
+  const aAt = (kk: string): string => (ta ? `a[(${kk}) * ${String(m)} + i]` : `a[ai + ${kk}]`)
+  const bAt = (kk: string): string => (tb ? `b[j * ${String(k)} + ${kk}]` : `b[(${kk}) * ${String(n)} + j]`)
+  const chunk = (base: string, size: number): string =>
+    `acc += ${tree(Array.from({ length: size }, (_, u) => `${aAt(`${base} + ${String(u)}`)} * ${bAt(`${base} + ${String(u)}`)}`))};`
+  const parts: string[] = []
+  for (let k0 = 0; k0 < k; k0 += 128) {
+    const k1 = Math.min(k, k0 + 128)
+    const eights = Math.floor((k1 - k0) / 8)
+    if (eights > 0)
+      parts.push(
+        eights <= 4
+          ? Array.from({ length: eights }, (_, q) => chunk(String(k0 + 8 * q), 8)).join('\n')
+          : `for (let kk = ${String(k0)}; kk < ${String(k0 + 8 * eights)}; kk += 8) { ${chunk('kk', 8)} }`,
+      )
+    let kk = k0 + 8 * eights
+    for (const step of [4, 2, 1])
+      if (kk + step - 1 < k1) {
+        parts.push(chunk(String(kk), step))
+        kk += step
+      }
+  }
+  return `const a = ${A}, b = ${B}, c = ${C};
+for (let i = 0; i < ${String(m)}; i++) {
+  const ai = i * ${String(k)};
+  for (let j = 0; j < ${String(n)}; j++) {
+    let acc = 0;
+    ${parts.join('\n    ')}
+    c[i * ${String(n)} + j] = ${e.out.dtype === 'float32' ? 'Math.fround(acc)' : 'acc'};
+  }
+}`
+}
+
+/** Compiles a small matmul. */
+export const matmulLoop = (e: Equation, plan: Plan): Loop => build('matmul', matmulSource(e, plan))
+
+// ---------------------------------------------------------------------------------------------------------------
+// reductions
+
+type ReduceShape =
+  | { readonly kind: 'rows'; readonly rows: number; readonly cols: number } // reduce the inner dim of [rows, cols]
+  | { readonly kind: 'cols'; readonly rows: number; readonly cols: number } // reduce the outer dim of [rows, cols]
+  | { readonly kind: 'all'; readonly size: number }
+  | { readonly kind: 'copy'; readonly size: number }
+
+/** The kernel's collapsed view of a reduction, or undefined when it needs the general (kernel) path. */
+export const reduceShape = (e: Equation): ReduceShape | undefined => {
+  if (e.prim.name !== 'sum' && e.prim.name !== 'max' && e.prim.name !== 'min') return undefined
+  const x = e.inputs[0]
+  if (x === undefined || x.kind !== 'var') return undefined
+  const { axes } = e.params as ReduceParams
+  const dims: number[] = []
+  const red: boolean[] = []
+  x.shape.forEach((d, i) => {
+    if (d === 1) return
+    const r = axes.includes(i)
+    const last = dims.length - 1
+    if (last >= 0 && red[last] === r) dims[last]! *= d
+    else {
+      dims.push(d)
+      red.push(r)
+    }
+  })
+  let size = 1
+  for (const d of x.shape) size *= d
+  if (size === 0) return undefined
+  if (dims.length === 0) return { kind: 'copy', size: 1 }
+  if (dims.length === 1) return red[0] ? { kind: 'all', size: dims[0]! } : { kind: 'copy', size: dims[0]! }
+  if (dims.length === 2) return red[1] ? { kind: 'rows', rows: dims[0]!, cols: dims[1]! } : { kind: 'cols', rows: dims[0]!, cols: dims[1]! }
+  return undefined
+}
+
+/** The source of a reduction (exported for the tests). */
+export const reduceSource = (e: Equation, plan: Plan): string => {
+  const r = reduceShape(e)!
+  const x = e.inputs[0] as Var
+  const head = `const a = S[${String(plan.slotOf.get(x.id)!)}], out = S[${String(plan.slotOf.get(e.out.id)!)}];`
+  const store = (v: string): string => (e.out.dtype === 'float32' ? `Math.fround(${v})` : v)
+  const kind = e.prim.name
+  // one contiguous segment [i0, i0 + n), as the kernel's `segment`, combined with the identity as `combine`
+  const segment = (i0: string, n: number): string =>
+    kind === 'sum'
+      ? `{ let s0 = 0, s1 = 0, s2 = 0, s3 = 0, i = ${i0};
+          for (const e4 = ${i0} + ${String(n - (n % 4))}; i < e4; i += 4) { s0 += a[i]; s1 += a[i + 1]; s2 += a[i + 2]; s3 += a[i + 3]; }
+          for (const e1 = ${i0} + ${String(n)}; i < e1; i++) s0 += a[i];
+          r = 0 + (s0 + s1 + (s2 + s3)); }`
+      : `{ let m = a[${i0}];
+          for (let i = ${i0} + 1, e1 = ${i0} + ${String(n)}; i < e1; i++) { const x = a[i]; if (x ${kind === 'max' ? '>' : '<'} m || x !== x) m = x; }
+          const init = ${kind === 'max' ? '-Infinity' : 'Infinity'};
+          r = init !== init || m !== m ? NaN : ${kind === 'max' ? 'init > m' : 'init < m'} ? init : m; }`
+  switch (r.kind) {
+    case 'copy':
+      return `${head}\nfor (let i = 0; i < ${String(r.size)}; i++) { const x = a[i]; out[i] = ${store(
+        kind === 'sum' ? '0 + x' : `(x !== x ? NaN : ${kind === 'max' ? '-Infinity > x' : 'Infinity < x'} ? ${kind === 'max' ? '-Infinity' : 'Infinity'} : x)`,
+      )}; }`
+    case 'all':
+      return `${head}\nlet r = 0;\n${segment('0', r.size)}\nout[0] = ${store('r')};`
+    case 'rows':
+      return `${head}\nfor (let row = 0; row < ${String(r.rows)}; row++) { let r = 0; const base = row * ${String(r.cols)};\n${segment('base', r.cols)}\nout[row] = ${store('r')}; }`
+    case 'cols': {
+      const { rows, cols } = r
+      const acc =
+        kind === 'sum'
+          ? `acc.fill(0);
+let row = 0;
+for (; row + 3 < ${String(rows)}; row += 4) { const p = row * ${String(cols)}; for (let j = 0; j < ${String(cols)}; j++) { const q = p + j; acc[j] += a[q] + a[q + ${String(cols)}] + (a[q + ${String(2 * cols)}] + a[q + ${String(3 * cols)}]); } }
+for (; row < ${String(rows)}; row++) { const p = row * ${String(cols)}; for (let j = 0; j < ${String(cols)}; j++) acc[j] += a[p + j]; }`
+          : `acc.fill(${kind === 'max' ? '-Infinity' : 'Infinity'});
+for (let row = 0; row < ${String(rows)}; row++) { const p = row * ${String(cols)}; for (let j = 0; j < ${String(cols)}; j++) { const x = a[p + j]; if (x ${kind === 'max' ? '>' : '<'} acc[j] || x !== x) acc[j] = x; } }`
+      return `${head}\n${acc}\nfor (let j = 0; j < ${String(cols)}; j++) out[j] = ${store('acc[j]')};`
+    }
+  }
+}
+
+/** Compiles a reduction. */
+export const reduceLoop = (e: Equation, plan: Plan): Loop => {
+  const r = reduceShape(e)!
+  return r.kind === 'cols' ? buildWithAcc(e.prim.name, r.cols, reduceSource(e, plan)) : build(e.prim.name, reduceSource(e, plan))
+}
