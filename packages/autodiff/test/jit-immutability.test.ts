@@ -207,6 +207,9 @@ describe('a long run of jitted steps', () => {
       })
     }
 
+    const initCopy = copy(init.W1)
+    const xCopy = copy(X)
+    const pjCopy = copy(pj.W2)
     const STEPS = 30_000
     const CHECK = 5_000
     const heap: number[] = []
@@ -231,6 +234,11 @@ describe('a long run of jitted steps', () => {
     }
     expect(step.stats().compiles).toBe(1)
     expect(last).toBeLessThan(first)
+    // nothing a caller holds was written over 30,000 steps: the initial parameters, the data, and an output of the
+    // first jitted steps (copied before the run)
+    expect(copy(init.W1)).toEqual(initCopy)
+    expect(copy(X)).toEqual(xCopy)
+    expect(copy(pj.W2)).toEqual(pjCopy)
     const mb = heap.map((h) => h / 2 ** 20)
     console.log(
       `jit W3 heap after gc (${gcFn === null ? 'no gc available' : 'gc'}), MB at steps ${CHECK}…${STEPS}: ${mb.map((h) => h.toFixed(2)).join(', ')}`,

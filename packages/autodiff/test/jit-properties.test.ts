@@ -677,6 +677,111 @@ describe('jit of dtype conversion, constants and stopGradient', () => {
   )
 })
 
+describe('larger shapes (generated loops, merged dims, kernel calls) and bitwise agreement', () => {
+  /** Bitwise equality of every leaf (NaN equals NaN): for programs whose summation order is the eager one. */
+  const expectBitwise = (what: string, got: unknown, want: unknown): void => {
+    const g = valueLeaves(got)
+    const w = valueLeaves(want)
+    if (g.length !== w.length) throw new Error(`${what}: ${g.length} leaves, expected ${w.length}`)
+    g.forEach((gl, i) => {
+      const ga = AD.toArray(gl)
+      const wa = AD.toArray(w[i]!)
+      if (gl.dtype !== w[i]!.dtype)
+        throw new Error(`${what}: leaf ${i} has dtype ${gl.dtype}, expected ${w[i]!.dtype}`)
+      for (let k = 0; k < wa.length; k++)
+        if (!Object.is(ga[k], wa[k]) && !(Number.isNaN(ga[k]) && Number.isNaN(wa[k])))
+          throw new Error(`${what}: leaf ${i} element ${k} is ${ga[k]}, eager ${wa[k]} (not bitwise equal)`)
+    })
+  }
+  const big = (dtype: 'float64' | 'float32') =>
+    arbShape({ minRank: 1, maxRank: 3, minDim: 1, maxDim: 24 }).chain((s) =>
+      fc.tuple(
+        arbTensor(s, { dtype }),
+        arbTensor(s.slice(1), { dtype }),
+        arbTensor(
+          s.map((d, i) => (i === 0 ? 1 : d)),
+          { dtype },
+        ),
+      ),
+    )
+  const elementwise = (a: Value, b: Value, c: Value): Value[] => [
+    AD.tanh(AD.add(AD.mul(a, b), c)),
+    AD.sigmoid(AD.sub(AD.exp(AD.mul(b, 0.5)), AD.sin(a))),
+    AD.where(AD.greater(a, c), AD.square(a), AD.neg(c)),
+    AD.relu(AD.add(a, AD.mul(c, 2))),
+    AD.div(a, AD.add(AD.abs(b), 1)),
+  ]
+  for (const dtype of ['float64', 'float32'] as const)
+    it(
+      `element-wise chains with broadcasting are bitwise equal to eager (${dtype}), and their gradients agree`,
+      () => {
+        tested.add('element-wise chains (large)')
+        fc.assert(
+          fc.property(big(dtype), ([a, b, c]) => {
+            const f = (u: Value, v: Value, w: Value) => elementwise(u, v, w)
+            const jf = AD.jit(f)
+            expectBitwise(`jit(elementwise) ${dtype}`, jf(a, b, c), f(a, b, c))
+            expectBitwise(`jit(elementwise) ${dtype}, cached`, jf(a, b, c), f(a, b, c))
+            const s = scalarize(f)
+            const g = AD.grad(s, { argnums: [0, 1, 2] })
+            expectTreeClose(`jit(grad) ${dtype}`, AD.jit(g)(a, b, c), g(a, b, c))
+            expectTreeClose(
+              `grad(jit) ${dtype}`,
+              AD.grad(scalarize(jf), { argnums: [0, 1, 2] })(a, b, c),
+              g(a, b, c),
+            )
+          }),
+          { seed: SEED, numRuns: 25 },
+        )
+      },
+      BUDGET,
+    )
+
+  it(
+    'reductions, softmax heads and matmuls of larger shapes agree with eager (1e-12), with their gradients',
+    () => {
+      fc.assert(
+        fc.property(
+          fc
+            .tuple(
+              fc.integer({ min: 1, max: 40 }),
+              fc.integer({ min: 1, max: 40 }),
+              fc.integer({ min: 1, max: 40 }),
+            )
+            .chain(([m, k, n]) =>
+              fc.tuple(tensorOf([m, k]), tensorOf([k, n]), tensorOf([n]), tensorOf([m, n])),
+            ),
+          ([x, w, b, y]) => {
+            const f = (xx: Value, ww: Value, bb: Value): Value[] => {
+              const z = AD.add(AD.matmul(AD.tanh(xx), ww), bb)
+              return [
+                z,
+                AD.softmax(z),
+                AD.logsumexp(z, { axis: 0 }),
+                AD.mean(AD.sum(AD.mul(y, AD.logSoftmax(z)), { axis: -1 })),
+                AD.max(z, { axis: -1 }),
+                AD.matmul(AD.transpose(xx), AD.tanh(z)),
+              ]
+            }
+            const jf = AD.jit(f)
+            expectTreeClose('jit(head)', jf(x, w, b), f(x, w, b))
+            const s = scalarize(f)
+            const g = AD.grad(s, { argnums: [0, 1, 2] })
+            expectTreeClose('jit(grad(head))', AD.jit(g)(x, w, b), g(x, w, b))
+            expectTreeClose(
+              'grad(jit(head))',
+              AD.grad(scalarize(jf), { argnums: [0, 1, 2] })(x, w, b),
+              g(x, w, b),
+            )
+          },
+        ),
+        { seed: SEED, numRuns: 25 },
+      )
+    },
+    BUDGET,
+  )
+})
+
 describe('coverage', () => {
   it('every op of the public namespace has a jit property', () => {
     const notOps = new Set([
