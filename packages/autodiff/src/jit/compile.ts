@@ -69,11 +69,21 @@ export const compile = (p: Program): Compiled => {
   const freshSlots = plan.slots.flatMap((sl, i) => (sl.kind === 'fresh' ? [i] : []))
   const inputSlots = p.inVars.map(slot)
   const inputNeedsStorage = inputSlots.map((s) => readByLoop.has(s))
+  // scratch values a kernel reads are copied into a tensor once per call (cache cleared after the call)
+  const wrapIndex = new Map<number, number>()
+  for (const s of steps)
+    if (s.kind === 'single' && !isView(s.eqn.prim.name) && !isGenerated(s.eqn))
+      for (const a of s.eqn.inputs)
+        if (a.kind === 'var' && !wrapIndex.has(a.id)) wrapIndex.set(a.id, wrapIndex.size)
+  const wrapped: (Tensor | undefined)[] = new Array<Tensor | undefined>(wrapIndex.size).fill(undefined)
+  const frozen = (v: Var): readonly number[] => Object.freeze(v.shape.slice())
   /** The tensor a kernel gets for an operand. */
   const tensorOf = (v: Var): Tensor => {
     const t = Tn[slot(v)]
     if (t !== undefined) return T.shapesEqual(t.shape, v.shape) ? t : T.reshape(t, v.shape)
-    return copyToTensor(S[slot(v)]!, v.shape, v.dtype)
+    const w = wrapIndex.get(v.id)
+    if (w === undefined) return copyToTensor(S[slot(v)]!, v.shape, v.dtype)
+    return (wrapped[w] ??= copyToTensor(S[slot(v)]!, v.shape, v.dtype))
   }
   const operand = (a: Atom): Tensor | number =>
     a.kind === 'lit' ? (a.dtype === 'weak' ? a.value : T.scalar(a.value, { dtype: a.dtype })) : tensorOf(a)
@@ -123,10 +133,12 @@ export const compile = (p: Program): Compiled => {
     const s = slot(a)
     const kind = plan.slots[s]!.kind
     if (kind === 'input' || kind === 'const' || kind === 'kernel') return () => tensorOf(a)
-    if (kind === 'fresh') return () => adopt(S[s]!, a.shape, a.dtype)
+    const shape = frozen(a)
+    if (kind === 'fresh') return () => adopt(S[s]!, shape, a.dtype)
     // a view of scratch storage: copied out
-    return () => adopt(S[s]!.slice(), a.shape, a.dtype)
+    return () => adopt(S[s]!.slice(), shape, a.dtype)
   })
+  const callSlots = plan.slots.flatMap((sl, i) => (sl.kind === 'input' || sl.kind === 'fresh' || sl.kind === 'kernel' ? [i] : []))
   const fallback = interpret(p)
   let busy = false
   const empty = new Float64Array(0)
@@ -153,12 +165,11 @@ export const compile = (p: Program): Compiled => {
         return outputs.map((o) => o())
       } finally {
         // drop this call's arrays and tensors (inputs, outputs, kernel results): only scratch and constants stay
-        plan.slots.forEach((sl, i) => {
-          if (sl.kind === 'input' || sl.kind === 'fresh' || sl.kind === 'kernel') {
-            S[i] = empty
-            Tn[i] = undefined
-          }
-        })
+        for (const i of callSlots) {
+          S[i] = empty
+          Tn[i] = undefined
+        }
+        wrapped.fill(undefined)
         busy = false
       }
     },

@@ -62,7 +62,8 @@ const table: Readonly<Record<string, Expr>> = {
   isFinite: un((x) => `((${x} - ${x}) === 0 ? 1 : 0)`),
   stopGradient: un((x) => x),
   broadcastTo: un((x) => x),
-  relu: un((x) => `(${x} > 0 || ${x} !== ${x} ? ${x} : 0)`),
+  // the kernel's `x > 0 || x !== x ? x : 0` is max(x, 0) exactly (NaN stays NaN, −0 gives +0), without a branch
+  relu: un((x) => `Math.max(${x}, 0)`),
   reluGrad: bin((x, t) => `(${x} <= 0 ? 0 : ${t})`),
   leakyRelu: ([x], params, e) => `(${x!} > 0 ? ${x!} : ${x!} * ${slopeOf(params, e.out.dtype)})`,
   leakyReluGrad: ([x, t], params, e) => `(${x!} > 0 ? ${t!} : ${t!} * ${slopeOf(params, e.out.dtype)})`,

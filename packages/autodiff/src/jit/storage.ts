@@ -22,7 +22,10 @@ export const storageOf = (t: Tensor): Storage => {
   return s
 }
 
-/** A tensor of a fresh array that the caller gives up (it must never be written again): remembered as its shadow. */
+/**
+ * A tensor of a fresh array that the caller gives up (it must never be written again): remembered as its shadow.
+ * Pass a frozen `shape` to spare the tensor its copy of it.
+ */
 export const adopt = (data: Storage, shape: readonly number[], dtype: DType): Tensor => {
   const t = T.fromArray(data, shape, { dtype })
   shadows.set(t, data)
