@@ -400,7 +400,7 @@ describe('generated matmuls and reductions follow the kernels’ summation order
         fc.constantFrom(1, 4, 7),
         fc.boolean(),
         fc.boolean(),
-        fc.constantFrom<DType>('float64', 'float32'),
+        fc.constantFrom<'float64' | 'float32'>('float64', 'float32'),
         fc.integer(),
         (k, m, n, ta, tb, dtype, seed) => {
           const [ka, kb] = T.splitKey(T.key(seed), 2)
@@ -423,7 +423,7 @@ describe('generated matmuls and reductions follow the kernels’ summation order
         fc.constantFrom(...shapes),
         fc.constantFrom('sum', 'max', 'min'),
         fc.boolean(),
-        fc.constantFrom<DType>('float64', 'float32'),
+        fc.constantFrom<'float64' | 'float32'>('float64', 'float32'),
         fc.integer(),
         fc.nat(),
         (shape, kind, keepdims, dtype, seed, pick) => {
