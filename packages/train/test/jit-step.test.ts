@@ -153,6 +153,27 @@ describe('fit with and without jit gives the same history', () => {
     expect(jitted.calls()).toBeLessThan(30 + 10)
   })
 
+  it('XOR with dropout: the keyed steps run eagerly under jit, so the history is the eager one exactly', () => {
+    const net = serial(linear(8), dropout(0.25), linear(1))
+    const [, params] = net.init(T.key(5), [2])
+    const run = (jit: boolean) =>
+      fit({
+        model: net,
+        params,
+        loss: (o, y) => bceWithLogits(o, y),
+        optimizer: momentum(0.1, 0.9),
+        train: xorData,
+        epochs: 5,
+        batchSize: 50,
+        seed: 4,
+        reporter: quietReporter,
+        jit,
+      }).history
+    const a = run(false)
+    const b = run(true)
+    expect(b.map((r) => r.trainLoss)).toEqual(a.map((r) => r.trainLoss))
+  })
+
   const iris = (() => {
     const r = loadIris()
     if (E.isLeft(r)) throw new Error(r.left.message)
