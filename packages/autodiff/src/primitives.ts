@@ -38,6 +38,11 @@ const dtypeOfAvals = (avals: readonly Aval[]): DType => {
 const broadcastAval =
   (op: string) =>
   (avals: readonly Aval[]): Aval => {
+    // operands of one shape (a tangent and its primal, the usual case while linearizing): that shape, as it is
+    const first = avals[0]!.shape
+    let same = true
+    for (let i = 1; i < avals.length && same; i++) same = T.shapesEqual(first, avals[i]!.shape)
+    if (same) return { shape: first, dtype: dtypeOfAvals(avals) }
     let shape: readonly number[] = []
     for (const a of avals) shape = T.broadcastShapes(op, shape, a.shape)
     return { shape, dtype: dtypeOfAvals(avals) }

@@ -252,7 +252,7 @@ const normArgnums = (op: string, argnums: number | readonly number[] | undefined
   for (const a of list)
     if (!Number.isInteger(a) || a < 0 || a >= n)
       throw new RangeError(`${op}: argnums ${a} is out of range for a call with ${n} argument(s)`)
-  if (new Set(list).size !== list.length)
+  if (list.length > 1 && new Set(list).size !== list.length)
     throw new RangeError(`${op}: argnums [${list.join(', ')}] repeats an argument; list each argument once`)
   return list
 }
@@ -280,6 +280,10 @@ const selectArgs = (
   return { pl, pdef, call }
 }
 
+// The seed cotangent of a scalar output, one per float dtype: tensors are immutable, so one can serve every call.
+const ONE_F64 = T.ones([])
+const ONE_F32 = T.ones([], { dtype: 'float32' })
+
 const valueAndGradCore = (
   op: string,
   f: (...args: readonly unknown[]) => unknown,
@@ -295,7 +299,7 @@ const valueAndGradCore = (
     throw new ShapeError(op, `the function must return a scalar (a 0-d tensor), got ${what}; reduce it with sum or mean, or use vjp/jacrev for non-scalar outputs`)
   }
   const out = o
-  const g = transposeLinear(map, [T.ones([], { dtype: out.dtype === 'int32' ? 'float64' : out.dtype })])
+  const g = transposeLinear(map, [out.dtype === 'float32' ? ONE_F32 : ONE_F64])
   const grads = treeUnflatten(pdef, g) as unknown[]
   return [out, typeof argnums === 'number' || argnums === undefined ? grads[0] : grads, aux]
 }

@@ -12,8 +12,15 @@ export const stridesOf = (shape: readonly number[]): number[] =>
   shape.map((_, i) => shape.reduce((acc, d, j) => (j > i ? acc * d : acc), 1))
 
 /** True when two shapes are equal. */
-export const shapesEqual = (a: readonly number[], b: readonly number[]): boolean =>
-  a === b || (a.length === b.length && a.every((d, i) => d === b[i]))
+export const shapesEqual = (a: readonly number[], b: readonly number[]): boolean => {
+  if (a === b) return true
+  const n = a.length
+  if (n !== b.length) return false
+  // a counted loop, not `every`: this runs several times per op on the eager path
+  // eslint-disable-next-line functional/no-let -- a loop index, local to this function
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false
+  return true
+}
 
 /**
  * The largest number of elements a tensor may hold: 2³¹ − 1. JavaScript engines cap typed arrays (and memory runs
@@ -80,6 +87,9 @@ export const normalizeAxes = (
 /** The broadcast shape of two shapes (NumPy rules), or a ShapeError naming both. */
 export const broadcastShapes = (op: string, a: readonly number[], b: readonly number[]): number[] => {
   if (shapesEqual(a, b)) return a.slice()
+  // one side a scalar (a weak number, a 0-d tensor, a staged literal): the other side's shape
+  if (b.length === 0) return a.slice()
+  if (a.length === 0) return b.slice()
   const n = Math.max(a.length, b.length)
   // map over the longer shape: one entry per output dimension, without Array.from's array-like protocol
   return (a.length >= b.length ? a : b).map((_, i) => {

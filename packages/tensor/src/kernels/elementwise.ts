@@ -50,8 +50,15 @@ const binaryLoop = (expr: string): BinaryLoop =>
   ) as BinaryLoop
 /* eslint-enable @typescript-eslint/no-implied-eval */
 
-const scalarStorage = (v: number, dtype: DType): Storage => {
-  const s = allocate(dtype === 'int32' ? 'float64' : dtype, 1)
+// One-element scratch per operand position and storage type. A number operand is written into it for the length
+// of one kernel call instead of into a fresh array: kernels run synchronously, never call each other while a
+// scratch is in use, and only read their operands (the result is always fresh storage), so none escapes.
+const scratch64 = [new Float64Array(1), new Float64Array(1), new Float64Array(1)] as const
+const scratch32 = [new Float32Array(1), new Float32Array(1), new Float32Array(1)] as const
+
+/** `v` as one-element storage of `dtype` (int32: float64), in the scratch of operand position `slot`. */
+const scalarStorage = (v: number, dtype: DType, slot: 0 | 1 | 2): Storage => {
+  const s = dtype === 'float32' ? scratch32[slot] : scratch64[slot]
   s[0] = v
   return s
 }
@@ -136,10 +143,15 @@ const defineUnary = (op: string, expr: string, keepInt = false): UnaryOp => {
   }
 }
 
-const operand = (op: string, x: TensorLike, other: TensorLike): [Storage, readonly number[], DType] => {
+const operand = (
+  op: string,
+  x: TensorLike,
+  other: TensorLike,
+  slot: 0 | 1 | 2,
+): [Storage, readonly number[], DType] => {
   if (typeof x === 'number') {
     const dt = typeof other === 'number' ? 'float64' : other.dtype
-    return [scalarStorage(x, dt), [], dt]
+    return [scalarStorage(x, dt, slot), [], dt]
   }
   return [dataOf(x, op), x.shape, x.dtype]
 }
@@ -152,14 +164,14 @@ const defineBinary = (op: string, expr: string, resultDType: (a: DType, b: DType
       const d = dataOf(a, op)
       const dtype = resultDType(a.dtype, a.dtype)
       const out = allocate(dtype, d.length)
-      loop(out, 0, d, 0, 1, scalarStorage(b, a.dtype), 0, 0, d.length)
+      loop(out, 0, d, 0, 1, scalarStorage(b, a.dtype, 1), 0, 0, d.length)
       return wrap(out, a.shape, dtype)
     }
     if (typeof a === 'number' && typeof b !== 'number') {
       const d = dataOf(b, op)
       const dtype = resultDType(b.dtype, b.dtype)
       const out = allocate(dtype, d.length)
-      loop(out, 0, scalarStorage(a, b.dtype), 0, 0, d, 0, 1, d.length)
+      loop(out, 0, scalarStorage(a, b.dtype, 0), 0, 0, d, 0, 1, d.length)
       return wrap(out, b.shape, dtype)
     }
     if (typeof a !== 'number' && typeof b !== 'number') {
@@ -169,8 +181,8 @@ const defineBinary = (op: string, expr: string, resultDType: (a: DType, b: DType
       const [out, shape] = broadcastBinary(op, loop, da, a.shape, db, b.shape, dtype)
       return wrap(out, shape, dtype)
     }
-    const [da, sa, ta] = operand(op, a, b)
-    const [db, sb, tb] = operand(op, b, a)
+    const [da, sa, ta] = operand(op, a, b, 0)
+    const [db, sb, tb] = operand(op, b, a, 1)
     const dtype = resultDType(ta, tb)
     const [out, shape] = broadcastBinary(op, loop, da, sa, db, sb, dtype)
     return wrap(out, shape, dtype)
@@ -263,7 +275,7 @@ export const leakyRelu = (x: Tensor, slope: number): Tensor => {
   checkSlope('leakyRelu', slope)
   const dtype = floatOf(x.dtype)
   const out = allocate(dtype, d.length)
-  leakyReluLoop(out, 0, d, 0, 1, scalarStorage(slope, x.dtype), 0, 0, d.length)
+  leakyReluLoop(out, 0, d, 0, 1, scalarStorage(slope, x.dtype, 1), 0, 0, d.length)
   return wrap(out, x.shape, dtype)
 }
 
@@ -279,7 +291,7 @@ export const leakyReluGrad = (x: Tensor, t: Tensor, slope: number): Tensor => {
   if (!shapesEqual(x.shape, t.shape)) return where(greater(x, 0), t, mul(t, slope))
   const dtype = floatOf(t.dtype)
   const out = allocate(dtype, dt.length)
-  const s = scalarStorage(slope, t.dtype)[0]!
+  const s = scalarStorage(slope, t.dtype, 1)[0]!
   for (let i = 0; i < dt.length; i++) out[i] = dx[i]! > 0 ? dt[i]! : dt[i]! * s
   return wrap(out, t.shape, dtype)
 }
@@ -352,9 +364,9 @@ const fitsInt32 = (x: TensorLike): boolean => typeof x !== 'number' || (x | 0) =
  * keeps int32 only if int32 holds it exactly (`where(c, 2.5, i)` is float64, as in NumPy).
  */
 export const where = (cond: TensorLike, a: TensorLike, b: TensorLike): Tensor => {
-  const [dc, shc] = operand('where', cond, a)
-  const [da, sha, ta] = operand('where', a, b)
-  const [db, shb, tb] = operand('where', b, a)
+  const [dc, shc] = operand('where', cond, a, 0)
+  const [da, sha, ta] = operand('where', a, b, 1)
+  const [db, shb, tb] = operand('where', b, a, 2)
   const shape = broadcastShapes('where', broadcastShapes('where', shc, sha), shb)
   const dtype = ta === 'int32' && tb === 'int32' && fitsInt32(a) && fitsInt32(b) ? 'int32' : promote(ta, tb)
   let n = 1
