@@ -12,6 +12,7 @@ import * as T from '@cotangent/tensor'
 import {
   evalGraph,
   grad,
+  jit,
   makeGraph,
   mul,
   square,
@@ -451,4 +452,59 @@ describe('the composed path stays differentiable', () => {
         expect(Math.abs(gi - fd)).toBeLessThan(1e-6 * Math.max(1, Math.abs(fd)))
       })
     })
+})
+
+describe('under jit', () => {
+  it('jit(applyGradients) stages the composed ops and equals the eager fused step bit for bit (float64)', () => {
+    const p0 = {
+      w: T.tensor([
+        [0.5, -1],
+        [2, 0.25],
+      ]),
+      b: T.tensor([0.1, -0.2]),
+    }
+    const g = {
+      w: T.tensor([
+        [0.3, 0.1],
+        [-0.2, 0.5],
+      ]),
+      b: T.tensor([1, -1]),
+    }
+    const opts: readonly GradientTransformation<unknown>[] = [
+      adam(0.1),
+      adamw(0.05),
+      momentum(0.1, 0.9, { nesterov: true }),
+      rmsprop(0.01, { centered: true, momentum: 0.5 }),
+      sgd(0.1, { weightDecay: 0.01 }),
+      chain(clipByGlobalNorm(0.5), adam(0.05)),
+    ]
+    for (const opt of opts) {
+      let state = opt.init(p0)
+      let p: Params = p0
+      // the state's numbers (the step count) are static: close over them, stage the tensors
+      const step = (count: unknown) =>
+        jit((gg: Params, ts: readonly Value[], pp: Params) => {
+          const [leaves, def] = treeFlatten(count)
+          let k = 0
+          const st = treeUnflatten(
+            def,
+            leaves.map((l) => (T.isTensor(l) ? ts[k++] : l)),
+          )
+          const [p1, s1] = applyGradients(opt, gg, st, pp)
+          return [p1, treeLeaves(s1).filter((l) => typeof l !== 'number')] as const
+        })
+      for (let i = 0; i < 3; i++) {
+        const [pe, se]: readonly [Params, unknown] = applyGradients(opt, g, state, p)
+        const [pj, sj] = step(state)(g, treeLeaves(state).filter(T.isTensor), p)
+        expect(leafArrays(pj)).toEqual(leafArrays(pe))
+        expect(leafArrays(sj)).toEqual(
+          treeLeaves(se)
+            .filter(T.isTensor)
+            .map((l) => Array.from(T.toArray(l))),
+        )
+        p = pe
+        state = se
+      }
+    }
+  })
 })
