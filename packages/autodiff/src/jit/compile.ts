@@ -67,6 +67,23 @@ export const compile = (p: Program): Compiled => {
     if (sl.kind === 'scratch') S[i] = allocate(sl.dtype, sl.size)
   })
   const freshSlots = plan.slots.flatMap((sl, i) => (sl.kind === 'fresh' ? [i] : []))
+  const offsets: number[] = []
+  let arenaBytes = 0
+  for (const s of freshSlots) {
+    const sl = plan.slots[s]!
+    arenaBytes = Math.ceil(arenaBytes / 8) * 8
+    offsets.push(arenaBytes)
+    arenaBytes += sl.size * (sl.dtype === 'float64' ? 8 : 4)
+  }
+  const view = (arena: ArrayBuffer, i: number): Storage => {
+    const sl = plan.slots[freshSlots[i]!]!
+    const off = offsets[i]!
+    return sl.dtype === 'float64'
+      ? new Float64Array(arena, off, sl.size)
+      : sl.dtype === 'float32'
+        ? new Float32Array(arena, off, sl.size)
+        : new Int32Array(arena, off, sl.size)
+  }
   const inputSlots = p.inVars.map(slot)
   const inputNeedsStorage = inputSlots.map((s) => readByLoop.has(s))
   // scratch values a kernel reads are copied into a tensor once per call (cache cleared after the call)
@@ -160,7 +177,11 @@ export const compile = (p: Program): Compiled => {
           Tn[s] = ins[i]
           if (inputNeedsStorage[i]) S[s] = storageOf(ins[i]!)
         }
-        for (const s of freshSlots) S[s] = allocate(plan.slots[s]!.dtype, plan.slots[s]!.size)
+        // every fresh output of the call in one backing store (one allocation), each a view of its own range
+        if (arenaBytes > 0) {
+          const arena = new ArrayBuffer(arenaBytes)
+          for (let i = 0; i < freshSlots.length; i++) S[freshSlots[i]!] = view(arena, i)
+        }
         for (const r of run) r()
         return outputs.map((o) => o())
       } finally {
