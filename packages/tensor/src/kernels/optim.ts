@@ -1,6 +1,7 @@
 /**
  * Fused optimizer steps: one pass over a parameter's elements computes the new optimizer state and the update (or
- * the updated parameter) that the composed element-wise ops of `@cotangent/optim` compute in 3–13 passes, each
+ * the updated parameter) that the composed element-wise ops of `@cotangent/optim` compute in several passes (13 for
+ * Adam plus one for `applyUpdates`), each
  * allocating a fresh array. Every function reads concrete tensors only (a traced value is a `TracedValueError`:
  * inside `grad`/`makeGraph`/`jit` the optimizers keep their composed, differentiable path) and returns fresh tensors;
  * nothing passed in is written to.
@@ -9,7 +10,11 @@
  * the composed path performs them, so for float64 the results are bitwise equal to it. For float32 the pass
  * computes in float64 from the stored float32 values and the scalar coefficients as given, rounding once per
  * output when it is stored; the composed path rounds every intermediate (and every scalar coefficient) to float32,
- * so the two can differ in the last unit or few of float32 (the fused result is the nearer one to exact arithmetic).
+ * so the two can differ in the last unit or few of float32 (the fused result is the nearer one to exact arithmetic),
+ * and by more where a sum cancels (`m·b1 + g·(1−b1)` with opposite signs: the bound is relative to the terms, not
+ * to the result). Near float32's underflow threshold the passes can part ways: a square that underflows to 0 per op
+ * (ḡ² in centered RMSprop with |ḡ| ≲ 1e-19) is kept by the double pass, so `√(s − ḡ²)` can see a slightly negative
+ * argument (NaN) where the composed path sees 0.
  *
  * The step-dependent coefficients (learning rate at this step, bias corrections) are computed by the caller and
  * passed as plain numbers. `output: 'updates'` returns the update to add to the parameter (Optax's convention:
