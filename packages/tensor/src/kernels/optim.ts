@@ -2,9 +2,8 @@
  * Fused optimizer steps: one pass over a parameter's elements computes the new optimizer state and the update (or
  * the updated parameter) that the composed element-wise ops of `@cotangent/optim` compute in several passes (13 for
  * Adam plus one for `applyUpdates`), each allocating a fresh array. Every function reads concrete tensors only (a
- * traced value is a `TracedValueError`:
- * inside `grad`/`makeGraph`/`jit` the optimizers keep their composed, differentiable path) and returns fresh tensors;
- * nothing passed in is written to.
+ * traced value is a `TracedValueError`: inside `grad`/`makeGraph`/`jit` the optimizers keep their composed,
+ * differentiable path) and returns fresh tensors; nothing passed in is written to.
  *
  * Arithmetic. The formulas are PyTorch's (as `@cotangent/optim` implements them) with the operations in the order
  * the composed path performs them, so for float64 the results are bitwise equal to it. For float32 the pass
