@@ -276,6 +276,7 @@ const sideBySide = <P extends Params, S>(
     maxSignatures === undefined ? {} : { maxSignatures },
   )
   const e = trainStep(model, loss, opt, { m: (o: Value) => T.item(T.sum(o as Tensor)) }, { jit: false })
+  let first: ReturnType<typeof j> | undefined
   let pj = params
   let sj = opt.init(params)
   let pe = params
@@ -283,6 +284,7 @@ const sideBySide = <P extends Params, S>(
   for (let s = 0; s < steps; s++) {
     const k = withKey ? T.fold(T.key(1), s) : undefined
     const rj = j(pj, sj, batches(s), k)
+    if (s === 0) first = rj
     const re = e(pe, se, batches(s), k)
     near(`step ${s} loss`, rj.loss, re.loss)
     near(`step ${s} metric`, rj.metrics['m']!, re.metrics['m']!)
@@ -298,6 +300,12 @@ const sideBySide = <P extends Params, S>(
     se = re.optState
   }
   expect(e.jitInfo().mode).toBe('eager')
+  // what the first step returned is still what it was (no buffer of a compiled step is reused by a later one)
+  leavesClose(
+    'first step params, after the run',
+    first!.params,
+    e(params, opt.init(params), batches(0), withKey ? T.fold(T.key(1), 0) : undefined).params,
+  )
   return j
 }
 
