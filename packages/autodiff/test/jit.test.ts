@@ -212,6 +212,9 @@ describe('reading a traced value inside jit is a typed error naming the value an
     ['toNested', (v) => AD.toNested(v)],
     ['toTensor', (v) => AD.toTensor(v)],
     ['an if on data', (v) => (AD.item(AD.max(v)) > 0 ? AD.exp(v) : AD.neg(v))],
+    // JS operators on a traced value (a comparison in an `if`, arithmetic) would otherwise compute with NaN
+    ['a JS comparison', (v) => ((v as unknown as number) > 0 ? 1 : 0)],
+    ['JS arithmetic', (v) => (v as unknown as number) * 2],
   ]
   for (const [what, read] of reads)
     it(what, () => {
