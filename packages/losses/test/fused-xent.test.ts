@@ -212,6 +212,15 @@ describe('fused softmaxCrossEntropy: fixed cases', () => {
     expect(A.item(softmaxCrossEntropy(empty, [], { reduction: 'sum' }))).toBe(0)
     expect(softmaxCrossEntropy(empty, [], { reduction: 'none' }).shape).toEqual([0])
   })
+  it('int32 labels inside the differentiated tree: zero gradient for them, the same derivatives for the logits', () => {
+    const y = T.fromArray(labels, [3], { dtype: 'int32' })
+    const f = (b: { x: Value; y: Value }): Value => softmaxCrossEntropy(b.x, b.y)
+    const g = A.grad(f)({ x, y })
+    expect(flat(g.y)).toEqual([0, 0, 0])
+    close(g.x, flat(A.grad((v: Value) => reference(v, labels, 1, 'mean'))(x)), 1e-12)
+    const h = A.hessian(f)({ x, y })
+    close(h.x.x, flat(A.hessian((v: Value) => reference(v, labels, 1, 'mean'))(x)), 1e-12)
+  })
   it('an unknown reduction is still the losses error', () => {
     expect(() => softmaxCrossEntropy(x, labels, { reduction: 'avg' as Reduction })).toThrow(
       "softmaxCrossEntropy: unknown reduction 'avg' (use 'mean', 'sum' or 'none')",
