@@ -25,6 +25,8 @@
  * - **Varying shapes.** Every new batch signature compiles again (a smaller last batch, text batches of another
  *   length); up to `maxSignatures` of them (default 8) are kept compiled. When one more distinct signature appears,
  *   the step stops compiling and runs eagerly from then on.
+ * As with JAX's `jit`, the compiled step replays the operations, not the JavaScript: `model.apply` and the loss run
+ * only while a signature is staged, so their side effects happen then and values they read from outside are fixed.
  * `jitInfo()` on the step says which mode it is in and why. `{ jit: false }` always runs eagerly. Both modes compute
  * the same numbers up to the summation order of fused reductions (≈ 1e-16 relative in float64).
  * @module
