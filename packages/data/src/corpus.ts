@@ -48,11 +48,21 @@ const grow = <A extends Int32Array | Int8Array>(a: A, need: number, make: (n: nu
   return b
 }
 
-/** A new, empty {@link CorpusBuilder}; `withSplit` reserves a split code per document. */
-export const corpusBuilder = (withSplit = false): CorpusBuilder => {
+/**
+ * A new, empty {@link CorpusBuilder}; `withSplit` reserves a split code per document. Tokens are stored in chunks
+ * of `chunkTokens` ids (default 2²⁰, 4 MiB) and copied once into one exact-size array by `finish`, so building a
+ * corpus of `T` tokens peaks at about `2 · 4T` bytes (the chunks and the result) rather than a doubling array's
+ * `3 · 4T`, and never holds a string of the whole text.
+ */
+export const corpusBuilder = (withSplit = false, chunkTokens = 1 << 20): CorpusBuilder => {
+  if (!Number.isSafeInteger(chunkTokens) || chunkTokens < 1)
+    throw new RangeError(`corpusBuilder: chunkTokens must be a positive integer, got ${String(chunkTokens)}`)
+  const CHUNK = chunkTokens
   const index = new Map<string, number>()
   const words: string[] = []
-  let tokens = new Int32Array(1 << 16)
+  const chunks: Int32Array[] = []
+  let chunk = new Int32Array(CHUNK)
+  let used = 0
   let nTokens = 0
   let offsets = new Int32Array(1 << 12)
   let labels = new Int32Array(1 << 12)
@@ -60,16 +70,20 @@ export const corpusBuilder = (withSplit = false): CorpusBuilder => {
   let n = 0
   return {
     add: (text, label, code) => {
-      const toks = tokenize(text)
-      tokens = grow(tokens, nTokens + toks.length, (k) => new Int32Array(k))
-      for (const w of toks) {
+      for (const w of tokenize(text)) {
         let id = index.get(w)
         if (id === undefined) {
           id = words.length
           index.set(w, id)
           words.push(w)
         }
-        tokens[nTokens++] = id
+        if (used === CHUNK) {
+          chunks.push(chunk)
+          chunk = new Int32Array(CHUNK)
+          used = 0
+        }
+        chunk[used++] = id
+        nTokens++
       }
       offsets = grow(offsets, n + 2, (k) => new Int32Array(k))
       labels = grow(labels, n + 1, (k) => new Int32Array(k))
@@ -82,15 +96,22 @@ export const corpusBuilder = (withSplit = false): CorpusBuilder => {
       offsets[n] = nTokens
     },
     size: () => n,
-    finish: (source, classes) => ({
-      source,
-      classes: [...classes],
-      words: [...words],
-      tokens: tokens.slice(0, nTokens),
-      offsets: offsets.slice(0, n + 1),
-      labels: labels.slice(0, n),
-      ...(withSplit ? { split: split.slice(0, n) } : {}),
-      size: n,
-    }),
+    finish: (source, classes) => {
+      const tokens = new Int32Array(nTokens)
+      chunks.forEach((c, i) => {
+        tokens.set(c, i * CHUNK)
+      })
+      tokens.set(chunk.subarray(0, used), chunks.length * CHUNK)
+      return {
+        source,
+        classes: [...classes],
+        words: [...words],
+        tokens,
+        offsets: offsets.slice(0, n + 1),
+        labels: labels.slice(0, n),
+        ...(withSplit ? { split: split.slice(0, n) } : {}),
+        size: n,
+      }
+    },
   }
 }

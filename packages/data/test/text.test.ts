@@ -109,6 +109,38 @@ const corpusOf = (docs: readonly (readonly [string, number])[]) => {
   return b.finish('test', ['neg', 'pos'])
 }
 
+describe('corpusBuilder', () => {
+  it('stores the tokens of any documents exactly, whatever the chunk size (a naive per-document reference)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(fc.array(fc.constantFrom('a', 'b', 'good', 'film', '!', ''), { maxLength: 9 }), fc.nat(1)),
+          {
+            maxLength: 12,
+          },
+        ),
+        fc.integer({ min: 1, max: 5 }),
+        (docs, chunkTokens) => {
+          const b = corpusBuilder(false, chunkTokens)
+          for (const [words, label] of docs) b.add(words.join(' '), label)
+          const c = b.finish('test', ['neg', 'pos'])
+          const lists = docs.map(([words]) => words.filter((w) => w !== ''))
+          expect(c.size).toBe(docs.length)
+          expect(Array.from(c.offsets)).toEqual(
+            lists.reduce((o, l) => [...o, o[o.length - 1]! + l.length], [0]),
+          )
+          expect(Array.from(c.tokens, (id) => c.words[id])).toEqual(lists.flat())
+          expect(Array.from(c.labels)).toEqual(docs.map(([, l]) => l))
+        },
+      ),
+      { seed: 8, numRuns: 200 },
+    )
+  })
+  it('rejects a chunk size that is not a positive integer', () => {
+    expect(() => corpusBuilder(false, 0)).toThrow(/chunkTokens must be a positive integer, got 0/)
+  })
+})
+
 describe('buildVocab', () => {
   // Counts: the 4, . 3, good 3, bad 2, film 2, and 1 each for ! , a plot.
   const corpus = corpusOf([
