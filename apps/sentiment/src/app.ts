@@ -92,7 +92,7 @@ const dataFlags = {
   labels: opt(LabelMapping, { negative: 0, positive: 1 }, 'CSV label values to class indices'),
   dataDir: opt(NonEmptyString, '', 'the data directory (default $COTANGENT_DATA, else ~/.cache/cotangent)'),
   vocabSize: opt(PositiveInt, 20000, 'largest vocabulary, <unk> included'),
-  minCount: opt(PositiveInt, 2, 'words seen fewer times in train are <unk>'),
+  minCount: opt(PositiveInt, 1, 'words seen fewer times in train are <unk>'),
   bigrams: opt(NonNegativeInt, 0, 'hashed word-bigram buckets, e.g. 32768 (0: unigrams only)'),
 }
 
@@ -102,10 +102,22 @@ const trainFlags = {
   hiddenDims: opt(HiddenDims, [], "hidden widths of the MLP after the embedding bag ('none': linear)"),
   activation: opt(Activation, 'relu', 'activation between MLP layers'),
   dropout: opt(UnitInterval, 0.5, 'dropout rate on the pooled embedding'),
-  epochs: opt(PositiveInt, 8, 'epochs per training run'),
+  wordDropout: opt(UnitInterval, 0.15, 'probability that a token is left out of its bag in a training step'),
+  pooling: opt(
+    enumCodec(['mean', 'sum', 'sqrtn']),
+    'mean',
+    'how a bag pools its vectors (sqrtn: sum / √length)',
+  ),
+  epochs: opt(PositiveInt, 10, 'epochs per training run'),
   batchSize: opt(PositiveInt, 256, 'mini-batch size'),
   lr: opt(PositiveNumber, 0.004, 'AdamW learning rate'),
+  schedule: opt(
+    enumCodec(['constant', 'cosine']),
+    'constant',
+    'learning-rate schedule (cosine: decay to 0 over the run)',
+  ),
   weightDecay: opt(NonNegativeNumber, 0.01, 'AdamW decoupled weight decay'),
+  labelSmoothing: opt(UnitInterval, 0, 'label smoothing of the training loss'),
 }
 
 type Common = ConfigOf<typeof dataFlags & typeof trainFlags>
@@ -125,6 +137,8 @@ const modelOf = (c: Common, p: Prepared, over: Partial<ModelConfig> = {}): Model
   hiddenDims: c.hiddenDims,
   activation: c.activation,
   dropout: c.dropout,
+  pooling: c.pooling,
+  wordDropout: c.wordDropout,
   ...over,
 })
 
@@ -134,6 +148,8 @@ const settingsOf = (c: Common, over: Partial<TrainSettings> = {}): TrainSettings
   lr: c.lr,
   weightDecay: c.weightDecay,
   seed: c.seed,
+  schedule: c.schedule,
+  labelSmoothing: c.labelSmoothing,
   ...over,
 })
 
@@ -160,11 +176,13 @@ const confusionTable = (classes: readonly string[], e: SplitEvaluation): Block =
   )
 
 const modelText = (m: ModelConfig): string =>
-  `embeddingBag(${String(m.numEmbeddings)}, ${String(m.embedDim)}, mean) → dropout ${String(m.dropout)} → ` +
+  ((m.wordDropout ?? 0) > 0 ? `word dropout ${String(m.wordDropout)} → ` : '') +
+  `embeddingBag(${String(m.numEmbeddings)}, ${String(m.embedDim)}, ${m.pooling ?? 'mean'}) → dropout ${String(m.dropout)} → ` +
   `mlp(hidden ${structure(m.hiddenDims)}, ${m.activation}, out 2) → softmax cross-entropy`
 
 const settingsText = (s: TrainSettings): string =>
-  `AdamW (lr ${String(s.lr)}, weight decay ${String(s.weightDecay)}), mini-batches of ${String(s.batchSize)}, ` +
+  `AdamW (lr ${String(s.lr)}${(s.schedule ?? 'constant') === 'cosine' ? ' with cosine decay to 0' : ''}, weight decay ${String(s.weightDecay)}), mini-batches of ${String(s.batchSize)}, ` +
+  ((s.labelSmoothing ?? 0) > 0 ? `label smoothing ${String(s.labelSmoothing)}, ` : '') +
   `${String(s.epochs)} epochs, seed ${String(s.seed)}; the parameters of the epoch with the lowest dev loss are kept.`
 
 const epochSeconds = (r: TrainRun): number => r.history.reduce((s, h) => s + h.seconds, 0) / r.history.length

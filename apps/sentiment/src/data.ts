@@ -78,9 +78,12 @@ export const loadSource = async (c: SourceConfig): Promise<E.Either<string, Text
   return E.mapLeft(formatDataError)(r)
 }
 
-/** A corpus ready for training: its splits, the training vocabulary and every document encoded. */
+/**
+ * A corpus ready for training: its splits, the training vocabulary and every document encoded. The corpus itself is
+ * summarised (source, classes, size), not kept: after encoding only the encoded ids (4 bytes a token) stay in memory.
+ */
 export interface Prepared {
-  readonly corpus: TextCorpus
+  readonly corpus: Pick<TextCorpus, 'source' | 'classes' | 'size'>
   readonly splits: { readonly train: number[]; readonly dev: number[]; readonly test: number[] }
   readonly vocab: Vocab
   readonly encoded: EncodedCorpus
@@ -92,7 +95,13 @@ export const prepare = (corpus: TextCorpus, c: TextConfig, seed: number): Prepar
   const splits = splitCorpus(corpus, seed)
   const vocab = buildVocab(corpus, { minCount: c.minCount, maxSize: c.vocabSize }, splits.train)
   const encoded = encodeCorpus(corpus, vocab, { bigramBuckets: c.bigrams })
-  return { corpus, splits, vocab, encoded, bigramBuckets: c.bigrams }
+  return {
+    corpus: { source: corpus.source, classes: corpus.classes, size: corpus.size },
+    splits,
+    vocab,
+    encoded,
+    bigramBuckets: c.bigrams,
+  }
 }
 
 /** A one-line description of the source, for reports. */

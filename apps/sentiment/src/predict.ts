@@ -20,21 +20,25 @@ import {
 
 /** The checkpoint's `config`: what `predict` needs to rebuild the model and encode text as training did. */
 export const CheckpointConfig = t.type({
-  model: t.type({
-    numEmbeddings: t.number,
-    embedDim: t.number,
-    hiddenDims: t.array(t.number),
-    activation: t.keyof({
-      relu: null,
-      tanh: null,
-      sigmoid: null,
-      gelu: null,
-      leakyRelu: null,
-      softplus: null,
-      identity: null,
+  model: t.intersection([
+    t.type({
+      numEmbeddings: t.number,
+      embedDim: t.number,
+      hiddenDims: t.array(t.number),
+      activation: t.keyof({
+        relu: null,
+        tanh: null,
+        sigmoid: null,
+        gelu: null,
+        leakyRelu: null,
+        softplus: null,
+        identity: null,
+      }),
+      dropout: t.number,
     }),
-    dropout: t.number,
-  }),
+    // written since pooling and word dropout were added; older checkpoints are mean pooling, no word dropout
+    t.partial({ pooling: t.keyof({ mean: null, sum: null, sqrtn: null }), wordDropout: t.number }),
+  ]),
   bigramBuckets: t.number,
   classes: t.array(t.string),
 })
