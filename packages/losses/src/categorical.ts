@@ -11,9 +11,10 @@ import {
   shapesEqual,
   showShape,
   toArray,
+  type Tensor,
 } from '@cotangent/tensor'
 import { xentP } from './fused.js'
-import { checkReduction, indexIn, reduce, valuesOf, type ReductionOptions } from './reduce.js'
+import { checkReduction, concreteOf, indexIn, reduce, valuesOf, type ReductionOptions } from './reduce.js'
 
 /** Class labels: an int32 tensor (or a float tensor of integers), or a plain array of integers. */
 export type Labels = Value | readonly number[]
@@ -32,14 +33,23 @@ const classesLast = (x: Value, axis: number): Value =>
   axis === x.shape.length - 1 ? x : transpose(x, [...x.shape.keys()].filter((i) => i !== axis).concat([axis]))
 
 /**
+ * Label tensors already checked, with 1 + their largest label: a tensor never changes, so once its labels are known
+ * to be integers in `[0, bound)` they are valid for every class count `c ≥ bound`, and the same batch of labels is not
+ * read again on every training step.
+ */
+const checkedBound = new WeakMap<Tensor, number>()
+
+/**
  * Integer labels over `c` classes, checked (integers in `[0, c)`), as a tensor: the labels' own tensor when it is
  * one (int32, or float holding integers), an int32 tensor for a plain array. Staged labels (inside `makeGraph`/`jit`,
  * where values cannot be read) pass through unchecked; the kernel checks them when the program runs.
  */
 const checkedLabels = (op: string, what: string, x: Value, labels: Labels, c: number): Value => {
   const shape = shapeOfLabels(labels)
-  const values: ArrayLike<number> | null = Array.isArray(labels) ? labels : valuesOf(labels as Value)
-  if (values === null) return labels as Value
+  const known = Array.isArray(labels) ? null : concreteOf(labels as Value)
+  if (known === null && !Array.isArray(labels)) return labels as Value
+  if (known !== null && (checkedBound.get(known) ?? Infinity) <= c) return known
+  const values: ArrayLike<number> = known === null ? (labels as readonly number[]) : toArray(known)
   // a typed array's findIndex: no copy, one pass
   const k = Array.prototype.findIndex.call(values, (v: number) => !Number.isInteger(v) || v < 0 || v >= c)
   if (k >= 0) {
@@ -51,7 +61,9 @@ const checkedLabels = (op: string, what: string, x: Value, labels: Labels, c: nu
       `label ${v} at flat position ${k} of labels ${showShape(shape)} is outside [0, ${c}) for ${what} ${showShape(x.shape)}`,
     )
   }
-  return Array.isArray(labels) ? fromArray(labels, shape, { dtype: 'int32' }) : toTensor(labels as Value)
+  if (known === null) return fromArray(labels as readonly number[], shape, { dtype: 'int32' })
+  checkedBound.set(known, 1 + Array.from(values).reduce((m, v) => Math.max(m, v), -1))
+  return known
 }
 
 const isIntegerLabels = (op: string, what: string, x: Value, labels: Labels, axis: number): boolean => {

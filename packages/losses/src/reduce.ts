@@ -50,14 +50,17 @@ export const checkSameShape = (op: string, aName: string, a: Value, bName: strin
  * value inside `makeGraph`/`jit`, a linear tangent): range checks of the losses run where values exist.
  */
 export const valuesOf = (v: Value): ArrayLike<number> | null => {
-  const t = ((): Tensor | null => {
-    try {
-      return toTensor(v)
-    } catch {
-      return null
-    }
-  })()
+  const t = concreteOf(v)
   return t === null ? null : toArray(t)
+}
+
+/** The concrete tensor behind `v` (its primal inside `grad`/`jvp`), or `null` when there is none (staged, linear). */
+export const concreteOf = (v: Value): Tensor | null => {
+  try {
+    return toTensor(v)
+  } catch {
+    return null
+  }
 }
 
 /** `[i,j,…]`: the multi-index of flat row-major position `flat` in `shape`. */

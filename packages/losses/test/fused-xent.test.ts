@@ -221,6 +221,19 @@ describe('fused softmaxCrossEntropy: fixed cases', () => {
     const h = A.hessian(f)({ x, y })
     close(h.x.x, flat(A.hessian((v: Value) => reference(v, labels, 1, 'mean'))(x)), 1e-12)
   })
+  it('a labels tensor checked once is still checked against each new class count', () => {
+    const y = T.fromArray([0, 2, 1], [3], { dtype: 'int32' })
+    close(softmaxCrossEntropy(x, y), A.item(reference(x, [0, 2, 1], 1, 'mean')), 1e-14)
+    const x3 = T.normal(T.key(5), [3, 3])
+    close(softmaxCrossEntropy(x3, y), A.item(reference(x3, [0, 2, 1], 1, 'mean')), 1e-14)
+    const x2 = T.normal(T.key(6), [3, 2])
+    expect(() => softmaxCrossEntropy(x2, y)).toThrow(
+      'softmaxCrossEntropy: label 2 at flat position 1 of labels [3] is outside [0, 2) for logits [3,2]',
+    )
+    const yf = T.tensor([0, 1.5, 1])
+    expect(() => softmaxCrossEntropy(x3, yf)).toThrow('softmaxCrossEntropy: labels must be integers, got 1.5')
+    expect(() => softmaxCrossEntropy(x, yf)).toThrow('softmaxCrossEntropy: labels must be integers, got 1.5')
+  })
   it('an unknown reduction is still the losses error', () => {
     expect(() => softmaxCrossEntropy(x, labels, { reduction: 'avg' as Reduction })).toThrow(
       "softmaxCrossEntropy: unknown reduction 'avg' (use 'mean', 'sum' or 'none')",

@@ -74,6 +74,12 @@ const labelsOf = (op: string, labels: Tensor, x: Tensor, l: Layout): Storage => 
     )
   const y = dataOf(labels, op)
   const c = l.classes
+  // int32 labels are integers already: one range test each
+  if (y instanceof Int32Array) {
+    let k = 0
+    while (k < y.length && y[k]! >= 0 && y[k]! < c) k++
+    if (k === y.length) return y
+  }
   for (let k = 0; k < y.length; k++) {
     const v = y[k]!
     if (v >= 0 && v < c && Number.isInteger(v)) continue
@@ -123,7 +129,10 @@ export const softmaxCrossEntropyLoss = (logits: Tensor, labels: Tensor, options?
   const y = labelsOf(op, labels, logits, l)
   const x = dataOf(logits, op)
   const { outer, classes: c, inner: st } = l
-  const rows = new Float64Array(outer * st)
+  const dtype = floatOf(logits.dtype)
+  const keep = l.reduction === 'none'
+  const rows = keep ? allocate(dtype, outer * st) : null
+  let total = 0
   for (let o = 0; o < outer; o++)
     for (let k = 0; k < st; k++) {
       const base = o * c * st + k
@@ -131,9 +140,14 @@ export const softmaxCrossEntropyLoss = (logits: Tensor, labels: Tensor, options?
       let s = 0
       for (let j = 0, i = base; j < c; j++, i += st) s += Math.exp(x[i]! - m)
       const r = o * st + k
-      rows[r] = Math.log(s) + m - x[base + y[r]! * st]!
+      const v = Math.log(s) + m - x[base + y[r]! * st]!
+      if (rows === null) total += v
+      else rows[r] = v
     }
-  return reduceRows(rows, l, floatOf(logits.dtype))
+  if (rows !== null) return wrap(rows, l.batch, dtype)
+  const out = allocate(dtype, 1)
+  out[0] = l.reduction === 'mean' ? total / (outer * st) : total
+  return wrap(out, [], dtype)
 }
 
 /** The per-row scale of the backward map: `ct[row]`, `ct`, or `ct / rows`. */
