@@ -15,11 +15,11 @@ import { cse } from '../src/jit/cse.js'
 import { dce } from '../src/jit/dce.js'
 import { fold } from '../src/jit/fold.js'
 import { optimise } from '../src/jit/optimise.js'
-import { schedule } from '../src/jit/fuse.js'
+import { membersOf, schedule } from '../src/jit/fuse.js'
 import { planBuffers, isView } from '../src/jit/plan.js'
 import { compile } from '../src/jit/compile.js'
 import { interpret } from '../src/jit/interpret.js'
-import { reduceShape, smallMatmul } from '../src/jit/codegen.js'
+import { canProduce, reduceShape, smallMatmul } from '../src/jit/codegen.js'
 import * as P from '../src/primitives.js'
 
 const SEED = 20261202
@@ -216,11 +216,11 @@ describe('schedule', () => {
     fc.assert(
       fc.property(programArb, matArb([4, 3]), matArb([4, 3]), (f, x, y) => {
         const p = optimise(stage(f, x, y))
-        const steps = schedule(p)
+        const steps = schedule(p, canProduce)
         const defined = new Set<number>([...p.inVars, ...p.constVars].map((v) => v.id))
         let count = 0
         for (const s of steps) {
-          const eqns = s.kind === 'group' ? s.eqns : [s.eqn]
+          const eqns = membersOf(s)
           const inside = new Set<number>()
           for (const e of eqns) {
             for (const a of e.inputs) if (a.kind === 'var') expect(defined.has(a.id) || inside.has(a.id)).toBe(true)
@@ -236,6 +236,17 @@ describe('schedule', () => {
     )
   })
 
+  it('a small matmul read only by the next element-wise chain runs inside its loop', () => {
+    const w = T.normal(T.key(3), [3, 5])
+    const b = T.normal(T.key(4), [5])
+    const x = T.normal(T.key(5), [4, 3])
+    const p = optimise(stage((u: Value, v: Value, c: Value) => A.relu(A.add(A.matmul(u, v), c)), x, w, b))
+    const steps = schedule(p, canProduce)
+    expect(steps.length).toBe(1)
+    expect(steps[0]!.kind === 'group' && steps[0]!.producer?.prim.name).toBe('matmul')
+    compiledMatchesKernels(p, [x, w, b])
+  })
+
   it('fuses a chain of element-wise ops into one group', () => {
     const p = stage((x: Value, y: Value) => A.tanh(A.add(A.mul(x, y), A.exp(x))), x3, y3)
     const steps = schedule(p)
@@ -249,15 +260,14 @@ describe('buffer plan', () => {
     fc.assert(
       fc.property(programArb, matArb([4, 3]), matArb([4, 3]), (f, x, y) => {
         const p = optimise(stage(f, x, y))
-        const steps = schedule(p)
+        const steps = schedule(p, canProduce)
         const plan = planBuffers(p, steps, (e) => smallMatmul(e) === undefined && reduceShape(e) === undefined)
         // live range of each materialised variable: [defining step, last reading step]; views extend their root
         const def = new Map<number, number>()
         const last = new Map<number, number>()
         const root = new Map<number, number>()
         steps.forEach((s, i) => {
-          const eqns = s.kind === 'group' ? s.eqns : [s.eqn]
-          for (const e of eqns) {
+          for (const e of membersOf(s)) {
             def.set(e.out.id, i)
             if (s.kind === 'single' && isView(e.prim.name) && e.inputs[0]!.kind === 'var')
               root.set(e.out.id, root.get(e.inputs[0]!.id) ?? e.inputs[0]!.id)

@@ -141,8 +141,72 @@ export const groupSource = (g: Group, plan: Plan): string => {
   return `${lines.join('\n')}\n${src}`
 }
 
+/** True for a matmul that can run inside the loop of a group that reads it (few products per element). */
+export const canProduce = (e: Equation): boolean => {
+  const mm = smallMatmul(e)
+  return mm !== undefined && mm.k <= 32
+}
+
+/**
+ * The source of a group whose values are computed from a matmul element by element: the matmul's j-outer loop
+ * (a column of B in locals, the same per-element sums as the kernel), with the group's members evaluated on each
+ * product before it is stored; the product itself stays a local.
+ */
+export const producerGroupSource = (g: Group, plan: Plan): string => {
+  const e = g.producer!
+  const { m, k, n, ta, tb } = smallMatmul(e)!
+  const [a, b] = e.inputs as readonly Var[]
+  const inGroup = new Set([e.out.id, ...g.eqns.map((q) => q.out.id)])
+  const loads: Var[] = []
+  for (const q of g.eqns)
+    for (const x of q.inputs)
+      if (x.kind === 'var' && !inGroup.has(x.id) && !loads.some((l) => l.id === x.id)) loads.push(x)
+  const stores = g.eqns.map((q) => q.out).filter((v) => plan.materialised.has(v.id))
+  const slotName = (v: Var): string => `b${String(plan.slotOf.get(v.id)!)}`
+  const decls = new Set<string>()
+  for (const v of [...loads, ...stores]) decls.add(`const ${slotName(v)} = S[${String(plan.slotOf.get(v.id)!)}];`)
+  const index = (l: Var): string => {
+    const [s0, s1] = broadcastStrides(l.shape, [m, n])
+    return `i * ${String(s0)} + j * ${String(s1)}`
+  }
+  const body: string[] = loads.map((l) => `const x${String(l.id)} = ${slotName(l)}[${index(l)}];`)
+  const operand = (q: Equation, i: number): string => {
+    const x = q.inputs[i]!
+    if (x.kind === 'var') return inGroup.has(x.id) ? `v${String(x.id)}` : `x${String(x.id)}`
+    if (x.dtype !== 'weak') return numberSource(x.value)
+    const partner = partnerOf(q, i)
+    const pd = partner === undefined ? 'weak' : dtypeOfAtom(q.inputs[partner]!)
+    return numberSource(pd === 'float32' ? Math.fround(x.value) : x.value)
+  }
+  for (const q of g.eqns)
+    body.push(`const v${String(q.out.id)} = ${round(q.out.dtype, exprOf(q)!(q.inputs.map((_, i) => operand(q, i)), q.params, q))};`)
+  for (const v of stores) body.push(`${slotName(v)}[i * ${String(n)} + j] = v${String(v.id)};`)
+  const bj = Array.from({ length: k }, (_, u) => `const bc${String(u)} = ${tb ? `bb[j * ${String(k)} + ${String(u)}]` : `bb[${String(u * n)} + j]`};`)
+  const sums: string[] = []
+  let kk = 0
+  for (const step of [8, 4, 2, 1])
+    while (kk + step - 1 < k) {
+      sums.push(tree(Array.from({ length: step }, (_, u) => `${ta ? `aa[${String((kk + u) * m)} + i]` : `aa[ai + ${String(kk + u)}]`} * bc${String(kk + u)}`)))
+      kk += step
+      if (step < 8) break
+    }
+  const acc = sums.reduce((x, t) => `(${x} + ${t})`, '0')
+  return `const aa = S[${String(plan.slotOf.get(a!.id)!)}], bb = S[${String(plan.slotOf.get(b!.id)!)}];
+${[...decls].join('\n')}
+for (let j = 0; j < ${String(n)}; j++) {
+  ${bj.join(' ')}
+  for (let i = 0; i < ${String(m)}; i++) {
+    const ai = i * ${String(k)};
+    const acc = ${acc};
+    const v${String(e.out.id)} = ${e.out.dtype === 'float32' ? 'Math.fround(acc)' : 'acc'};
+    ${body.join('\n    ')}
+  }
+}`
+}
+
 /** Compiles a fused group. */
-export const groupLoop = (g: Group, plan: Plan): Loop => build('group', groupSource(g, plan))
+export const groupLoop = (g: Group, plan: Plan): Loop =>
+  g.producer === undefined ? build('group', groupSource(g, plan)) : build('mmgroup', producerGroupSource(g, plan))
 
 // ---------------------------------------------------------------------------------------------------------------
 // matmul
@@ -182,35 +246,45 @@ export const matmulSource = (e: Equation, plan: Plan): string => {
   const A = `S[${String(plan.slotOf.get(a!.id)!)}]`
   const B = `S[${String(plan.slotOf.get(b!.id)!)}]`
   const C = `S[${String(plan.slotOf.get(e.out.id)!)}]`
-  const aAt = (kk: string): string => (ta ? `a[(${kk}) * ${String(m)} + i]` : `a[ai + ${kk}]`)
-  const bAt = (kk: string): string => (tb ? `b[j * ${String(k)} + ${kk}]` : `b[(${kk}) * ${String(n)} + j]`)
-  const chunk = (base: string, size: number): string =>
-    `acc += ${tree(Array.from({ length: size }, (_, u) => `${aAt(`${base} + ${String(u)}`)} * ${bAt(`${base} + ${String(u)}`)}`))};`
-  const parts: string[] = []
-  for (let k0 = 0; k0 < k; k0 += 128) {
-    const k1 = Math.min(k, k0 + 128)
-    const eights = Math.floor((k1 - k0) / 8)
-    if (eights > 0)
-      parts.push(
-        eights <= 4
-          ? Array.from({ length: eights }, (_, q) => chunk(String(k0 + 8 * q), 8)).join('\n')
-          : `for (let kk = ${String(k0)}; kk < ${String(k0 + 8 * eights)}; kk += 8) { ${chunk('kk', 8)} }`,
+  // general case: per row of A, blocks of up to 4 columns of C, the A values of each chunk loaded once for the block
+  const sa = ta ? m : 1
+  const sb = tb ? 1 : n
+  const cs = tb ? k : 1 // step between columns of B
+  const blockSource = (w: number): string => {
+    const chunk = (k0: string, size: number): string => {
+      const loads = Array.from({ length: size }, (_, u) => `const a${String(u)} = a[ai + (${k0} + ${String(u)}) * ${String(sa)}];`)
+      const accs = Array.from({ length: w }, (_, c) =>
+        `acc${String(c)} += ${tree(Array.from({ length: size }, (_, u) => `a${String(u)} * b[bj + ${String(c * cs)} + (${k0} + ${String(u)}) * ${String(sb)}]`))};`,
       )
-    let kk = k0 + 8 * eights
-    for (const step of [4, 2, 1])
-      if (kk + step - 1 < k1) {
-        parts.push(chunk(String(kk), step))
-        kk += step
-      }
+      return `{ ${loads.join(' ')}\n${accs.join('\n')} }`
+    }
+    const parts: string[] = []
+    for (let k0 = 0; k0 < k; k0 += 128) {
+      const k1 = Math.min(k, k0 + 128)
+      const eights = Math.floor((k1 - k0) / 8)
+      if (eights > 0)
+        parts.push(`for (let kk = ${String(k0)}; kk < ${String(k0 + 8 * eights)}; kk += 8) ${chunk('kk', 8)}`)
+      let kk = k0 + 8 * eights
+      for (const step of [4, 2, 1])
+        if (kk + step - 1 < k1) {
+          parts.push(chunk(String(kk), step))
+          kk += step
+        }
+    }
+    const store = (c: number): string =>
+      `c[i * ${String(n)} + j + ${String(c)}] = ${e.out.dtype === 'float32' ? `Math.fround(acc${String(c)})` : `acc${String(c)}`};`
+    return `{ const bj = ${tb ? `j * ${String(k)}` : 'j'};
+      let ${Array.from({ length: w }, (_, c) => `acc${String(c)} = 0`).join(', ')};
+      ${parts.join('\n      ')}
+      ${Array.from({ length: w }, (_, c) => store(c)).join(' ')} }`
   }
+  const W = Math.min(4, n)
+  const full = n - (n % W)
   return `const a = ${A}, b = ${B}, c = ${C};
 for (let i = 0; i < ${String(m)}; i++) {
-  const ai = i * ${String(k)};
-  for (let j = 0; j < ${String(n)}; j++) {
-    let acc = 0;
-    ${parts.join('\n    ')}
-    c[i * ${String(n)} + j] = ${e.out.dtype === 'float32' ? 'Math.fround(acc)' : 'acc'};
-  }
+  const ai = ${ta ? 'i' : `i * ${String(k)}`};
+  for (let j = 0; j < ${String(full)}; j += ${String(W)}) ${blockSource(W)}
+  ${full < n ? `{ const j = ${String(full)}; ${blockSource(n - full)} }` : ''}
 }`
 }
 

@@ -15,9 +15,9 @@
  */
 import * as T from '@cotangent/tensor'
 import type { Storage, Tensor } from '@cotangent/tensor'
-import type { Atom, Equation, Program, Var } from '../staging.js'
-import { groupLoop, matmulLoop, reduceLoop, reduceShape, smallMatmul, type Loop } from './codegen.js'
-import { schedule } from './fuse.js'
+import type { Equation, Program, Var } from '../staging.js'
+import { canProduce, groupLoop, matmulLoop, reduceLoop, reduceShape, smallMatmul, type Loop } from './codegen.js'
+import { membersOf, schedule } from './fuse.js'
 import { interpret, type Executable } from './interpret.js'
 import { isView, planBuffers } from './plan.js'
 import { adopt, allocate, copyToTensor, storageOf } from './storage.js'
@@ -45,7 +45,7 @@ const isGenerated = (e: Equation): boolean => smallMatmul(e) !== undefined || re
 
 /** Compiles an optimised program (its constants concrete tensors). */
 export const compile = (p: Program): Compiled => {
-  const steps = schedule(p)
+  const steps = schedule(p, canProduce)
   const plan = planBuffers(p, steps, (e) => !isGenerated(e))
   const nSlots = plan.slots.length
   const S: Storage[] = new Array<Storage>(nSlots).fill(new Float64Array(0))
@@ -54,7 +54,7 @@ export const compile = (p: Program): Compiled => {
   // slots a generated loop reads (their storage must be bound)
   const readByLoop = new Set<number>()
   for (const s of steps) {
-    const eqns = s.kind === 'group' ? s.eqns : isGenerated(s.eqn) ? [s.eqn] : []
+    const eqns = s.kind === 'group' ? membersOf(s) : isGenerated(s.eqn) ? [s.eqn] : []
     for (const e of eqns) for (const a of e.inputs) if (a.kind === 'var' && plan.slotOf.has(a.id)) readByLoop.add(slot(a))
   }
   for (const a of p.outs) if (a.kind === 'var') readByLoop.add(slot(a))
@@ -102,8 +102,21 @@ export const compile = (p: Program): Compiled => {
     if (w === undefined) return copyToTensor(S[slot(v)]!, v.shape, v.dtype)
     return (wrapped[w] ??= copyToTensor(S[slot(v)]!, v.shape, v.dtype))
   }
-  const operand = (a: Atom): Tensor | number =>
-    a.kind === 'lit' ? (a.dtype === 'weak' ? a.value : T.scalar(a.value, { dtype: a.dtype })) : tensorOf(a)
+  const litTensors = new Map<string, Tensor>()
+  /** Typed literals as 0-d tensors, made once. */
+  const litTensor = (value: number, dtype: T.DType): Tensor => {
+    const key = `${dtype}:${Object.is(value, -0) ? '-0' : String(value)}`
+    let t = litTensors.get(key)
+    if (t === undefined) {
+      t = T.scalar(value, { dtype })
+      litTensors.set(key, t)
+    }
+    return t
+  }
+  const operands = (e: Equation): (() => (Tensor | number)[]) => {
+    const fixed = e.inputs.map((a) => (a.kind === 'lit' ? (a.dtype === 'weak' ? a.value : litTensor(a.value, a.dtype)) : null))
+    return () => e.inputs.map((a, i) => fixed[i] ?? tensorOf(a as Var))
+  }
   let loops = 0
   let kernels = 0
   const run: (() => void)[] = steps.map((s): (() => void) => {
@@ -135,8 +148,9 @@ export const compile = (p: Program): Compiled => {
     kernels++
     const out = slot(e.out)
     const needsStorage = readByLoop.has(out)
+    const args = operands(e)
     return () => {
-      const r = e.prim.impl(e.inputs.map(operand), e.params)
+      const r = e.prim.impl(args(), e.params)
       Tn[out] = r
       if (needsStorage) S[out] = storageOf(r)
     }
@@ -144,8 +158,9 @@ export const compile = (p: Program): Compiled => {
   const outputs = p.outs.map((a): (() => Tensor | number) => {
     if (a.kind === 'lit') {
       const v = a.value
-      const dtype = a.dtype
-      return dtype === 'weak' ? () => v : () => T.scalar(v, { dtype })
+      if (a.dtype === 'weak') return () => v
+      const t = litTensor(v, a.dtype)
+      return () => t
     }
     const s = slot(a)
     const kind = plan.slots[s]!.kind
@@ -164,7 +179,7 @@ export const compile = (p: Program): Compiled => {
       loops,
       kernels,
       groups: steps.filter((s) => s.kind === 'group').length,
-      fusedEqns: steps.reduce((n, s) => n + (s.kind === 'group' ? s.eqns.length : 0), 0),
+      fusedEqns: steps.reduce((n, s) => n + (s.kind === 'group' ? membersOf(s).length : 0), 0),
       scratch: plan.slots.filter((s) => s.kind === 'scratch').length,
       fresh: freshSlots.length,
     },

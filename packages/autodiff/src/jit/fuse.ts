@@ -13,13 +13,23 @@
  */
 import type { Atom, Equation, Program, Var } from '../staging.js'
 import { exprOf } from './exprs.js'
+import { useCounts } from './program.js'
 
 /** A fused group: element-wise equations over one shape, in order. */
 export interface Group {
   readonly kind: 'group'
   readonly shape: readonly number[]
   readonly eqns: readonly Equation[]
+  /**
+   * A small matmul whose result only this group reads: computed inside the group's loop, element by element (its
+   * value is a loop local, never stored), e.g. `relu(x @ W + b)` in one loop.
+   */
+  readonly producer?: Equation
 }
+
+/** The equations a step computes: a group's producer first, then its members. */
+export const membersOf = (s: Step): readonly Equation[] =>
+  s.kind === 'group' ? (s.producer === undefined ? s.eqns : [s.producer, ...s.eqns]) : [s.eqn]
 
 /** One equation run on its own (view, matmul, reduction or kernel call). */
 export interface Single {
@@ -42,7 +52,7 @@ export const isFusible = (e: Equation): boolean => {
 }
 
 /** The steps of a program: fused groups and single equations, in an order where operands come first. */
-export const schedule = (p: Program): Step[] => {
+export const schedule = (p: Program, canProduce: (e: Equation) => boolean = () => false): Step[] => {
   const steps: Step[] = []
   interface Open {
     readonly shape: readonly number[]
@@ -86,5 +96,35 @@ export const schedule = (p: Program): Step[] => {
     groupOf.set(e.out.id, g)
   }
   while (open.length > 0) close(open[0]!)
-  return steps
+  return fuseProducers(p, steps, canProduce)
+}
+
+/**
+ * Moves a matmul into the group that alone reads its result (same 2-D shape), when `canProduce` accepts it: the
+ * matmul then runs at the group's position (its operands are ready earlier, and nothing else waits for it).
+ */
+const fuseProducers = (p: Program, steps: Step[], canProduce: (e: Equation) => boolean): Step[] => {
+  const uses = useCounts(p)
+  const singleAt = new Map<number, number>()
+  steps.forEach((s, i) => {
+    if (s.kind === 'single') singleAt.set(s.eqn.out.id, i)
+  })
+  const removed = new Set<number>()
+  const out = steps.map((s): Step => {
+    if (s.kind !== 'group' || s.shape.length !== 2) return s
+    const inGroup = new Set(s.eqns.map((e) => e.out.id))
+    const reads = new Map<number, number>()
+    for (const e of s.eqns)
+      for (const a of e.inputs) if (a.kind === 'var' && !inGroup.has(a.id)) reads.set(a.id, (reads.get(a.id) ?? 0) + 1)
+    for (const [id, n] of reads) {
+      const at = singleAt.get(id)
+      if (at === undefined || removed.has(at) || uses.get(id) !== n) continue
+      const e = (steps[at] as Single).eqn
+      if (!canProduce(e) || !sameShape(e.out.shape, s.shape)) continue
+      removed.add(at)
+      return { ...s, producer: e }
+    }
+    return s
+  })
+  return out.filter((_, i) => !removed.has(i))
 }

@@ -13,7 +13,7 @@
  */
 import type { DType } from '@cotangent/tensor'
 import type { Equation, Program, Var } from '../staging.js'
-import type { Step } from './fuse.js'
+import { membersOf, type Step } from './fuse.js'
 import { sizeOfVar } from './program.js'
 
 /** How a slot gets its storage. */
@@ -46,7 +46,7 @@ export const planBuffers = (p: Program, steps: readonly Step[], isKernel: (e: Eq
   const groupOf = new Map<number, number>()
   steps.forEach((s, i) => {
     if (s.kind === 'group')
-      for (const e of s.eqns) {
+      for (const e of membersOf(s)) {
         defStep.set(e.out.id, i)
         groupOf.set(e.out.id, i)
       }
@@ -63,8 +63,7 @@ export const planBuffers = (p: Program, steps: readonly Step[], isKernel: (e: Eq
     lastUse.set(r.id, Math.max(lastUse.get(r.id) ?? -1, at))
   }
   steps.forEach((s, i) => {
-    const eqns = s.kind === 'group' ? s.eqns : [s.eqn]
-    for (const e of eqns)
+    for (const e of membersOf(s))
       for (const a of e.inputs) {
         if (a.kind !== 'var') continue
         if (s.kind === 'group' && groupOf.get(a.id) === i) continue
@@ -97,7 +96,7 @@ export const planBuffers = (p: Program, steps: readonly Step[], isKernel: (e: Eq
     return s.kind === 'single' && !isView(s.eqn.prim.name) && isKernel(s.eqn)
   }
   steps.forEach((s, i) => {
-    const defined = s.kind === 'group' ? s.eqns.map((e) => e.out) : [s.eqn.out]
+    const defined = membersOf(s).map((e) => e.out)
     for (const v of defined) {
       if (!materialised.has(v.id)) continue
       const r = rootOf(v)

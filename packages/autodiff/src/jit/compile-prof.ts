@@ -1,0 +1,217 @@
+/* eslint-disable functional/no-let, functional/immutable-data -- a compiler: it fills local maps, environments and scratch arrays while building an executable; nothing it returns is mutated (the same exemption the interpreter files have) */
+/**
+ * The compiler: an optimised program to an {@link Executable}.
+ *
+ * `schedule` (fuse.ts) partitions the equations into fused groups and single steps, `planBuffers` (plan.ts)
+ * gives every materialised value a slot, and codegen.ts generates the loops. What has no generated loop calls its
+ * primitive's kernel (`impl`) on tensors: inputs, constants and kernel results are passed as the tensors they
+ * are; a scratch value a kernel needs is copied into a tensor (never the scratch array itself), so no scratch
+ * storage ever escapes. Custom-rule equations are kernel calls too (they call their function).
+ *
+ * A call: bind the inputs' storage, allocate a fresh array for each output a loop computes, run the steps, wrap
+ * the outputs as tensors. Scratch arrays belong to the executable and are reused by every call; a re-entrant call
+ * (a jitted function reached again from inside its own custom call) runs the interpreter instead.
+ * @module
+ */
+import * as T from '@cotangent/tensor'
+import type { Storage, Tensor } from '@cotangent/tensor'
+import type { Equation, Program, Var } from '../staging.js'
+import { groupLoop, matmulLoop, reduceLoop, reduceShape, smallMatmul, type Loop } from './codegen.js'
+import { schedule } from './fuse.js'
+import { interpret, type Executable } from './interpret.js'
+import { isView, planBuffers } from './plan.js'
+import { adopt, allocate, copyToTensor, storageOf } from './storage.js'
+
+/** Counts of what a compiled program does per call (for the tests and the README's figures). */
+export interface CompileInfo {
+  /** Generated loops (fused groups, small matmuls, reductions). */
+  readonly loops: number
+  /** Kernel calls (large matmuls, other primitives, custom calls). */
+  readonly kernels: number
+  /** Fused groups, and the equations in them. */
+  readonly groups: number
+  readonly fusedEqns: number
+  /** Scratch arrays (reused across calls) and fresh output arrays (per call). */
+  readonly scratch: number
+  readonly fresh: number
+}
+
+/** An executable with its compile counts. */
+export interface Compiled extends Executable {
+  readonly info: CompileInfo
+}
+
+const isGenerated = (e: Equation): boolean => smallMatmul(e) !== undefined || reduceShape(e) !== undefined
+
+/** Compiles an optimised program (its constants concrete tensors). */
+export const PROF: number[] = []
+export const SAMPLES: number[][] = []
+export let NAMES: string[] = []
+export const compile = (p: Program): Compiled => {
+  const steps = schedule(p)
+  NAMES = steps.map((s) => s.kind === 'group' ? `group${JSON.stringify(s.shape)}[${s.eqns.map((e) => e.prim.name).join(' ')}]` : `${s.eqn.prim.name}${JSON.stringify(s.eqn.out.shape)}`)
+  const plan = planBuffers(p, steps, (e) => !isGenerated(e))
+  const nSlots = plan.slots.length
+  const S: Storage[] = new Array<Storage>(nSlots).fill(new Float64Array(0))
+  const Tn: (Tensor | undefined)[] = new Array<Tensor | undefined>(nSlots).fill(undefined)
+  const slot = (v: Var): number => plan.slotOf.get(v.id)!
+  // slots a generated loop reads (their storage must be bound)
+  const readByLoop = new Set<number>()
+  for (const s of steps) {
+    const eqns = s.kind === 'group' ? s.eqns : isGenerated(s.eqn) ? [s.eqn] : []
+    for (const e of eqns) for (const a of e.inputs) if (a.kind === 'var' && plan.slotOf.has(a.id)) readByLoop.add(slot(a))
+  }
+  for (const a of p.outs) if (a.kind === 'var') readByLoop.add(slot(a))
+  p.constVars.forEach((v, i) => {
+    const c = p.consts[i] as Tensor
+    Tn[slot(v)] = c
+    if (readByLoop.has(slot(v))) S[slot(v)] = storageOf(c)
+  })
+  plan.slots.forEach((sl, i) => {
+    if (sl.kind === 'scratch') S[i] = allocate(sl.dtype, sl.size)
+  })
+  const freshSlots = plan.slots.flatMap((sl, i) => (sl.kind === 'fresh' ? [i] : []))
+  const offsets: number[] = []
+  let arenaBytes = 0
+  for (const s of freshSlots) {
+    const sl = plan.slots[s]!
+    arenaBytes = Math.ceil(arenaBytes / 8) * 8
+    offsets.push(arenaBytes)
+    arenaBytes += sl.size * (sl.dtype === 'float64' ? 8 : 4)
+  }
+  const view = (arena: ArrayBuffer, i: number): Storage => {
+    const sl = plan.slots[freshSlots[i]!]!
+    const off = offsets[i]!
+    return sl.dtype === 'float64'
+      ? new Float64Array(arena, off, sl.size)
+      : sl.dtype === 'float32'
+        ? new Float32Array(arena, off, sl.size)
+        : new Int32Array(arena, off, sl.size)
+  }
+  const inputSlots = p.inVars.map(slot)
+  const inputNeedsStorage = inputSlots.map((s) => readByLoop.has(s))
+  // scratch values a kernel reads are copied into a tensor once per call (cache cleared after the call)
+  const wrapIndex = new Map<number, number>()
+  for (const s of steps)
+    if (s.kind === 'single' && !isView(s.eqn.prim.name) && !isGenerated(s.eqn))
+      for (const a of s.eqn.inputs)
+        if (a.kind === 'var' && !wrapIndex.has(a.id)) wrapIndex.set(a.id, wrapIndex.size)
+  const wrapped: (Tensor | undefined)[] = new Array<Tensor | undefined>(wrapIndex.size).fill(undefined)
+  const frozen = (v: Var): readonly number[] => Object.freeze(v.shape.slice())
+  /** The tensor a kernel gets for an operand. */
+  const tensorOf = (v: Var): Tensor => {
+    const t = Tn[slot(v)]
+    if (t !== undefined) return T.shapesEqual(t.shape, v.shape) ? t : T.reshape(t, v.shape)
+    const w = wrapIndex.get(v.id)
+    if (w === undefined) return copyToTensor(S[slot(v)]!, v.shape, v.dtype)
+    return (wrapped[w] ??= copyToTensor(S[slot(v)]!, v.shape, v.dtype))
+  }
+  const litTensors = new Map<string, Tensor>()
+  /** Typed literals as 0-d tensors, made once. */
+  const litTensor = (value: number, dtype: T.DType): Tensor => {
+    const key = `${dtype}:${Object.is(value, -0) ? '-0' : String(value)}`
+    let t = litTensors.get(key)
+    if (t === undefined) {
+      t = T.scalar(value, { dtype })
+      litTensors.set(key, t)
+    }
+    return t
+  }
+  const operands = (e: Equation): (() => (Tensor | number)[]) => {
+    const fixed = e.inputs.map((a) => (a.kind === 'lit' ? (a.dtype === 'weak' ? a.value : litTensor(a.value, a.dtype)) : null))
+    return () => e.inputs.map((a, i) => fixed[i] ?? tensorOf(a as Var))
+  }
+  let loops = 0
+  let kernels = 0
+  const run: (() => void)[] = steps.map((s): (() => void) => {
+    if (s.kind === 'group') {
+      loops++
+      const f = groupLoop(s, plan)
+      return () => {
+        f(S)
+      }
+    }
+    const e = s.eqn
+    if (isView(e.prim.name)) {
+      const src = e.inputs[0] as Var
+      const from = slot(src)
+      const to = slot(e.out)
+      if (from === to) return () => undefined
+      return () => {
+        S[to] = S[from]!
+        Tn[to] = Tn[from]
+      }
+    }
+    if (isGenerated(e)) {
+      loops++
+      const f: Loop = smallMatmul(e) !== undefined ? matmulLoop(e, plan) : reduceLoop(e, plan)
+      return () => {
+        f(S)
+      }
+    }
+    kernels++
+    const out = slot(e.out)
+    const needsStorage = readByLoop.has(out)
+    const args = operands(e)
+    return () => {
+      const r = e.prim.impl(args(), e.params)
+      Tn[out] = r
+      if (needsStorage) S[out] = storageOf(r)
+    }
+  })
+  const outputs = p.outs.map((a): (() => Tensor | number) => {
+    if (a.kind === 'lit') {
+      const v = a.value
+      if (a.dtype === 'weak') return () => v
+      const t = litTensor(v, a.dtype)
+      return () => t
+    }
+    const s = slot(a)
+    const kind = plan.slots[s]!.kind
+    if (kind === 'input' || kind === 'const' || kind === 'kernel') return () => tensorOf(a)
+    const shape = frozen(a)
+    if (kind === 'fresh') return () => adopt(S[s]!, shape, a.dtype)
+    // a view of scratch storage: copied out
+    return () => adopt(S[s]!.slice(), shape, a.dtype)
+  })
+  const callSlots = plan.slots.flatMap((sl, i) => (sl.kind === 'input' || sl.kind === 'fresh' || sl.kind === 'kernel' ? [i] : []))
+  const fallback = interpret(p)
+  let busy = false
+  const empty = new Float64Array(0)
+  return {
+    info: {
+      loops,
+      kernels,
+      groups: steps.filter((s) => s.kind === 'group').length,
+      fusedEqns: steps.reduce((n, s) => n + (s.kind === 'group' ? s.eqns.length : 0), 0),
+      scratch: plan.slots.filter((s) => s.kind === 'scratch').length,
+      fresh: freshSlots.length,
+    },
+    run: (ins) => {
+      if (busy) return fallback.run(ins)
+      busy = true
+      try {
+        for (let i = 0; i < inputSlots.length; i++) {
+          const s = inputSlots[i]!
+          Tn[s] = ins[i]
+          if (inputNeedsStorage[i]) S[s] = storageOf(ins[i]!)
+        }
+        // every fresh output of the call in one backing store (one allocation), each a view of its own range
+        if (arenaBytes > 0) {
+          const arena = new ArrayBuffer(arenaBytes)
+          for (let i = 0; i < freshSlots.length; i++) S[freshSlots[i]!] = view(arena, i)
+        }
+        for (let q = 0; q < run.length; q++) { const t0 = performance.now(); run[q]!(); (SAMPLES[q] ??= []).push(performance.now() - t0) }
+        const t1 = performance.now(); const rr = outputs.map((o) => o()); (SAMPLES[run.length] ??= []).push(performance.now() - t1); return rr
+      } finally {
+        // drop this call's arrays and tensors (inputs, outputs, kernel results): only scratch and constants stay
+        for (const i of callSlots) {
+          S[i] = empty
+          Tn[i] = undefined
+        }
+        wrapped.fill(undefined)
+        busy = false
+      }
+    },
+  }
+}
