@@ -7,7 +7,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import * as E from '../src/kernels/elementwise.js'
 import { fromArray, scalar, tensor } from '../src/tensor.js'
-import { params, values } from './helpers.js'
+import { arbTensorWith, params, same, values } from './helpers.js'
 
 const num = fc.double({ min: -1e6, max: 1e6, noNaN: true })
 
@@ -58,5 +58,30 @@ describe('number operands', () => {
     // the sum is rounded to float32 on the store: 1 + 2⁻³⁰ is 1 in float32
     expect(values(E.add(scalar(1, { dtype: 'float32' }), 2 ** -30))).toEqual([1])
     expect(values(E.add(scalar(1), 2 ** -30))).toEqual([1 + 2 ** -30])
+  })
+})
+
+describe('where over operands of the output’s shape or one element', () => {
+  const arbCase = fc
+    .array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 })
+    .chain((shape) =>
+      fc.tuple(
+        arbTensorWith(shape, fc.constantFrom(0, 1, -1, NaN)),
+        fc.oneof(arbTensorWith(shape), fc.double({ noNaN: true }), arbTensorWith([1])),
+        fc.oneof(arbTensorWith(shape), fc.double({ noNaN: true }), arbTensorWith([1])),
+      ),
+    )
+  const at = (v: ReturnType<typeof tensor> | number, i: number): number =>
+    typeof v === 'number' ? v : v.size === 1 ? values(v)[0]! : values(v)[i]!
+
+  it('picks element by element as a naive loop does (mask, x, y), (mask, x, c), (mask, c, y), …', () => {
+    fc.assert(
+      fc.property(arbCase, ([c, a, b]) => {
+        const got = E.where(c, a, b)
+        expect(got.shape).toEqual(c.shape)
+        expect(same(values(got), values(c).map((m, i) => (m !== 0 ? at(a, i) : at(b, i))))).toBe(true)
+      }),
+      params(200),
+    )
   })
 })

@@ -250,8 +250,11 @@ export const cos: UnaryOp = defineUnary('cos', 'Math.cos(x)')
 export const tanh: UnaryOp = defineUnary('tanh', 'Math.tanh(x)')
 /** Element-wise logistic sigmoid `1 / (1 + e^-x)`, computed without overflow for large |x|. */
 export const sigmoid: UnaryOp = defineUnary('sigmoid', 'x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))')
-/** Element-wise `max(x, 0)`; NaN stays NaN (as with {@link maximum}). */
-export const relu: UnaryOp = defineUnary('relu', 'x > 0 || x !== x ? x : 0')
+/**
+ * Element-wise `max(x, 0)`; NaN stays NaN (as with {@link maximum}) and −0 gives +0. (`Math.max(x, 0)` is exactly
+ * `x > 0 || x !== x ? x : 0`, and V8 compiles it without a branch.)
+ */
+export const relu: UnaryOp = defineUnary('relu', 'Math.max(x, 0)')
 /**
  * The derivative of {@link relu} applied to a tangent `t`: `t` where `x > 0`, 0 where `x ≤ 0` (the subgradient 0
  * at 0, as PyTorch and JAX), `t` where `x` is NaN; `x` and `t` broadcast together. One pass, no mask: the JVP and
@@ -376,8 +379,19 @@ export const where = (cond: TensorLike, a: TensorLike, b: TensorLike): Tensor =>
   const fc = flatStride(dc, shc, shape)
   const fa = flatStride(da, sha, shape)
   const fb = flatStride(db, shb, shape)
-  if (fc >= 0 && fa >= 0 && fb >= 0)
-    // every operand is either the output's shape or a single element (e.g. `where(mask, x, 0)`): one flat loop
+  if (fc === 1 && fa === 1 && fb === 1)
+    // all three of the output's shape: a straight loop
+    for (let o = 0; o < n; o++) out[o] = dc[o] !== 0 ? da[o]! : db[o]!
+  else if (fc === 1 && fa === 1 && fb === 0) {
+    // `where(mask, x, 0)`
+    const y = db[0]!
+    for (let o = 0; o < n; o++) out[o] = dc[o] !== 0 ? da[o]! : y
+  } else if (fc === 1 && fa === 0 && fb === 1) {
+    // `where(mask, 0, x)`
+    const y = da[0]!
+    for (let o = 0; o < n; o++) out[o] = dc[o] !== 0 ? y : db[o]!
+  } else if (fc >= 0 && fa >= 0 && fb >= 0)
+    // every operand is either the output's shape or a single element: one flat loop
     for (let o = 0; o < n; o++) out[o] = dc[o * fc] !== 0 ? da[o * fa]! : db[o * fb]!
   else
     whereLoop3(out, dc, broadcastStrides(shc, shape), da, broadcastStrides(sha, shape), db, broadcastStrides(shb, shape), shape)
