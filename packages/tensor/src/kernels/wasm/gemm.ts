@@ -80,10 +80,12 @@ interface Blocking {
   readonly KC: number
   /** Column block, in panels of B. */
   readonly NCP: number
+  /** Row block, in panels of A. */
+  readonly MCP: number
 }
 
-const F32: Blocking = { es: 4, MR: 4, NV: 2, lanes: 4, KC: 256, NCP: 64 }
-const F64: Blocking = { es: 8, MR: 4, NV: 2, lanes: 2, KC: 384, NCP: 48 }
+const F32: Blocking = { es: 4, MR: 4, NV: 2, lanes: 4, KC: 256, NCP: 64, MCP: 8 }
+const F64: Blocking = { es: 8, MR: 4, NV: 2, lanes: 2, KC: 256, NCP: 64, MCP: 4 }
 
 /** SIMD instructions of one element type. */
 interface SimdOps {
@@ -113,10 +115,10 @@ const code = (...parts: readonly (readonly number[])[]): number[] => parts.flat(
 
 const { localGet: get, localSet: set, localTee: tee, i32Const: int, i32Add: add, i32Mul: mul } = op
 
-/** dst = min(x + step, limit) */
+/** dst = min(x + step, limit), step a constant or, as `{ local }`, the value of a local */
 // prettier-ignore
-const minStep = (x: number, step: number, limit: number, dst: number): number[] => code(
-  get(x), int(step), add, set(dst),
+const minStep = (x: number, step: number | { readonly local: number }, limit: number, dst: number): number[] => code(
+  get(x), typeof step === 'number' ? int(step) : get(step.local), add, set(dst),
   get(dst), get(limit), get(dst), get(limit), op.i32LtU, op.select, set(dst),
 )
 
@@ -130,14 +132,14 @@ const next = (x: number, limit: number): number[] =>
  * the loop nest in pseudo-code.
  */
 const gemmFunc = (fname: string, bl: Blocking, simd: SimdOps, fma: boolean): FuncDef => {
-  const { es, MR, NV, lanes, NCP } = bl
+  const { es, MR, NV, lanes, NCP, MCP } = bl
   const W = NV * lanes
-  // locals: 8 i32 parameters, 10 i32 locals, then v128 locals (MR·NV accumulators, NV rows of B, one splat of A)
+  // locals: 8 i32 parameters, 12 i32 locals, then v128 locals (MR·NV accumulators, NV rows of B, one splat of A)
   const [ap, bp, cp, mp, kk, np, ldc, kc] = [0, 1, 2, 3, 4, 5, 6, 7] as const
-  const [k0, k1, j0, j1, jb, ib, k, pa, pb, pc] = [8, 9, 10, 11, 12, 13, 14, 15, 16, 17] as const
-  const acc = (r: number, v: number): number => 18 + r * NV + v
-  const bv = (v: number): number => 18 + MR * NV + v
-  const av = 18 + MR * NV + NV
+  const [k0, k1, j0, j1, i0, i1, jb, ib, k, pa, pb, pc] = [8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19] as const
+  const acc = (r: number, v: number): number => 20 + r * NV + v
+  const bv = (v: number): number => 20 + MR * NV + v
+  const av = 20 + MR * NV + NV
   const R = Array.from({ length: MR }, (_, r) => r)
   const V = Array.from({ length: NV }, (_, v) => v)
   /** Pushes the byte address of row r of the C tile. */
@@ -175,16 +177,19 @@ const gemmFunc = (fname: string, bl: Blocking, simd: SimdOps, fma: boolean): Fun
   // prettier-ignore
   const body = code(
     int(0), set(j0),
-    op.loop, //                                  for (j0 = 0; j0 < np; j0 = j1)     column blocks of NCP panels
+    op.loop, //                                  for (j0 = 0; j0 < np; j0 = j1)         column blocks of NCP panels
     minStep(j0, NCP, np, j1), int(0), set(k0),
-    op.loop, //                                    for (k0 = 0; k0 < kk; k0 = k1)   k blocks of kc
-    minStep(k0, kc, kk, k1), int(0), set(ib),
-    op.loop, //                                      for (ib = 0; ib < mp; ib++)    row panels
-    get(j0), set(jb),
-    op.loop, //                                        for (jb = j0; jb < j1; jb++) column panels
+    op.loop, //                                    for (k0 = 0; k0 < kk; k0 = k1)       k blocks of kc
+    minStep(k0, { local: kc }, kk, k1), int(0), set(i0),
+    op.loop, //                                      for (i0 = 0; i0 < mp; i0 = i1)     row blocks of MCP panels
+    minStep(i0, MCP, mp, i1), get(j0), set(jb),
+    op.loop, //                                        for (jb = j0; jb < j1; jb++)     column panels
+    get(i0), set(ib),
+    op.loop, //                                          for (ib = i0; ib < i1; ib++)   row panels
     micro,
+    next(ib, i1), op.end,
     next(jb, j1), op.end,
-    next(ib, mp), op.end,
+    get(i1), tee(i0), get(mp), op.i32LtU, op.brIf(0), op.end,
     get(k1), tee(k0), get(kk), op.i32LtU, op.brIf(0), op.end,
     get(j1), tee(j0), get(np), op.i32LtU, op.brIf(0), op.end,
   )
@@ -192,7 +197,7 @@ const gemmFunc = (fname: string, bl: Blocking, simd: SimdOps, fma: boolean): Fun
     name: fname,
     params: [I32, I32, I32, I32, I32, I32, I32, I32],
     locals: [
-      [10, I32],
+      [12, I32],
       [MR * NV + NV + 1, V128],
     ],
     body,
