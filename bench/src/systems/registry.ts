@@ -1,7 +1,7 @@
 /** Which system runs which workloads in which dtypes, and how each is set up in a JavaScript process. */
 import type { Spec } from '../workloads.js'
 import { setupApp } from './apps.js'
-import { setupCotangent } from './cotangent.js'
+import { setupCotangent, setupCotangentJit } from './cotangent.js'
 import { setupPlain } from './plain.js'
 import type { FloatDType, Runner, SystemId } from './types.js'
 import type { DataFile } from '../workloads.js'
@@ -13,6 +13,9 @@ export const dtypesFor = (system: SystemId, kind: Spec['kind']): readonly FloatD
   switch (system) {
     case 'cotangent':
       return ['float64', 'float32']
+    case 'cotangent-jit':
+      // training steps and W5 compiled; a jitted single matmul would time the same kernel as the eager one
+      return kind === 'matmul' ? [] : ['float64', 'float32']
     case 'tfjs-cpu':
     case 'tfjs-wasm':
       return ['float32']
@@ -45,6 +48,8 @@ export const setupInProcess = async (
   switch (system) {
     case 'cotangent':
       return setupCotangent(data, dtype)
+    case 'cotangent-jit':
+      return setupCotangentJit(data, dtype)
     case 'plain':
       return setupPlain(data, dtype)
     case 'tfjs-cpu':

@@ -1,8 +1,11 @@
 /** What every system implements: a runner per (workload, dtype), set up once and run once per round. */
 import type { DataFile } from '../workloads.js'
 
-/** The systems the harness knows. `torch` and `numpy` run in Python (bench/python/peers.py). */
-export const SYSTEMS = ['cotangent', 'tfjs-cpu', 'tfjs-wasm', 'jaxjs', 'plain', 'torch', 'numpy'] as const
+/**
+ * The systems the harness knows. `cotangent` is the eager user loop, `cotangent-jit` the same loop with the whole
+ * step under one `ct.jit`. `torch` and `numpy` run in Python (bench/python/peers.py).
+ */
+export const SYSTEMS = ['cotangent', 'cotangent-jit', 'tfjs-cpu', 'tfjs-wasm', 'jaxjs', 'plain', 'torch', 'numpy'] as const
 
 /** A system's id. */
 export type SystemId = (typeof SYSTEMS)[number]
@@ -19,6 +22,13 @@ export interface Sample {
   readonly baseMs?: number
   readonly first?: number
   readonly last?: number
+  /**
+   * Compiled systems: the wall time of the compiled step's first call (staging, the compiler's passes, code
+   * generation and one run), measured once at setup; the same number in every sample.
+   */
+  readonly compileMs?: number
+  /** Compiled systems: the jitted step's `stats().compiles` after this run (1 when nothing recompiled). */
+  readonly compiles?: number
 }
 
 /** A set-up workload: `run` repeats the same work from the same initial state each time. */
