@@ -57,10 +57,17 @@ const checkOperands = (op: string, names: readonly string[], ts: readonly (Tenso
   }
 }
 
-const checkNumbers = (op: string, values: Readonly<Record<string, number | undefined>>): void => {
-  for (const [name, v] of Object.entries(values))
+/** Checks that each of `values` (named in the same order by `names`) is a number or absent. */
+const checkNumbers = (
+  op: string,
+  names: readonly string[],
+  ...values: readonly (number | undefined)[]
+): void => {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]
     if (v !== undefined && typeof v !== 'number')
-      throw new TypeError(`${op}: ${name} must be a number, got ${typeof v}`)
+      throw new TypeError(`${op}: ${names[i]!} must be a number, got ${typeof v}`)
+  }
 }
 
 const needParam = (op: string, param: Tensor | undefined, why: string): Tensor => {
@@ -72,6 +79,11 @@ const checkOutput = (op: string, output: unknown): void => {
   if (output !== 'updates' && output !== 'params')
     throw new TypeError(`${op}: output must be 'updates' or 'params', got ${String(output)}`)
 }
+
+const SGD_NUMBERS = ['lr', 'weightDecay']
+const MOMENTUM_NUMBERS = ['lr', 'beta']
+const ADAM_NUMBERS = ['b1', 'b2', 'eps', 'stepSize', 'sqrtBc2', 'decay']
+const RMSPROP_NUMBERS = ['lr', 'decay', 'eps', 'momentum']
 
 const fresh = (like: Tensor): Storage => allocate(like.dtype, like.size)
 
@@ -100,7 +112,7 @@ export const sgdStep = (args: SgdStepArgs): Tensor => {
   const op = 'sgdStep'
   const { grad, lr, weightDecay, output } = args
   checkOutput(op, output)
-  checkNumbers(op, { lr, weightDecay })
+  checkNumbers(op, SGD_NUMBERS, lr, weightDecay)
   const param =
     output === 'params' || weightDecay !== undefined
       ? needParam(op, args.param, output === 'params' ? "output 'params'" : 'weightDecay')
@@ -163,7 +175,7 @@ export const momentumStep = (args: MomentumStepArgs): MomentumStepResult => {
   const op = 'momentumStep'
   const { grad, velocity, lr, beta, nesterov, output } = args
   checkOutput(op, output)
-  checkNumbers(op, { lr, beta })
+  checkNumbers(op, MOMENTUM_NUMBERS, lr, beta)
   const param = output === 'params' ? needParam(op, args.param, "output 'params'") : undefined
   checkOperands(op, ['the gradients', 'the velocity', 'the parameters'], [grad, velocity, param])
   const g = dataOf(grad, op)
@@ -231,7 +243,7 @@ export const adamStep = (args: AdamStepArgs): AdamStepResult => {
   const op = 'adamStep'
   const { grad, mu, nu, b1, b2, eps, stepSize, sqrtBc2, decay, output } = args
   checkOutput(op, output)
-  checkNumbers(op, { b1, b2, eps, stepSize, sqrtBc2, decay })
+  checkNumbers(op, ADAM_NUMBERS, b1, b2, eps, stepSize, sqrtBc2, decay)
   const param =
     output === 'params' || decay !== undefined
       ? needParam(op, args.param, output === 'params' ? "output 'params'" : 'decay')
@@ -336,7 +348,7 @@ export const rmspropStep = (args: RmspropStepArgs): RmspropStepResult => {
   const op = 'rmspropStep'
   const { grad, squareAvg, gradAvg, momentumBuffer, lr, decay, eps, output } = args
   checkOutput(op, output)
-  checkNumbers(op, { lr, decay, eps, momentum: args.momentum })
+  checkNumbers(op, RMSPROP_NUMBERS, lr, decay, eps, args.momentum)
   const param = output === 'params' ? needParam(op, args.param, "output 'params'") : undefined
   if (momentumBuffer !== undefined && args.momentum === undefined)
     throw new TypeError(`${op}: a momentumBuffer needs its factor (pass \`momentum\`)`)
