@@ -439,5 +439,21 @@ describe('typed errors name the step and the shapes or dtypes', () => {
     expect(() => T.sgdStep({ grad: [1, 2] as unknown as Tensor, lr: 0.1, output: 'updates' })).toThrow(
       T.NotATensorError,
     )
+    expect(() => T.sgdStep({ grad: g, lr: '0.1' as unknown as number, output: 'updates' })).toThrow(
+      'sgdStep: lr must be a number, got string',
+    )
+    expect(() =>
+      T.adamStep({
+        grad: g,
+        mu: g,
+        nu: g,
+        b1: 0.9,
+        b2: 0.9,
+        eps: 1e-8,
+        stepSize: 1,
+        sqrtBc2: null as unknown as number,
+        output: 'updates',
+      }),
+    ).toThrow('adamStep: sqrtBc2 must be a number, got object')
   })
 })
