@@ -450,6 +450,69 @@ describe('generated matmuls and reductions follow the kernels’ summation order
   })
 })
 
+describe('fused softmax cross-entropy', () => {
+  // the losses package defines these primitives over the tensor kernels; autodiff's tests cannot import it, so the
+  // same definitions are made here (jit recognises them by name and checks its loop against the kernel)
+  const xent = A.definePrimitive<{ readonly axis: number; readonly reduction: 'sum' | 'mean' }>({
+    name: 'softmaxCrossEntropy',
+    impl: ([x, y], p) => T.softmaxCrossEntropyLoss(x as Tensor, y as Tensor, p),
+    jvp: () => {
+      throw new Error('not used')
+    },
+  })
+  const xentVjp = A.definePrimitive<{ readonly axis: number; readonly reduction: 'sum' | 'mean' }>({
+    name: 'softmaxCrossEntropyVjp',
+    impl: ([x, y, g], p) => T.softmaxCrossEntropyBackward(x as Tensor, y as Tensor, typeof g === 'number' ? T.scalar(g) : g!, p),
+    jvp: () => {
+      throw new Error('not used')
+    },
+  })
+  it('loss and backward equal the kernels bit for bit (float64, float32, sum, mean, extreme logits)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.constantFrom<'float64' | 'float32'>('float64', 'float32'),
+        fc.constantFrom<'sum' | 'mean'>('sum', 'mean'),
+        fc.integer(),
+        fc.boolean(),
+        (rows, c, dtype, reduction, seed, extreme) => {
+          const x = T.mul(T.normal(T.key(seed), [rows, c], { dtype }), extreme ? 1e4 : 3)
+          const y = T.fromArray(Array.from({ length: rows }, (_, r) => (r * 5 + seed) % c >= 0 ? (r * 5 + (seed >>> 0)) % c : 0), [rows], { dtype: 'int32' })
+          const g = T.tensor(0.75, { dtype })
+          const params = { axis: 1, reduction }
+          const p = stage(
+            (u: Value, v: Value, w: Value) => [A.bind(xent, [u, v], params), A.bind(xentVjp, [u, v, w], params), A.bind(xentVjp, [u, v, 1.0], params)],
+            x,
+            y,
+            g,
+          )
+          expect(compile(p).info.kernels).toBe(0)
+          compiledMatchesKernels(p, [x, y, g])
+        },
+      ),
+      params(60),
+    )
+  })
+
+  it('a label out of range is the kernel’s error; a primitive that only shares the name runs its own kernel', () => {
+    const x = T.normal(T.key(1), [2, 3])
+    const p = stage((u: Value, v: Value) => A.bind(xent, [u, v], { axis: 1, reduction: 'mean' }), x, T.fromArray([0, 1], [2], { dtype: 'int32' }))
+    expect(() => compile(p).run([x, T.fromArray([0, 3], [2], { dtype: 'int32' })])).toThrow(/label 3/)
+    const impostor = A.definePrimitive<{ readonly axis: number; readonly reduction: 'sum' | 'mean' }>({
+      name: 'softmaxCrossEntropy',
+      impl: ([u]) => T.sum(u as Tensor),
+      jvp: () => {
+        throw new Error('not used')
+      },
+    })
+    const y = T.fromArray([2, 1], [2], { dtype: 'int32' })
+    const q = stage((u: Value, v: Value) => A.bind(impostor, [u, v], { axis: 1, reduction: 'mean' }), x, y)
+    expect(compile(q).info.kernels).toBe(1)
+    sameBits(compile(q).run([x, y])[0]!, T.sum(x))
+  })
+})
+
 describe('the executable', () => {
   it('outputs are fresh, inputs unchanged, two calls share no storage', () => {
     const x = T.normal(T.key(1), [5, 3])

@@ -13,6 +13,7 @@
  * All arithmetic is in doubles; float32 results are rounded with `Math.fround` where the kernels store them.
  * @module
  */
+import * as T from '@cotangent/tensor'
 import type { DType } from '@cotangent/tensor'
 import type { ReduceParams } from '../primitives.js'
 import type { Atom, Equation, Var } from '../staging.js'
@@ -374,3 +375,109 @@ export const reduceLoop = (e: Equation, plan: Plan): Loop => {
   const r = reduceShape(e)!
   return r.kind === 'cols' ? buildWithAcc(e.prim.name, r.cols, reduceSource(e, plan)) : build(e.prim.name, reduceSource(e, plan))
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// fused softmax cross-entropy (the losses package's primitives), for [rows, classes] logits and int32 labels
+
+interface XentShape {
+  readonly rows: number
+  readonly classes: number
+  readonly backward: boolean
+  readonly reduction: 'sum' | 'mean'
+}
+
+/** The case of a softmax cross-entropy equation jit generates a loop for, or undefined (the kernel runs). */
+export const xentShape = (e: Equation): XentShape | undefined => {
+  const backward = e.prim.name === 'softmaxCrossEntropyVjp'
+  if (e.prim.name !== 'softmaxCrossEntropy' && !backward) return undefined
+  const { axis, reduction } = e.params as { readonly axis: number; readonly reduction: string }
+  const [x, y, g] = e.inputs
+  if (x === undefined || y === undefined || x.kind !== 'var' || y.kind !== 'var') return undefined
+  if (x.shape.length !== 2 || axis !== 1 || y.dtype !== 'int32' || y.shape.length !== 1 || y.shape[0] !== x.shape[0])
+    return undefined
+  if (reduction !== 'sum' && reduction !== 'mean') return undefined
+  if (x.dtype === 'int32' || x.shape[1] === 0) return undefined
+  if (backward && (g === undefined || (g.kind === 'var' && g.shape.length !== 0))) return undefined
+  return { rows: x.shape[0]!, classes: x.shape[1]!, backward, reduction }
+}
+
+/**
+ * The source of a fused cross-entropy loss or backward pass, the same arithmetic as the tensor kernels
+ * (`softmaxCrossEntropyLoss`/`Backward`): per row the maximum (0 when not finite), the shifted sum of exponentials
+ * in class order, then the loss `log(s) + m − x[label]` summed over the rows, or the cotangent `e·(g/s)` minus `g`
+ * at the label. Returns false, computing nothing, when a label is out of range (the kernel then reports it).
+ */
+export const xentSource = (e: Equation, plan: Plan): string => {
+  const { rows, classes: c, backward, reduction } = xentShape(e)!
+  const [x, y, g] = e.inputs
+  const slotOf = (a: Atom): string => `S[${String(plan.slotOf.get((a as Var).id)!)}]`
+  const head = `const x = ${slotOf(x!)}, y = ${slotOf(y!)}, out = ${slotOf(e.out)};
+for (let r = 0; r < ${String(rows)}; r++) { const v = y[r]; if (!(v >= 0 && v < ${String(c)})) return false; }`
+  const shift = `let m = x[base];
+    for (let j = 1; j < ${String(c)}; j++) { const v = x[base + j]; if (v > m || v !== v) m = v; }
+    m = m - m === 0 ? m : 0;`
+  const store = (v: string): string => (e.out.dtype === 'float32' ? `Math.fround(${v})` : v)
+  if (!backward)
+    return `${head}
+let total = 0;
+for (let r = 0; r < ${String(rows)}; r++) {
+    const base = r * ${String(c)};
+    ${shift}
+    let s = 0;
+    for (let j = 0; j < ${String(c)}; j++) s += Math.exp(x[base + j] - m);
+    total += Math.log(s) + m - x[base + y[r]];
+}
+out[0] = ${store(reduction === 'mean' ? `total / ${String(rows)}` : 'total')};
+return true;`
+  const gv = g!.kind === 'lit' ? numberSource(g!.value) : `${slotOf(g!)}[0]`
+  return `${head}
+const g = ${reduction === 'mean' ? `${gv} / ${String(rows)}` : gv};
+for (let r = 0; r < ${String(rows)}; r++) {
+    const base = r * ${String(c)};
+    ${shift}
+    let s = 0;
+    for (let j = 0; j < ${String(c)}; j++) { const v = Math.exp(x[base + j] - m); acc[j] = v; s += v; }
+    const w = g / s;
+    const yr = y[r];
+    for (let j = 0; j < ${String(c)}; j++) out[base + j] = ${store('j === yr ? acc[j] * w - g : acc[j] * w')};
+}
+return true;`
+}
+
+/**
+ * True when the generated loop computes what the equation's own kernel computes, bit for bit, on a sample input
+ * (the primitives are recognised by name, so a user primitive that shares the name is caught here).
+ */
+export const xentAgrees = (e: Equation): boolean => {
+  const { rows, classes, backward } = xentShape(e)!
+  const [x, , g] = e.inputs
+  const xv = x as Var
+  const n = rows * classes
+  const xs = xv.dtype === 'float32' ? new Float32Array(n) : new Float64Array(n)
+  for (let i = 0; i < n; i++) xs[i] = Math.sin(i * 12.9898 + 1) * 7 - (i % 5 === 0 ? 40 : 0)
+  const ys = new Int32Array(rows)
+  for (let r = 0; r < rows; r++) ys[r] = (r * 7 + 3) % classes
+  const gs = new Float64Array([g !== undefined && g.kind === 'lit' ? g.value : 1.25])
+  const ids = [xv.id, (e.inputs[1] as Var).id, g !== undefined && g.kind === 'var' ? g.id : -1, e.out.id]
+  const fake: Plan = { slots: [], slotOf: new Map(ids.map((id, i) => [id, i])), materialised: new Set(ids) }
+  const outN = backward ? n : 1
+  const out = e.out.dtype === 'float32' ? new Float32Array(outN) : new Float64Array(outN)
+  const gStore = g !== undefined && g.kind === 'var' && g.dtype === 'float32' ? new Float32Array(gs) : gs
+  try {
+    if (!xentLoop(e, fake)([xs, ys, gStore, out])) return false
+    const tensors = [T.fromArray(xs, xv.shape, { dtype: xv.dtype }), T.fromArray(ys, [rows], { dtype: 'int32' })]
+    if (backward) tensors.push(g!.kind === 'lit' ? T.scalar(g!.value, { dtype: g!.dtype === 'weak' ? 'float64' : g!.dtype }) : T.fromArray(gStore, [], { dtype: g!.dtype }))
+    const want = T.toArray(e.prim.impl(tensors, e.params))
+    if (want.length !== out.length) return false
+    for (let i = 0; i < out.length; i++) if (!Object.is(want[i], out[i])) return false
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Compiles a fused cross-entropy step: it returns false when a label is out of range. */
+export const xentLoop = (e: Equation, plan: Plan): ((S: readonly (Float64Array | Float32Array | Int32Array)[]) => boolean) =>
+  buildWithAcc('xent', xentShape(e)!.classes, xentSource(e, plan)) as unknown as (
+    S: readonly (Float64Array | Float32Array | Int32Array)[],
+  ) => boolean

@@ -16,7 +16,7 @@
 import * as T from '@cotangent/tensor'
 import type { Storage, Tensor } from '@cotangent/tensor'
 import type { Equation, Program, Var } from '../staging.js'
-import { canProduce, groupLoop, matmulLoop, reduceLoop, reduceShape, smallMatmul, type Loop } from './codegen.js'
+import { canProduce, groupLoop, matmulLoop, reduceLoop, reduceShape, smallMatmul, xentAgrees, xentLoop, xentShape, type Loop } from './codegen.js'
 import { membersOf, schedule } from './fuse.js'
 import { interpret, type Executable } from './interpret.js'
 import { isView, planBuffers } from './plan.js'
@@ -41,7 +41,20 @@ export interface Compiled extends Executable {
   readonly info: CompileInfo
 }
 
-const isGenerated = (e: Equation): boolean => smallMatmul(e) !== undefined || reduceShape(e) !== undefined
+/** Cross-entropy equations whose generated loop agrees with their kernel (checked once per equation). */
+const xentOk = new WeakMap<Equation, boolean>()
+const isXent = (e: Equation): boolean => {
+  if (xentShape(e) === undefined) return false
+  let ok = xentOk.get(e)
+  if (ok === undefined) {
+    ok = xentAgrees(e)
+    xentOk.set(e, ok)
+  }
+  return ok
+}
+
+const isGenerated = (e: Equation): boolean =>
+  smallMatmul(e) !== undefined || reduceShape(e) !== undefined || isXent(e)
 
 /** Compiles an optimised program (its constants concrete tensors). */
 export const compile = (p: Program): Compiled => {
@@ -136,6 +149,15 @@ export const compile = (p: Program): Compiled => {
       return () => {
         S[to] = S[from]!
         Tn[to] = Tn[from]
+      }
+    }
+    if (isXent(e)) {
+      loops++
+      const f = xentLoop(e, plan)
+      const args = operands(e)
+      return () => {
+        // a label out of range: the kernel throws its typed error naming it
+        if (!f(S)) e.prim.impl(args(), e.params)
       }
     }
     if (isGenerated(e)) {
