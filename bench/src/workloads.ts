@@ -1,9 +1,12 @@
 /**
- * The workloads (W1–W6) and their data. Data and initial weights are generated once, in float64, from fixed seeds
+ * The workloads (W1–W7) and their data. Data and initial weights are generated once, in float64, from fixed seeds
  * and written to one file per workload; every system (in this process, in a child process or in Python) trains on
- * exactly those numbers (float32 systems round them once).
+ * exactly those numbers (float32 systems round them once). W7's data is a synthetic review CSV, written once to the
+ * temp folder and reused while its generator and parameters are unchanged.
  */
-import { readFileSync, writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { closeSync, existsSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { rng } from './rng.js'
 
@@ -51,12 +54,29 @@ export interface MatmulSpec {
   readonly reps: number
 }
 
+/**
+ * A synthetic IMDB-size review CSV (header `review,sentiment,split`): `rows` reviews, half `train` and half `test`,
+ * each split half `positive` and half `negative`, lengths log-normal around `meanWords` words, Zipf-distributed
+ * filler words and a few class-dependent sentiment words (the learnable signal). See {@link writeReviewCsv}.
+ */
+export interface ReviewCsvSpec {
+  readonly rows: number
+  readonly meanWords: number
+  readonly seed: number
+}
+
 /** One of the real apps, end to end through `runApp`. */
 export interface AppSpec {
   readonly kind: 'app'
   readonly app: 'iris' | 'sentiment' | 'fashion-mnist'
   /** Config fields passed to `runApp` over the app's defaults (iris: none; the others: `epochs: 1`). */
   readonly config: Readonly<Record<string, unknown>>
+  /**
+   * W7: the sentiment app on a synthetic review CSV; {@link makeData} writes (or reuses) the file and passes it as
+   * `--csv` with `--split-column split`. The timed part is then the app's first epoch (from its history), not the
+   * whole `runApp`.
+   */
+  readonly reviews?: ReviewCsvSpec
 }
 
 /** What a workload computes. */
@@ -65,7 +85,7 @@ export type Spec = MlpSpec | OverheadSpec | MatmulSpec | AppSpec
 /** A workload: its id (`W1`, `W4-1024`, …), what it runs, and how its value is read. */
 export interface Workload {
   readonly id: string
-  /** The group it belongs to (`W1` … `W6`): what `--workloads` selects. */
+  /** The group it belongs to (`W1` … `W7`): what `--workloads` selects. */
   readonly group: string
   readonly title: string
   readonly spec: Spec
@@ -158,7 +178,35 @@ export const fullWorkloads = (): readonly Workload[] => [
     // the dtype the app trains in (iris float64; sentiment and Fashion-MNIST float32 parameters)
     dtypes: [app === 'iris' ? 'float64' : 'float32'],
   })),
+  imdbWorkload(W7_REVIEWS, 1, 'W7-imdb one epoch of the sentiment app on a synthetic IMDB-size review CSV'),
 ]
+
+/** W7's CSV at full size: 50,000 reviews (25,000 train, 25,000 test) of about 230 words, as the IMDB set of Maas et al. */
+export const W7_REVIEWS: ReviewCsvSpec = { rows: 50_000, meanWords: 230, seed: 7 }
+
+/** The training reviews of a W7 run: the CSV's train half less the 10% the app carves out as dev. */
+export const imdbTrainReviews = (r: ReviewCsvSpec): number => Math.floor(r.rows / 2) - Math.round(r.rows / 20)
+
+const imdbWorkload = (reviews: ReviewCsvSpec, epochs: number, title: string): Workload => ({
+  id: 'W7-imdb',
+  group: 'W7',
+  title: `${title} (${reviews.rows.toLocaleString('en-US')} rows with a split column, ~${String(reviews.meanWords)} words each; ${imdbTrainReviews(reviews).toLocaleString('en-US')} train reviews; runApp --csv, epochs ${String(epochs)}; value: seconds of the first epoch)`,
+  spec: {
+    kind: 'app',
+    app: 'sentiment',
+    config: {
+      epochs,
+      textColumn: 'review',
+      labelColumn: 'sentiment',
+      splitColumn: 'split',
+      labels: { negative: 0, positive: 1 },
+    },
+    reviews,
+  },
+  unit: 's',
+  direction: 'lower',
+  dtypes: ['float32'],
+})
 
 /** The same workloads with tiny step counts, for the smoke run (`--quick`): it checks that losses fall, not speed. */
 export const quickWorkloads = (): readonly Workload[] =>
@@ -181,6 +229,17 @@ export const quickWorkloads = (): readonly Workload[] =>
           ? [{ ...w, id: 'W4-64', title: 'W4 matmul 64×64 (quick)', spec: { ...s, n: 64, reps: 1 } }]
           : []
       case 'app':
+        // W7 shrinks to a 2,000-row CSV (same generator): two epochs of batches of 32 at lr 0.02 (900 reviews make
+        // only four batches of the default 256, too few steps to learn at the default lr), so its loss must fall
+        if (s.reviews !== undefined) {
+          const q = imdbWorkload(
+            { ...s.reviews, rows: 2000 },
+            2,
+            'W7-imdb the sentiment app on a small synthetic review CSV [quick: 2,000 rows, 2 epochs, batches of 32, lr 0.02]',
+          )
+          const qs = q.spec as AppSpec
+          return [{ ...q, spec: { ...qs, config: { ...qs.config, batchSize: 32, lr: 0.02 } } }]
+        }
         // the smoke run takes the Iris app through runApp on a tiny setting; the big apps are left to full runs
         return s.app === 'iris'
           ? [
@@ -248,6 +307,159 @@ const mlpArrays = (spec: MlpSpec, seed: number): DataFile['arrays'] => {
   return out
 }
 
+// W7's synthetic reviews. Bump when the generator changes: the version is part of the cached file's name.
+const REVIEWS_VERSION = 2
+const SYLLABLES =
+  'ba be bi bo bu da de di do du fa fe fi fo ga ge gi go ka ke ki ko la le li lo lu ma me mi mo mu na ne ni no nu pa pe pi po ra re ri ro ru sa se si so ta te ti to va ve vi vo za ze zi zo'.split(
+    ' ',
+  )
+// the most frequent tokens are real English function words and punctuation (a quote exercises RFC 4180 quoting)
+const COMMON = [
+  'the',
+  ',',
+  '.',
+  'and',
+  'a',
+  'of',
+  'to',
+  'is',
+  'it',
+  'in',
+  'i',
+  'this',
+  'that',
+  '"',
+  'was',
+  'as',
+  'with',
+  'movie',
+  'for',
+  'film',
+  'but',
+  "it's",
+  'on',
+  'not',
+  'you',
+  'are',
+  'his',
+  'have',
+  'he',
+  'be',
+  'one',
+  '!',
+  'all',
+  'at',
+  'by',
+  'an',
+  'they',
+  'who',
+  'so',
+  'from',
+  'like',
+  'her',
+  'or',
+  'just',
+  'about',
+  'out',
+  'if',
+  '?',
+  'has',
+  'what',
+]
+const FILLER_WORDS = 40_000
+const SENTIMENT_WORDS = 100
+
+/** A pseudo-word made of two-letter syllables, one per base-60 digit of `n` (distinct `n`, distinct words). */
+const pseudoWord = (n: number, prefix: string): string => {
+  let w = ''
+  for (let m = n; m > 0; m = Math.floor(m / SYLLABLES.length)) w = SYLLABLES[m % SYLLABLES.length]! + w
+  return prefix + w
+}
+
+/** Cumulative Zipf weights `1/(r+1)^s` over `n` ranks, normalised to end at 1. */
+const zipfCdf = (n: number, s: number): Float64Array => {
+  const c = new Float64Array(n)
+  let acc = 0
+  for (let r = 0; r < n; r++) c[r] = acc += 1 / (r + 1) ** s
+  for (let r = 0; r < n; r++) c[r]! /= acc
+  return c
+}
+
+/** The first rank whose cumulative weight exceeds `u` (binary search). */
+const draw = (cdf: Float64Array, u: number): number => {
+  let lo = 0
+  let hi = cdf.length - 1
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if (cdf[mid]! > u) hi = mid
+    else lo = mid + 1
+  }
+  return lo
+}
+
+/** The file {@link writeReviewCsv} writes for `r` in `dir`: its name carries a hash of the parameters. */
+export const reviewCsvPath = (r: ReviewCsvSpec, dir: string = tmpdir()): string => {
+  const hash = createHash('sha256')
+    .update(JSON.stringify({ v: REVIEWS_VERSION, rows: r.rows, meanWords: r.meanWords, seed: r.seed }))
+    .digest('hex')
+    .slice(0, 16)
+  return join(dir, `cotangent-bench-reviews-${String(r.rows)}-${hash}.csv`)
+}
+
+/**
+ * Writes the synthetic review CSV of `r` (deterministic: the same spec gives the same bytes) unless it is already
+ * there, and returns its path ({@link reviewCsvPath}). Row `i` is `train` when `i mod 4 < 2`, else `test`, and
+ * `positive` when `i` is odd, so both splits are exactly balanced. A review's length is log-normal (σ 0.75) with
+ * mean `meanWords`, between 10 and 2,500 words; each word is, with probability 0.05, a sentiment word — from its own
+ * class's 400 with a per-review probability between 0.6 and 0.9, else from the other class's — and otherwise a
+ * filler word, Zipf-distributed (s 1.05) over 50 common English tokens and 40,000 pseudo-words; one review in four
+ * has a `<br /><br />` break, as IMDB's do. The file is written in chunks to a temporary name and renamed, so
+ * memory stays small and a cut-off run leaves no partial file under the final name.
+ */
+export const writeReviewCsv = (r: ReviewCsvSpec, dir: string = tmpdir()): string => {
+  const path = reviewCsvPath(r, dir)
+  if (existsSync(path)) return path
+  const g = rng(r.seed)
+  const filler = [...COMMON, ...Array.from({ length: FILLER_WORDS }, (_, i) => pseudoWord(i + 60, ''))]
+  const sentiment = [0, 1].map((c) =>
+    Array.from({ length: SENTIMENT_WORDS }, (_, i) => pseudoWord(i + 60, c === 1 ? 'xo' : 'qu')),
+  )
+  const fillerCdf = zipfCdf(filler.length, 1.05)
+  const sentimentCdf = zipfCdf(SENTIMENT_WORDS, 1)
+  const sigma = 0.75
+  const mu = Math.log(r.meanWords) - (sigma * sigma) / 2
+  const tmp = `${path}.${String(process.pid)}.tmp`
+  const fd = openSync(tmp, 'w')
+  try {
+    writeSync(fd, 'review,sentiment,split\n')
+    let chunk: string[] = []
+    for (let i = 0; i < r.rows; i++) {
+      const label = i % 2
+      const own = 0.6 + 0.3 * g.uniform()
+      const n = Math.min(2500, Math.max(10, Math.round(Math.exp(mu + sigma * g.normal()))))
+      const br = g.uniform() < 0.25 ? Math.floor(g.uniform() * n) : -1
+      const words: string[] = []
+      for (let j = 0; j < n; j++) {
+        if (j === br) words.push('<br /><br />')
+        if (g.uniform() < 0.06) {
+          const c = g.uniform() < own ? label : 1 - label
+          words.push(sentiment[c]![draw(sentimentCdf, g.uniform())]!)
+        } else words.push(filler[draw(fillerCdf, g.uniform())]!)
+      }
+      const text = words.join(' ').replaceAll('"', '""')
+      chunk.push(`"${text}",${label === 1 ? 'positive' : 'negative'},${i % 4 < 2 ? 'train' : 'test'}\n`)
+      if (chunk.length === 500 || i === r.rows - 1) {
+        writeSync(fd, chunk.join(''))
+        chunk = []
+      }
+    }
+  } finally {
+    closeSync(fd)
+  }
+  renameSync(tmp, path)
+  return path
+}
+
 /** Generates a workload's data from `seed` (same seed → same numbers). */
 export const makeData = (w: Workload, seed: number): DataFile => {
   const s = w.spec
@@ -267,7 +479,12 @@ export const makeData = (w: Workload, seed: number): DataFile => {
       }
     }
     case 'app':
-      return { workload: w.id, spec: s, arrays: {} }
+      // W7: the CSV is written here (in the harness's process, not the measured worker's) and passed as --csv
+      return {
+        workload: w.id,
+        spec: s.reviews === undefined ? s : { ...s, config: { ...s.config, csv: writeReviewCsv(s.reviews) } },
+        arrays: {},
+      }
   }
 }
 

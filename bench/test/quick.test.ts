@@ -3,7 +3,7 @@
  * Nothing here asserts a timing: the smoke run checks that every system ran the same problem and learned.
  */
 import { execFile } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -11,12 +11,18 @@ import * as E from 'fp-ts/lib/Either.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeFlags } from '../src/flags.js'
 import { BenchCheckError, checkLosses, ROOT, valueOf, type ResultRow } from '../src/harness.js'
+import { throughputRows } from '../src/summary.js'
+import { imdbSample, IMDB_MIN_ACCURACY } from '../src/systems/apps.js'
 import {
   fullWorkloads,
+  imdbTrainReviews,
   makeData,
   quickWorkloads,
   readData,
+  reviewCsvPath,
   writeData,
+  writeReviewCsv,
+  type AppSpec,
   type MlpSpec,
   type Workload,
 } from '../src/workloads.js'
@@ -156,6 +162,14 @@ describe('npm run bench -- --quick', () => {
     expect(iris.lastLoss!).toBeLessThan(iris.firstLoss!)
   })
 
+  it('W7: the sentiment app ran on the small synthetic review CSV (--csv, split column), timed by its epoch, and learned', () => {
+    const w7 = rows.find((r) => r.workload === 'W7-imdb')!
+    expect(w7).toMatchObject({ system: 'cotangent', dtype: 'float32', unit: 's' })
+    expect(w7.value).toBeGreaterThan(0)
+    expect(w7.lastLoss!).toBeLessThan(w7.firstLoss!)
+    expect(stdout).toContain('W7-imdb the sentiment app on a small synthetic review CSV')
+  })
+
   it('rows carry the fields of results.json, and the Python peers ran or were reported skipped', () => {
     for (const r of rows) {
       expect(Object.keys(r)).toEqual(
@@ -197,6 +211,124 @@ describe('the checks fail loudly', () => {
     expect(() => {
       checkLosses(w1, { label: 'x f32' }, { ms: 1, first: 2.3000004, last: 1 }, 2.3)
     }).not.toThrow()
+  })
+})
+
+/** The reviews of a W7 CSV read back with a strict pattern of the format it writes (every review quoted). */
+const readReviews = (file: string) => {
+  const [header, ...lines] = readFileSync(file, 'utf8').split('\n')
+  expect(header).toBe('review,sentiment,split')
+  expect(lines.pop()).toBe('')
+  return lines.map((l) => {
+    const m = /^"((?:[^"]|"")*)",(positive|negative),(train|test)$/.exec(l)
+    if (m === null) throw new Error(`not a W7 row: ${l.slice(0, 80)}`)
+    return { text: m[1]!.replaceAll('""', '"'), label: m[2]!, split: m[3]! }
+  })
+}
+
+describe('W7: the synthetic review CSV and its numbers', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-reviews-test-'))
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true })
+  })
+  const spec = { rows: 2000, meanWords: 230, seed: 7 }
+
+  it('is deterministic, cached under a name that hashes its parameters, and balanced across splits and labels', () => {
+    const path = writeReviewCsv(spec, dir)
+    expect(path).toBe(reviewCsvPath(spec, dir))
+    const bytes = readFileSync(path)
+    // a second call reuses the file; another directory regenerates the same bytes; another seed differs
+    expect(writeReviewCsv(spec, dir)).toBe(path)
+    const again = mkdtempSync(join(tmpdir(), 'bench-reviews-test-'))
+    try {
+      expect(readFileSync(writeReviewCsv(spec, again)).equals(bytes)).toBe(true)
+    } finally {
+      rmSync(again, { recursive: true, force: true })
+    }
+    expect(reviewCsvPath({ ...spec, seed: 8 }, dir)).not.toBe(path)
+    const reviews = readReviews(path)
+    expect(reviews).toHaveLength(2000)
+    for (const split of ['train', 'test'])
+      for (const label of ['positive', 'negative'])
+        expect(reviews.filter((r) => r.split === split && r.label === label)).toHaveLength(500)
+  })
+
+  it('has IMDB-like lengths, HTML breaks, quotes to escape, and a class signal a word count can see', () => {
+    const reviews = readReviews(writeReviewCsv(spec, dir))
+    const words = reviews.map((r) => r.text.split(' '))
+    const mean = words.reduce((s, w) => s + w.length, 0) / words.length
+    expect(mean).toBeGreaterThan(200)
+    expect(mean).toBeLessThan(260)
+    expect(Math.min(...words.map((w) => w.length))).toBeGreaterThanOrEqual(10)
+    expect(reviews.some((r) => r.text.includes('<br /><br />'))).toBe(true)
+    expect(reviews.some((r) => r.text.includes('"'))).toBe(true)
+    // the sign of (xo… words − qu… words) predicts the label far better than chance
+    const right = reviews.filter((r, i) => {
+      const w = words[i]!
+      const score = w.filter((x) => x.startsWith('xo')).length - w.filter((x) => x.startsWith('qu')).length
+      return (score > 0 ? 'positive' : 'negative') === r.label
+    }).length
+    expect(right / reviews.length).toBeGreaterThan(0.8)
+  })
+
+  it('the workload: 50,000 rows at full size, 2,000 in --quick; makeData passes the cached file as --csv', () => {
+    const full = workload('W7-imdb').spec as AppSpec
+    expect(full).toMatchObject({
+      app: 'sentiment',
+      config: { epochs: 1, splitColumn: 'split', labels: { negative: 0, positive: 1 } },
+      reviews: { rows: 50_000, meanWords: 230 },
+    })
+    expect(imdbTrainReviews(full.reviews!)).toBe(22_500)
+    const quick = workload('W7-imdb', quickWorkloads())
+    const q = quick.spec as AppSpec
+    expect(q.reviews!.rows).toBe(2000)
+    expect(imdbTrainReviews(q.reviews!)).toBe(900)
+    const d = makeData(quick, 0).spec as AppSpec
+    expect(d.config.csv).toBe(reviewCsvPath(q.reviews!))
+    expect(existsSync(d.config.csv as string)).toBe(true)
+  })
+
+  it('imdbSample: the first epoch times the run; losses and accuracy must show learning', () => {
+    const h = (acc: number, epochs: { trainLoss: number; seconds: number }[]) => ({
+      history: epochs,
+      test: { loss: 0.4, accuracy: acc },
+    })
+    expect(imdbSample(h(0.9, [{ trainLoss: 0.6, seconds: 12.5 }]))).toEqual({
+      ms: 12_500,
+      first: 0.6,
+      last: 0.4,
+    })
+    expect(
+      imdbSample(
+        h(0.9, [
+          { trainLoss: 0.6, seconds: 2 },
+          { trainLoss: 0.3, seconds: 3 },
+        ]),
+      ),
+    ).toEqual({ ms: 2000, first: 0.6, last: 0.3 })
+    expect(() => imdbSample(h(IMDB_MIN_ACCURACY - 0.01, [{ trainLoss: 0.69, seconds: 1 }]))).toThrow(
+      /below 0.7 after 1 epoch\(s\): the run did not learn/,
+    )
+    expect(() => imdbSample({ history: [], test: { loss: 1, accuracy: 1 } })).toThrow(/no epoch history/)
+    expect(() => imdbSample(h(0.9, [{ trainLoss: Number.NaN, seconds: 1 }]))).toThrow(/non-finite/)
+  })
+
+  it('throughputRows: training reviews / epoch seconds, min–max from the seconds', () => {
+    const row: ResultRow = {
+      workload: 'W7-imdb',
+      system: 'cotangent',
+      dtype: 'float32',
+      value: 45,
+      unit: 's',
+      min: 30,
+      max: 90,
+      rounds: 3,
+    }
+    expect(throughputRows([row], false)).toEqual([
+      { ...row, unit: 'reviews/s', value: 500, min: 250, max: 750 },
+    ])
+    expect(throughputRows([row], true)[0]!.value).toBe(20)
+    expect(throughputRows([{ ...row, workload: 'W6-sentiment' }], false)).toEqual([])
   })
 })
 
