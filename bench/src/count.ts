@@ -58,9 +58,12 @@ const patch = (name: 'Float64Array' | 'Float32Array' | 'Int32Array' | 'Uint8Arra
 for (const n of ['Float64Array', 'Float32Array', 'Int32Array', 'Uint8Array', 'Uint32Array'] as const) patch(n)
 
 const [system, dtype, seedText] = process.argv.slice(2)
-if ((system !== 'cotangent' && system !== 'plain') || (dtype !== 'float32' && dtype !== 'float64'))
+if (
+  (system !== 'cotangent' && system !== 'cotangent-jit' && system !== 'plain') ||
+  (dtype !== 'float32' && dtype !== 'float64')
+)
   throw new Error(
-    `count.ts: usage: count.ts cotangent|plain float32|float64 seed (got ${String(system)} ${String(dtype)})`,
+    `count.ts: usage: count.ts cotangent|cotangent-jit|plain float32|float64 seed (got ${String(system)} ${String(dtype)})`,
   )
 
 const { unstable_setPrimitiveObserver } = await import('@cotangent/autodiff')

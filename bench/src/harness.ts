@@ -363,8 +363,29 @@ export const runHarness = async (o: HarnessOptions): Promise<readonly ResultRow[
         })
         rows.push(...wrows)
         printTable(w, wrows, reference, loadStart, idleRss, log)
+        // compiled systems: the first call's time (staging + compile + one run), measured once at setup
+        for (const e of entrants) {
+          const s = samples.get(e)?.at(-1)
+          if (s?.compileMs === undefined) continue
+          log(
+            `  ${e.label}: first call (staging + compile + one run) ${fmt(s.compileMs)} ms; compiles after the last round: ${String(s.compiles ?? '?')}`,
+          )
+          const v = s.compileMs
+          rows.push({
+            workload: `${w.id}-compile`,
+            system: e.system,
+            dtype: e.dtype,
+            value: v,
+            unit: 'ms',
+            min: v,
+            max: v,
+            rounds: 1,
+          })
+        }
         if (w.group === 'W3') {
-          const counted = entrants.filter((e) => e.system === 'cotangent' || e.system === 'plain')
+          const counted = entrants.filter(
+            (e) => e.system === 'cotangent' || e.system === 'cotangent-jit' || e.system === 'plain',
+          )
           for (const e of counted) {
             const c = await countAllocations(e.system, e.dtype, o.seed, log)
             if (c === null) continue
@@ -382,7 +403,7 @@ export const runHarness = async (o: HarnessOptions): Promise<readonly ResultRow[
               rounds: 1,
             })
             rows.push(row('typed arrays/step', c.arrays), row('bytes/step', c.bytes))
-            if (e.system === 'cotangent') {
+            if (e.system === 'cotangent' || e.system === 'cotangent-jit') {
               const by = Object.entries(c.byPrimitive)
                 .sort(([, a], [, b]) => b - a)
                 .map(([k, v]) => `${k} ${fmt(v)}`)
