@@ -13,9 +13,9 @@
  * float32 products accumulate in float64 (more accurate than float32 accumulation, never less). Computing in
  * float64 is also the fast choice in plain JS: Float32Array loads and stores cost conversions.
  *
- * Large products (see `useWasm`) instead run on the WebAssembly SIMD kernel of `./wasm/gemm.ts`, per matrix of a
- * batch, in the result's dtype (float32 products then accumulate in float32); the JS kernel stays for small
- * products and as the fallback when WebAssembly SIMD is unavailable.
+ * All but the smallest products (see `useWasm`) instead run on the WebAssembly SIMD kernel of `./wasm/gemm.ts`, per
+ * matrix of a batch, in the result's dtype (float32 products then accumulate in float32); the JS kernel stays for
+ * tiny products and as the fallback when WebAssembly SIMD is unavailable.
  * @module
  */
 import { allocate, promote, type Storage } from '../dtype.js'
@@ -142,17 +142,20 @@ const packMatrices = (
 }
 
 /**
- * When the SIMD kernel wins (measured; see docs/ARCHITECTURE.md). It packs A and B into scratch memory (~2 ns per
- * element) and then computes ~10× (float32) or ~2–3× (float64) faster than the JS kernel, so it needs enough work
- * (m·k·n ≥ 32³ for float32, 64³ for float64) and enough rows and columns to amortize packing the other operand
- * (matrix–vector and few-row products stay in JS).
+ * When the SIMD kernel wins (measured; see docs/ARCHITECTURE.md). Its fixed cost is ~1.5 µs a call (copying the
+ * operands in, packing them in wasm, copying C out: ~0.1–0.3 ns per element), after which it computes ~10×
+ * (float32, which the JS kernel converts to float64) or ~2–3× (float64) faster than the JS kernel, so it wins from
+ * m·k·n ≈ 8³ for float32 and ≈ 20³ for float64, matrix–vector and few-row products included (measured: [1,256]@
+ * [256,256] float32 6× faster, float64 1.1×; [120,16]@[16,3] float32 2.3×, float64 1.1×). Batches of small
+ * matrices (`count` > 1) pay the fixed cost per matrix, so they keep the earlier, larger thresholds (32³ and 64³,
+ * and at least 8 or 16 rows and columns).
  */
-const useWasm = (dtype: 'float32' | 'float64', m: number, k: number, n: number): boolean => {
+const useWasm = (dtype: 'float32' | 'float64', m: number, k: number, n: number, count: number): boolean => {
   const path = matmulPath()
   if (path !== 'auto') return path === 'wasm'
-  return dtype === 'float32'
-    ? m * k * n >= 32 ** 3 && m >= 8 && n >= 8
-    : m * k * n >= 64 ** 3 && m >= 16 && n >= 16
+  const work = m * k * n
+  if (count === 1) return work >= (dtype === 'float32' ? 8 ** 3 : 20 ** 3)
+  return dtype === 'float32' ? work >= 32 ** 3 && m >= 8 && n >= 8 : work >= 64 ** 3 && m >= 16 && n >= 16
 }
 
 /**
@@ -233,7 +236,7 @@ const product = (op: string, a: Tensor, b: Tensor, transA: boolean, transB: bool
   const dtype = promote(a.dtype, b.dtype)
   const sai = ta ? 1 : k
   const sak = ta ? m : 1
-  if (count * m * n > 0 && k > 0 && useWasm(dtype, m, k, n)) {
+  if (count * m * n > 0 && k > 0 && useWasm(dtype, m, k, n, count)) {
     // WebAssembly SIMD: B is read through strides (no transposed copy), the result is written in its dtype
     const out = dtype === 'float64' ? new Float64Array(count * m * n) : new Float32Array(count * m * n)
     const ad = dataOf(a)

@@ -85,6 +85,8 @@ export const op = {
   i32Store: (offset: number): number[] => [0x36, 2, ...uleb(offset)],
   /** `i64.store` with byte `offset`. */
   i64Store: (offset: number): number[] => [0x37, 3, ...uleb(offset)],
+  /** `memory.copy` (bulk memory) within memory 0: pops destination, source and length (bytes). */
+  memoryCopy: [0xfc, ...uleb(10), 0x00, 0x00],
   /** `v128.load` with byte `offset` (alignment hint 16 bytes). */
   v128Load: (offset: number): number[] => [0xfd, ...uleb(0), 4, ...uleb(offset)],
   /** `v128.store` with byte `offset`. */

@@ -262,8 +262,27 @@ const packFunc = (fname: string, es: number, P: number): FuncDef => {
 }
 
 /**
+ * `(src, ldc, dst, rows, rowBytes)`: copies `rows` rows of `rowBytes` bytes, `ldc` bytes apart from `src`, to
+ * consecutive rows at `dst` (drops C's padding columns in one pass, so that one `TypedArray.set` copies C out).
+ * Requires rows ≥ 1; the regions must not overlap.
+ */
+const compactFunc = (fname: string): FuncDef => {
+  const [src, ldc, dst, rows, rowBytes] = [0, 1, 2, 3, 4] as const
+  // prettier-ignore
+  const body = code(
+    op.loop,
+    get(dst), get(src), get(rowBytes), op.memoryCopy,
+    get(src), get(ldc), add, set(src),
+    get(dst), get(rowBytes), add, set(dst),
+    get(rows), int(1), op.i32Sub, tee(rows), op.brIf(0),
+    op.end,
+  )
+  return { name: fname, params: [I32, I32, I32, I32, I32], locals: [], body }
+}
+
+/**
  * The module's bytes: exports `gemm_f32`, `gemm_f64`, the packing functions `pack_a32`, `pack_b32`, `pack_a64`,
- * `pack_b64` (panels of MR rows of A, of W columns of B) and `memory`. With `fma`, the kernels use relaxed SIMD.
+ * `pack_b64` (panels of MR rows of A, of W columns of B), `compact` (C without its padding) and `memory`. With `fma`, the kernels use relaxed SIMD.
  */
 export const gemmModuleBytes = (fma = false): Uint8Array =>
   encodeModule(
@@ -274,6 +293,7 @@ export const gemmModuleBytes = (fma = false): Uint8Array =>
       packFunc('pack_b32', 4, F32.NV * F32.lanes),
       packFunc('pack_a64', 8, F64.MR),
       packFunc('pack_b64', 8, F64.NV * F64.lanes),
+      compactFunc('compact'),
     ],
     1,
   )
@@ -310,6 +330,7 @@ type KernelFn = (
   kc: number,
 ) => void
 type PackFn = (src: number, rs: number, cs: number, dst: number, rows: number, cols: number) => void
+type CompactFn = (src: number, ldc: number, dst: number, rows: number, rowBytes: number) => void
 
 /** The part of the WebAssembly JS API used here (this package's TS libs do not declare it). */
 interface WasmMemory {
@@ -331,6 +352,7 @@ interface Instance {
   readonly packB32: PackFn
   readonly packA64: PackFn
   readonly packB64: PackFn
+  readonly compact: CompactFn
 }
 
 const wasmApi = (): WasmApi | undefined => (globalThis as { WebAssembly?: WasmApi }).WebAssembly
@@ -369,6 +391,7 @@ const instantiate = (variant: GemmVariant): Instance | null => {
       packB32: ex.pack_b32 as PackFn,
       packA64: ex.pack_a64 as PackFn,
       packB64: ex.pack_b64 as PackFn,
+      compact: ex.compact as CompactFn,
     }
   } catch {
     made = null
@@ -548,8 +571,8 @@ export const gemmWasm = (
   const bBytes = align16(np * W * k * es)
   const aBytes = align16(mp * MR * k * es)
   const cBytes = mp * MR * ldcE * es
-  // staging: room for the span of either operand
-  const span = Math.max((m - 1) * sai + (k - 1) * sak + 1, (n - 1) * sbj + (k - 1) * sbk + 1)
+  // staging: room for the span of either operand, later for C without padding
+  const span = Math.max((m - 1) * sai + (k - 1) * sak + 1, (n - 1) * sbj + (k - 1) * sbk + 1, m * n)
   const stageBytes = align16(span * es)
   const total = bBytes + aBytes + cBytes + stageBytes
   if (total > MAX_BYTES) return false
@@ -573,10 +596,10 @@ export const gemmWasm = (
   const kc = Math.ceil(k / Math.ceil(k / bl.KC)) // equal k blocks, none much shorter than the others
   ;(f32 ? inst.f32 : inst.f64)(bBytes, 0, bBytes + aBytes, mp, k, np, ldcE * es, kc)
   if (ldcE === n) out.set(view.subarray(cE, cE + m * n), outOff)
-  else
-    for (let i = 0; i < m; i++) {
-      const src = cE + i * ldcE
-      out.set(view.subarray(src, src + n), outOff + i * n)
-    }
+  else {
+    // rows without their padding into the staging area (free again), then one copy out
+    inst.compact(cE * es, ldcE * es, stageE * es, m, n * es)
+    out.set(view.subarray(stageE, stageE + m * n), outOff)
+  }
   return true
 }
