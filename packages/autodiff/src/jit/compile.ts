@@ -177,6 +177,11 @@ export const compile = (p: Program): Compiled => {
       if (needsStorage) S[out] = storageOf(r)
     }
   })
+  // The fresh outputs of the last call and the arrays they were copied from (never written again): an input that is
+  // one of them (parameters and optimizer state fed back) is read from that array, without a copy or a lookup.
+  const recentT: (Tensor | undefined)[] = []
+  const recentS: Storage[] = []
+  let recentCount = 0
   const outputs = p.outs.map((a): (() => Tensor | number) => {
     if (a.kind === 'lit') {
       const v = a.value
@@ -188,11 +193,32 @@ export const compile = (p: Program): Compiled => {
     const kind = plan.slots[s]!.kind
     if (kind === 'input' || kind === 'const' || kind === 'kernel') return () => tensorOf(a)
     const shape = frozen(a)
-    if (kind === 'fresh') return () => adopt(S[s]!, shape, a.dtype)
+    if (kind === 'fresh') {
+      const k = recentCount++
+      return () => {
+        const data = S[s]!
+        const t = T.fromArray(data, shape, { dtype: a.dtype })
+        recentT[k] = t
+        recentS[k] = data
+        return t
+      }
+    }
     // a view of scratch storage: copied out
     return () => adopt(S[s]!.slice(), shape, a.dtype)
   })
   const callSlots = plan.slots.flatMap((sl, i) => (sl.kind === 'input' || sl.kind === 'fresh' || sl.kind === 'kernel' ? [i] : []))
+  const hint = new Array<number>(inputSlots.length).fill(0)
+  /** The storage of input `i`: an output of the last call (checked by identity, at the position seen before), else shadowed. */
+  const recentStorage = (t: Tensor, i: number): Storage => {
+    const h = hint[i]!
+    if (recentT[h] === t) return recentS[h]!
+    for (let k = 0; k < recentCount; k++)
+      if (recentT[k] === t) {
+        hint[i] = k
+        return recentS[k]!
+      }
+    return storageOf(t)
+  }
   const fallback = interpret(p)
   let busy = false
   const empty = new Float64Array(0)
@@ -212,7 +238,7 @@ export const compile = (p: Program): Compiled => {
         for (let i = 0; i < inputSlots.length; i++) {
           const s = inputSlots[i]!
           Tn[s] = ins[i]
-          if (inputNeedsStorage[i]) S[s] = storageOf(ins[i]!)
+          if (inputNeedsStorage[i]) S[s] = recentStorage(ins[i]!, i)
         }
         // every fresh output of the call in one backing store (one allocation), each a view of its own range
         if (arenaBytes > 0) {
