@@ -5,9 +5,9 @@
  * - A fused group becomes one loop nest over its shape (adjacent dimensions merged when every operand allows):
  *   each element loads its operands once (broadcast operands through strides, scalars hoisted), evaluates the
  *   members' expressions as local variables, and stores only the values that are read elsewhere.
- * - A small 2-D matmul (one the tensor kernel would run in JS, not WebAssembly) becomes a loop with the sizes
- *   baked in, summing every output element in exactly the kernel's order (blocks of 128 along k, then steps of
- *   8, 4, 2 and 1 products added as balanced trees), so the result is bit for bit the kernel's.
+ * - A small 2-D matmul becomes a loop with the sizes baked in, summing every output element in exactly the JS
+ *   kernel's order (blocks of 128 along k, then steps of 8, 4, 2 and 1 products added as balanced trees), so a
+ *   float64 product the kernel runs in JS is bit for bit the kernel's (see `kernelUsesWasm` for float32).
  * - A sum, max or min over one side of a matrix (or over everything) repeats the reduce kernel's order (four
  *   accumulators along a row, four rows at a time down a column).
  * All arithmetic is in doubles; float32 results are rounded with `Math.fround` where the kernels store them.
@@ -212,9 +212,14 @@ export const groupLoop = (g: Group, plan: Plan): Loop =>
 // ---------------------------------------------------------------------------------------------------------------
 // matmul
 
-/** The JS kernel's threshold for handing a product to WebAssembly (kept equal to the tensor package's). */
+/**
+ * Whether jit leaves a single 2-D product to the kernel. float64: from the tensor package's WebAssembly threshold
+ * (m·k·n ≥ 20³), so below it the generated loop is the JS kernel's arithmetic, bit for bit. float32: the kernel
+ * runs WebAssembly (accumulating in float32) from m·k·n ≥ 8³; jit keeps its float64-accumulating loop up to 2¹⁶
+ * products (a kernel call would copy its operands into tensors), a little more accurate than eager, not bitwise.
+ */
 const kernelUsesWasm = (dtype: DType, m: number, k: number, n: number): boolean =>
-  dtype === 'float32' ? m * k * n >= 32 ** 3 && m >= 8 && n >= 8 : m * k * n >= 64 ** 3 && m >= 16 && n >= 16
+  dtype === 'float32' ? m * k * n > 1 << 16 : m * k * n >= 20 ** 3
 
 /** Sizes of a 2-D matmul equation (after its transpose flags), or undefined when jit leaves it to the kernel. */
 export const smallMatmul = (e: Equation): { m: number; k: number; n: number; ta: boolean; tb: boolean } | undefined => {
