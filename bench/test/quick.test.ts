@@ -157,6 +157,41 @@ describe('npm run bench -- --quick', () => {
     expect(count('cotangent', 'float32')).toBeGreaterThan(2)
   })
 
+  it('cotangent-jit ran W1–W3 and W5 in both dtypes, compiled each step once, and equals eager float64', () => {
+    const find = (workload: string, system: string, dtype: string, unit?: string): ResultRow | undefined =>
+      rows.find(
+        (r) =>
+          r.workload === workload &&
+          r.system === system &&
+          r.dtype === dtype &&
+          (unit === undefined || r.unit === unit),
+      )
+    for (const wl of ['W1', 'W2', 'W3', 'W5'])
+      for (const dtype of ['float64', 'float32']) {
+        expect(find(wl, 'cotangent-jit', dtype), `${wl} cotangent-jit ${dtype}`).toBeDefined()
+        // the first call's time is reported beside the table (a measurement: only its presence is checked)
+        expect(find(`${wl}-compile`, 'cotangent-jit', dtype, 'ms')!.value).toBeGreaterThan(0)
+      }
+    expect(rows.some((r) => r.workload.startsWith('W4') && r.system === 'cotangent-jit')).toBe(false)
+    // one compile per jitted function over all rounds (the step count and Adam's bias corrections stay outside)
+    const compiles = [
+      ...stdout.matchAll(/cotangent-jit f(?:32|64): first call .*compiles after the last round: (\d+)/g),
+    ]
+    expect(compiles.length).toBe(8)
+    for (const m of compiles) expect(m[1]).toBe('1')
+    // same formulas, same summation order: the compiled float64 step lands where the eager one does
+    for (const wl of ['W1', 'W2', 'W3']) {
+      const eager = find(wl, 'cotangent', 'float64')!.lastLoss!
+      const jitted = find(wl, 'cotangent-jit', 'float64')!.lastLoss!
+      expect(Math.abs(jitted - eager), wl).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(eager)))
+    }
+    // the compiled step allocates fewer typed arrays per W3 step than the eager one
+    for (const dtype of ['float64', 'float32'])
+      expect(find('W3-alloc', 'cotangent-jit', dtype, 'typed arrays/step')!.value).toBeLessThan(
+        find('W3-alloc', 'cotangent', dtype, 'typed arrays/step')!.value,
+      )
+  })
+
   it('the Iris app ran end to end and its training loss fell', () => {
     const iris = rows.find((r) => r.workload === 'W6-iris')!
     expect(iris.lastLoss!).toBeLessThan(iris.firstLoss!)
