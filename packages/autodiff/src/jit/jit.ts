@@ -226,7 +226,7 @@ export const jit = <A extends readonly unknown[], R>(f: (...args: A) => R, optio
   }
 
   /** The cache entry for these arguments, and the leaves that are the program's inputs. */
-  const lookup = (args: readonly unknown[]): { entry: Entry; ins: Value[]; traced: boolean } => {
+  const lookup = (args: readonly unknown[], count = true): { entry: Entry; ins: Value[]; traced: boolean } => {
     checkStaticArgnums(staticArgnums, args.length)
     const dynamic = staticArgnums.length === 0 ? args : args.filter((_, i) => !staticArgnums.includes(i))
     const [leaves, def] = treeFlatten(dynamic)
@@ -239,14 +239,14 @@ export const jit = <A extends readonly unknown[], R>(f: (...args: A) => R, optio
     }
     const statics = staticArgnums.map((i) => valueKey(args[i]))
     if (mru !== null && matches(mru, def, leaves, statics)) {
-      hits++
+      if (count) hits++
       return { entry: mru, ins, traced }
     }
     const sigs = leaves.map((l) => leafSig(l, traceNumbers))
     const key = `${showTreeDef(def)}|${sigs.map(sigKey).join('|')}|${statics.join('|')}`
     const known = cache.get(key)
     if (known !== undefined) {
-      hits++
+      if (count) hits++
       cache.delete(key)
       cache.set(key, known)
       mru = known
@@ -285,7 +285,7 @@ export const jit = <A extends readonly unknown[], R>(f: (...args: A) => R, optio
     return result
   }
   const stats = (): JitStats => ({ compiles, hits, cacheSize: cache.size })
-  const program = (...args: A): Program<A, R> => lookup(args).entry.program as Program<A, R>
+  const program = (...args: A): Program<A, R> => lookup(args, false).entry.program as Program<A, R>
   return Object.assign(call, { stats, program })
 }
 
