@@ -48,6 +48,40 @@ const binaryLoop = (expr: string): BinaryLoop =>
      else if (sa === 0) { const x = a[a0]; for (let i = 0; i < n; i++) { const y = b[b0 + i * sb]; out[o0 + i] = ${expr}; } }
      else { for (let i = 0; i < n; i++) { const x = a[a0 + i * sa], y = b[b0 + i * sb]; out[o0 + i] = ${expr}; } }`,
   ) as BinaryLoop
+
+/**
+ * A binary loop over a 2-d output `[rows, cols]` whose operands are read with row strides `ra`/`rb` (0: the row
+ * broadcasts) and column strides `ca`/`cb` (0 or 1): one call for the whole matrix instead of one per row, which
+ * matters for narrow matrices (`[B,3] − [B,1]`).
+ */
+type MatrixLoop = (
+  out: Storage,
+  a: Storage,
+  ra: number,
+  ca: number,
+  b: Storage,
+  rb: number,
+  cb: number,
+  rows: number,
+  cols: number,
+) => void
+
+const matrixLoop = (expr: string): MatrixLoop =>
+  new Function(
+    'out',
+    'a',
+    'ra',
+    'ca',
+    'b',
+    'rb',
+    'cb',
+    'rows',
+    'cols',
+    `let o = 0;
+     if (ca === 1 && cb === 1) { for (let r = 0; r < rows; r++) { const ia = r * ra, ib = r * rb; for (let c = 0; c < cols; c++, o++) { const x = a[ia + c], y = b[ib + c]; out[o] = ${expr}; } } }
+     else if (cb === 0) { for (let r = 0; r < rows; r++) { const ia = r * ra, y = b[r * rb]; for (let c = 0; c < cols; c++, o++) { const x = a[ia + c * ca]; out[o] = ${expr}; } } }
+     else { for (let r = 0; r < rows; r++) { const x = a[r * ra], ib = r * rb; for (let c = 0; c < cols; c++, o++) { const y = b[ib + c]; out[o] = ${expr}; } } }`,
+  ) as MatrixLoop
 /* eslint-enable @typescript-eslint/no-implied-eval */
 
 // One-element scratch per operand position and storage type. A number operand is written into it for the length
@@ -75,6 +109,7 @@ export const broadcastBinary = (
   b: Storage,
   bShape: readonly number[],
   dtype: DType,
+  matrix?: MatrixLoop,
 ): [Storage, readonly number[]] => {
   if (shapesEqual(aShape, bShape)) {
     const out = allocate(dtype, a.length)
@@ -100,7 +135,8 @@ export const broadcastBinary = (
     const cb = bShape.length > 0 && bShape[bShape.length - 1] !== 1 ? 1 : 0
     const ra = aShape.length === 2 && aShape[0] !== 1 ? aShape[1]! : 0
     const rb = bShape.length === 2 && bShape[0] !== 1 ? bShape[1]! : 0
-    for (let r = 0, o = 0; r < rows; r++, o += cols) loop(out, o, a, r * ra, ca, b, r * rb, cb, cols)
+    if (matrix !== undefined) matrix(out, a, ra, ca, b, rb, cb, rows, cols)
+    else for (let r = 0, o = 0; r < rows; r++, o += cols) loop(out, o, a, r * ra, ca, b, r * rb, cb, cols)
     return [out, shape]
   }
   const sa = broadcastStrides(aShape, shape)
@@ -158,6 +194,7 @@ const operand = (
 
 const defineBinary = (op: string, expr: string, resultDType: (a: DType, b: DType) => FloatDType = promote): BinaryOp => {
   const loop = binaryLoop(expr)
+  const matrix = matrixLoop(expr)
   return (a, b) => {
     if (typeof b === 'number' && typeof a !== 'number') {
       // tensor ⊕ number (e.g. `x * 0.9`): the number adopts `a`'s dtype and broadcasts to `a`'s shape
@@ -178,7 +215,7 @@ const defineBinary = (op: string, expr: string, resultDType: (a: DType, b: DType
       const da = dataOf(a, op)
       const db = dataOf(b, op)
       const dtype = resultDType(a.dtype, b.dtype)
-      const [out, shape] = broadcastBinary(op, loop, da, a.shape, db, b.shape, dtype)
+      const [out, shape] = broadcastBinary(op, loop, da, a.shape, db, b.shape, dtype, matrix)
       return wrap(out, shape, dtype)
     }
     const [da, sa, ta] = operand(op, a, b, 0)
