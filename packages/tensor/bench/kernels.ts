@@ -1,12 +1,20 @@
 /**
  * Kernel throughput, with a naive baseline measured in the same run:
  * - matmul GFLOP/s (float32 and float64) against a naive i-j-k triple loop over plain typed arrays, with the
- *   scalar JS kernel alongside (large products run on the WebAssembly SIMD kernel);
+ *   scalar JS kernel alongside (products run on the WebAssembly SIMD kernel): `fresh` packs both operands every
+ *   call (the packed-operand cache emptied before each), `plain`/`fma` force the wasm kernel's variant (fma needs
+ *   relaxed SIMD: Node 20 runs it under `node --experimental-wasm-relaxed-simd`);
  * - element-wise and reduction throughput (elements per ns) for the sizes a small MLP uses.
  * Run: npm run bench (repo root) or `npx tsx --conditions=source packages/tensor/bench/kernels.ts`.
  */
 import * as T from '../src/index.js'
-import { setMatmulPath } from '../src/kernels/wasm/gemm.js'
+import {
+  clearPackCache,
+  gemmVariant,
+  relaxedSimdAvailable,
+  setGemmVariant,
+  setMatmulPath,
+} from '../src/kernels/wasm/gemm.js'
 
 const median = (xs: number[]): number => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
@@ -22,7 +30,13 @@ const time = (fn: () => unknown, minMs = 800, minRuns = 5): number => {
   return median(samples)
 }
 
-const naiveMatmul = (a: Float64Array | Float32Array, b: Float64Array | Float32Array, m: number, k: number, n: number): Float64Array => {
+const naiveMatmul = (
+  a: Float64Array | Float32Array,
+  b: Float64Array | Float32Array,
+  m: number,
+  k: number,
+  n: number,
+): Float64Array => {
   const c = new Float64Array(m * n)
   for (let i = 0; i < m; i++)
     for (let j = 0; j < n; j++) {
@@ -34,10 +48,14 @@ const naiveMatmul = (a: Float64Array | Float32Array, b: Float64Array | Float32Ar
 }
 
 const keys = T.splitKey(T.key(7), 2) as [T.Key, T.Key]
-console.log('matmul (median GFLOP/s; baseline: naive i-j-k loop in the same run)')
+console.log(
+  `matmul (median GFLOP/s; baseline: naive i-j-k loop in the same run; wasm variant ${String(gemmVariant())}, relaxed SIMD ${relaxedSimdAvailable() ? 'available' : 'unavailable'})`,
+)
 for (const [m, k, n, dtype] of [
   [1024, 1024, 1024, 'float32'],
   [1024, 1024, 1024, 'float64'],
+  [256, 256, 256, 'float32'],
+  [256, 256, 256, 'float64'],
   [128, 784, 256, 'float64'],
   [128, 784, 256, 'float32'],
   [150, 4, 16, 'float64'],
@@ -50,6 +68,13 @@ for (const [m, k, n, dtype] of [
   const bd = T.toArray(b) as Float64Array
   const tn = time(() => naiveMatmul(ad, bd, m, k, n), m * k * n > 1e8 ? 1 : 300, m * k * n > 1e8 ? 1 : 5)
   const tt = time(() => T.matmulTransposed(a, b, { transA: false, transB: false }))
+  const tf = time(() => {
+    clearPackCache()
+    T.matmul(a, b)
+  })
+  setGemmVariant('plain')
+  const tp = time(() => T.matmul(a, b))
+  setGemmVariant('auto')
   const bt = T.transpose(b)
   const tbt = time(() => T.matmulTransposed(a, bt, { transB: true }))
   // the scalar JS kernel, which small products (and engines without wasm SIMD) use
@@ -58,6 +83,7 @@ for (const [m, k, n, dtype] of [
   setMatmulPath('auto')
   console.log(
     `  [${m},${k}]@[${k},${n}] ${dtype.padEnd(7)}  ${(flops / t / 1e6).toFixed(2).padStart(7)} GFLOP/s` +
+      `   fresh ${(flops / tf / 1e6).toFixed(2).padStart(7)}   plain ${(flops / tp / 1e6).toFixed(2).padStart(7)}` +
       `   a@bᵀ ${(flops / tbt / 1e6).toFixed(2).padStart(7)}   js ${(flops / tjs / 1e6).toFixed(2).padStart(6)}   naive ${(flops / tn / 1e6).toFixed(2).padStart(6)}   ratio ×${(tn / t).toFixed(1)}` +
       `   (${tt.toFixed(3)} ms)`,
   )

@@ -43,7 +43,9 @@ const rng = (seed: number): (() => number) => {
 
 const randomTensor = (mods: Mods, rand: () => number, shape: readonly number[], dtype: DType): Tensor => {
   const size = shape.reduce((p, d) => p * d, 1)
-  const v = Array.from({ length: size }, () => (dtype === 'int32' ? Math.floor(rand() * 9) - 4 : rand() * 2 - 1))
+  const v = Array.from({ length: size }, () =>
+    dtype === 'int32' ? Math.floor(rand() * 9) - 4 : rand() * 2 - 1,
+  )
   return mods.T.fromArray(v, shape, { dtype })
 }
 
@@ -76,7 +78,9 @@ const expectProduct = (mods: Mods, got: Tensor, a: Tensor, b: Tensor, ta: boolea
       }
       const err = Math.abs(g[i * n + j]! - s)
       if (!(err <= tol * scale + 1e-300))
-        expect.fail(`[${m},${k}]@[${k},${n}] ta=${ta} tb=${tb} ${got.dtype}: entry (${i},${j}) is ${g[i * n + j]!}, want ${s}`)
+        expect.fail(
+          `[${m},${k}]@[${k},${n}] ta=${ta} tb=${tb} ${got.dtype}: entry (${i},${j}) is ${g[i * n + j]!}, want ${s}`,
+        )
     }
 }
 
@@ -166,7 +170,8 @@ describe('matmul paths (engine defaults)', () => {
   })
 
   it('the relaxed-SIMD probe decides the variant; forcing fma without it runs plain', () => {
-    const api = (globalThis as unknown as { WebAssembly: { validate: (b: Uint8Array) => boolean } }).WebAssembly
+    const api = (globalThis as unknown as { WebAssembly: { validate: (b: Uint8Array) => boolean } })
+      .WebAssembly
     const has = api.validate(mods.G.relaxedProbeBytes())
     expect(mods.G.relaxedSimdAvailable()).toBe(has)
     expect(api.validate(mods.G.gemmModuleBytes(false))).toBe(true)
@@ -202,20 +207,26 @@ describe('matmul paths (engine defaults)', () => {
       mods.G.setMatmulPath('wasm')
       mods.G.setGemmVariant('plain')
       fc.assert(
-        fc.property(fc.integer(), fc.boolean(), fc.boolean(), fc.constantFrom<DType>('float32', 'float64'), (s, ta, tb, dtype) => {
-          const rand = rng(s)
-          const [m, k, n] = [big(rand), big(rand), big(rand)]
-          const [as, bs] = stored(m, k, n, ta, tb)
-          const a = randomTensor(mods, rand, as, dtype)
-          const b = randomTensor(mods, rand, bs, dtype)
-          const hits0 = mods.G.packCacheStats().hits
-          const c1 = product(mods, a, b, ta, tb)
-          product(mods, a, b, ta, tb) // second packing: cached from here on
-          const c3 = product(mods, a, b, ta, tb)
-          expect(mods.G.packCacheStats().hits - hits0).toBe(2) // A and B of the third product
-          expect(Array.from(mods.T.dataOf(c3))).toEqual(Array.from(mods.T.dataOf(c1)))
-          expectProduct(mods, c3, a, b, ta, tb)
-        }),
+        fc.property(
+          fc.integer(),
+          fc.boolean(),
+          fc.boolean(),
+          fc.constantFrom<DType>('float32', 'float64'),
+          (s, ta, tb, dtype) => {
+            const rand = rng(s)
+            const [m, k, n] = [big(rand), big(rand), big(rand)]
+            const [as, bs] = stored(m, k, n, ta, tb)
+            const a = randomTensor(mods, rand, as, dtype)
+            const b = randomTensor(mods, rand, bs, dtype)
+            const hits0 = mods.G.packCacheStats().hits
+            const c1 = product(mods, a, b, ta, tb)
+            product(mods, a, b, ta, tb) // second packing: cached from here on
+            const c3 = product(mods, a, b, ta, tb)
+            expect(mods.G.packCacheStats().hits - hits0).toBe(2) // A and B of the third product
+            expect(Array.from(mods.T.dataOf(c3))).toEqual(Array.from(mods.T.dataOf(c1)))
+            expectProduct(mods, c3, a, b, ta, tb)
+          },
+        ),
         params(8),
       )
     })
@@ -313,4 +324,3 @@ describe('matmul paths: wasm fma (relaxed SIMD enabled through V8 flags)', () =>
     for (let e = 0; e < f.length; e++) expect(Math.abs(f[e]! - p[e]!)).toBeLessThanOrEqual(300 * 1e-12)
   })
 })
-

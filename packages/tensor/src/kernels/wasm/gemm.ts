@@ -21,16 +21,17 @@
  * - A in panels of MR rows: element (i, k) at `(⌊i/MR⌋·K + k)·MR + i mod MR`, rows past m zero;
  * - B in panels of W = NV·lanes columns: element (k, j) at `(⌊j/W⌋·K + k)·W + j mod W`, columns past n zero;
  * - C row-major with rows padded to a multiple of W and to a multiple of MR rows (padding is computed and dropped).
- * The kernel takes columns in blocks of NCP panels (a KC×NCP·W block of B, ~0.5 MiB, stays in L2) and k in
- * blocks of at most KC; within them it walks the row panels of A and, for each, the column panels of the block, so
- * an MR×KC panel of A stays in L1 while B streams from L2 and C is read and written along its rows (which the
- * hardware prefetcher follows; walking down the columns of a 1024² C instead cost ~10%). The micro-kernel keeps an
- * MR×W tile of C in MR·NV v128 locals and, per k, loads NV vectors of B and broadcasts MR scalars of A
- * (`v128.load32_splat`/`load64_splat`) into multiply–adds. MR×W is 4×8 (float32) and 4×4 (float64): larger tiles
- * (6×8, 4×12, 4×6) were measured slower, as V8 then spills v128 locals (x64 has 16 vector registers). Float32
- * products therefore accumulate in float32 (as NumPy and PyTorch do), unlike the JS kernel, which accumulates in
- * float64; float64 products differ from the JS kernel only by summation order (and, with `fma`, by one rounding
- * less per term).
+ * The kernel takes columns in blocks of NCP panels (a KC×NCP·W block of packed B, 512 KiB, stays in L2), k in
+ * equal blocks of at most KC, and rows in blocks of MCP panels (an MCP·MR×KC block of A, 32 KiB, stays in L1);
+ * within a row block it walks the column panels, and each KC×W micro-panel of B serves all the block's row panels
+ * from L1. Without the column blocks a 1024² float64 product ran ~10% slower (its 2 MiB k-block of B did not stay
+ * in L2); row blocks of 1 to 16 panels measured the same. The micro-kernel keeps an MR×W tile of C in MR·NV v128
+ * locals and, per k, loads NV vectors of B and broadcasts MR scalars of A (`v128.load32_splat`/`load64_splat`)
+ * into multiply–adds. MR×W is 4×8 (float32) and 4×4 (float64): larger tiles (6×8, 5×8, 4×12, 6×4, 4×6, 3×8)
+ * measured 10–25% slower, with or without fma (V8 gives wasm 16 vector registers on x64, one of them scratch).
+ * Float32 products therefore accumulate in float32 (as NumPy and PyTorch do), unlike the JS kernel, which
+ * accumulates in float64; float64 products differ from the JS kernel only by summation order (and, with `fma`, by
+ * one rounding less per term).
  * @module
  */
 import type { Storage } from '../../dtype.js'
@@ -136,7 +137,9 @@ const gemmFunc = (fname: string, bl: Blocking, simd: SimdOps, fma: boolean): Fun
   const W = NV * lanes
   // locals: 8 i32 parameters, 12 i32 locals, then v128 locals (MR·NV accumulators, NV rows of B, one splat of A)
   const [ap, bp, cp, mp, kk, np, ldc, kc] = [0, 1, 2, 3, 4, 5, 6, 7] as const
-  const [k0, k1, j0, j1, i0, i1, jb, ib, k, pa, pb, pc] = [8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19] as const
+  const [k0, k1, j0, j1, i0, i1, jb, ib, k, pa, pb, pc] = [
+    8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19,
+  ] as const
   const acc = (r: number, v: number): number => 20 + r * NV + v
   const bv = (v: number): number => 20 + MR * NV + v
   const av = 20 + MR * NV + NV
