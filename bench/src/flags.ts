@@ -9,7 +9,7 @@ import { fullWorkloads, quickWorkloads, type Workload } from './workloads.js'
 export const HELP = `npm run bench -- [flags]
 
   --quick              smoke run: tiny step counts, one round, no warm-up, in-process; checks losses fall, no timing claims
-  --workloads LIST     comma-separated groups or ids: W1,W2,W3,W4,W5,W6 or W4-1024, W6-iris, … (default: all)
+  --workloads LIST     comma-separated groups or ids: W1,W2,W3,W4,W5,W6,W7 or W4-1024, W6-iris, W7-imdb, … (default: all)
   --systems LIST       comma-separated: ${SYSTEMS.join(',')} (default: all)
   --rounds N           timed interleaved rounds (default 5; --quick 1)
   --warmup N           untimed rounds first (default 1; --quick 0)
