@@ -20,6 +20,7 @@ import { planBuffers, isView } from '../src/jit/plan.js'
 import { compile } from '../src/jit/compile.js'
 import { interpret } from '../src/jit/interpret.js'
 import { canProduce, reduceShape, smallMatmul } from '../src/jit/codegen.js'
+import { flattener, unflattener } from '../src/jit/trees.js'
 import * as P from '../src/primitives.js'
 
 const SEED = 20261202
@@ -523,6 +524,36 @@ describe('fused softmax cross-entropy', () => {
     const q = stage((u: Value, v: Value) => A.bind(impostor, [u, v], { axis: 1, reduction: 'mean' }), x, y)
     expect(compile(q).info.kernels).toBe(1)
     sameBits(compile(q).run([x, y])[0]!, T.sum(x))
+  })
+})
+
+describe('generated tree code', () => {
+  const leaf = fc.constantFrom<unknown>(T.scalar(1), 2, 'a', T.tensor([1, 2]))
+  const treeArb: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
+    node: fc.oneof(
+      { depthSize: 'small' },
+      leaf,
+      fc.constantFrom(null, undefined),
+      fc.array(tie('node'), { maxLength: 3 }),
+      fc.dictionary(fc.constantFrom('a', 'b', 'W', 'x y', '__proto__x'), tie('node'), { maxKeys: 3 }),
+    ),
+  })).node
+  it('the flattener of a structure gives treeFlatten’s leaves, and null for any other structure', () => {
+    fc.assert(
+      fc.property(treeArb, treeArb, (t, u) => {
+        const [leaves, def] = A.treeFlatten(t)
+        const flat = flattener(def)
+        expect(flat(t)).toEqual(leaves)
+        const [uLeaves, uDef] = A.treeFlatten(u)
+        const same = A.showTreeDef(uDef) === A.showTreeDef(def)
+        const got = flat(u)
+        if (same) expect(got).toEqual(uLeaves)
+        else expect(got).toBeNull()
+        // and the unflattener rebuilds what treeUnflatten builds
+        expect(unflattener(def)(leaves)).toEqual(A.treeUnflatten(def, leaves))
+      }),
+      params(300),
+    )
   })
 })
 

@@ -252,45 +252,32 @@ export const matmulSource = (e: Equation, plan: Plan): string => {
   const A = `S[${String(plan.slotOf.get(a!.id)!)}]`
   const B = `S[${String(plan.slotOf.get(b!.id)!)}]`
   const C = `S[${String(plan.slotOf.get(e.out.id)!)}]`
-  // general case: per row of A, blocks of up to 4 columns of C, the A values of each chunk loaded once for the block
-  const sa = ta ? m : 1
-  const sb = tb ? 1 : n
-  const cs = tb ? k : 1 // step between columns of B
-  const blockSource = (w: number): string => {
-    const chunk = (k0: string, size: number): string => {
-      const loads = Array.from({ length: size }, (_, u) => `const a${String(u)} = a[ai + (${k0} + ${String(u)}) * ${String(sa)}];`)
-      const accs = Array.from({ length: w }, (_, c) =>
-        `acc${String(c)} += ${tree(Array.from({ length: size }, (_, u) => `a${String(u)} * b[bj + ${String(c * cs)} + (${k0} + ${String(u)}) * ${String(sb)}]`))};`,
-      )
-      return `{ ${loads.join(' ')}\n${accs.join('\n')} }`
-    }
-    const parts: string[] = []
-    for (let k0 = 0; k0 < k; k0 += 128) {
-      const k1 = Math.min(k, k0 + 128)
-      const eights = Math.floor((k1 - k0) / 8)
-      if (eights > 0)
-        parts.push(`for (let kk = ${String(k0)}; kk < ${String(k0 + 8 * eights)}; kk += 8) ${chunk('kk', 8)}`)
-      let kk = k0 + 8 * eights
-      for (const step of [4, 2, 1])
-        if (kk + step - 1 < k1) {
-          parts.push(chunk(String(kk), step))
-          kk += step
-        }
-    }
-    const store = (c: number): string =>
-      `c[i * ${String(n)} + j + ${String(c)}] = ${e.out.dtype === 'float32' ? `Math.fround(acc${String(c)})` : `acc${String(c)}`};`
-    return `{ const bj = ${tb ? `j * ${String(k)}` : 'j'};
-      let ${Array.from({ length: w }, (_, c) => `acc${String(c)} = 0`).join(', ')};
-      ${parts.join('\n      ')}
-      ${Array.from({ length: w }, (_, c) => store(c)).join(' ')} }`
+  // general case: one output element at a time, the 8-product chunks in a loop (compact code: V8 compiles it fast)
+  const aAt = (kk: string): string => (ta ? `a[(${kk}) * ${String(m)} + i]` : `a[ai + ${kk}]`)
+  const bAt = (kk: string): string => (tb ? `b[bj + ${kk}]` : `b[(${kk}) * ${String(n)} + j]`)
+  const chunk = (base: string, size: number): string =>
+    `acc += ${tree(Array.from({ length: size }, (_, u) => `${aAt(`${base} + ${String(u)}`)} * ${bAt(`${base} + ${String(u)}`)}`))};`
+  const parts: string[] = []
+  for (let k0 = 0; k0 < k; k0 += 128) {
+    const k1 = Math.min(k, k0 + 128)
+    const eights = Math.floor((k1 - k0) / 8)
+    if (eights > 0) parts.push(`for (let kk = ${String(k0)}; kk < ${String(k0 + 8 * eights)}; kk += 8) { ${chunk('kk', 8)} }`)
+    let kk = k0 + 8 * eights
+    for (const step of [4, 2, 1])
+      if (kk + step - 1 < k1) {
+        parts.push(chunk(String(kk), step))
+        kk += step
+      }
   }
-  const W = Math.min(4, n)
-  const full = n - (n % W)
   return `const a = ${A}, b = ${B}, c = ${C};
 for (let i = 0; i < ${String(m)}; i++) {
-  const ai = ${ta ? 'i' : `i * ${String(k)}`};
-  for (let j = 0; j < ${String(full)}; j += ${String(W)}) ${blockSource(W)}
-  ${full < n ? `{ const j = ${String(full)}; ${blockSource(n - full)} }` : ''}
+  const ai = i * ${String(k)};
+  for (let j = 0; j < ${String(n)}; j++) {
+    const bj = j * ${String(k)};
+    let acc = 0;
+    ${parts.join('\n    ')}
+    c[i * ${String(n)} + j] = ${e.out.dtype === 'float32' ? 'Math.fround(acc)' : 'acc'};
+  }
 }`
 }
 

@@ -16,7 +16,18 @@
 import * as T from '@cotangent/tensor'
 import type { Storage, Tensor } from '@cotangent/tensor'
 import type { Equation, Program, Var } from '../staging.js'
-import { canProduce, groupLoop, matmulLoop, reduceLoop, reduceShape, smallMatmul, xentAgrees, xentLoop, xentShape, type Loop } from './codegen.js'
+import {
+  canProduce,
+  groupSource,
+  matmulSource,
+  producerGroupSource,
+  reduceShape,
+  reduceSource,
+  smallMatmul,
+  xentAgrees,
+  xentShape,
+  xentSource,
+} from './codegen.js'
 import { membersOf, schedule } from './fuse.js'
 import { interpret, type Executable } from './interpret.js'
 import { isView, planBuffers } from './plan.js'
@@ -55,6 +66,10 @@ const isXent = (e: Equation): boolean => {
 
 const isGenerated = (e: Equation): boolean =>
   smallMatmul(e) !== undefined || reduceShape(e) !== undefined || isXent(e)
+
+/** Generated source per function: V8 stops optimising very large functions, so long programs are split. */
+const CHUNK_CHARS = Number((globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.["JIT_CHUNK"] ?? 40_000)
+let programCount = 0
 
 /** Compiles an optimised program (its constants concrete tensors). */
 export const compile = (p: Program): Compiled => {
@@ -132,51 +147,79 @@ export const compile = (p: Program): Compiled => {
   }
   let loops = 0
   let kernels = 0
-  const run: (() => void)[] = steps.map((s): (() => void) => {
+  // Every step becomes a piece of source (generated loops) or a call (views, kernels) made from that source; the
+  // pieces are joined into as few functions as V8 optimises well (one for a small program), so the whole program
+  // warms up as one unit and runs without a call per loop.
+  const calls: (() => void)[] = []
+  const accs: Float64Array[] = []
+  const call = (f: () => void): string => {
+    calls.push(f)
+    return `K[${String(calls.length - 1)}]();`
+  }
+  const withAcc = (n: number): string => {
+    accs.push(new Float64Array(n))
+    return `const acc = A[${String(accs.length - 1)}];`
+  }
+  const pieces: string[] = steps.map((s): string => {
     if (s.kind === 'group') {
       loops++
-      const f = groupLoop(s, plan)
-      return () => {
-        f(S)
-      }
+      return `{\n${s.producer === undefined ? groupSource(s, plan) : producerGroupSource(s, plan)}\n}`
     }
     const e = s.eqn
     if (isView(e.prim.name)) {
-      const src = e.inputs[0] as Var
-      const from = slot(src)
+      const from = slot(e.inputs[0] as Var)
       const to = slot(e.out)
-      if (from === to) return () => undefined
-      return () => {
+      if (from === to) return ''
+      return call(() => {
         S[to] = S[from]!
         Tn[to] = Tn[from]
-      }
+      })
     }
     if (isXent(e)) {
       loops++
-      const f = xentLoop(e, plan)
       const args = operands(e)
-      return () => {
-        // a label out of range: the kernel throws its typed error naming it
-        if (!f(S)) e.prim.impl(args(), e.params)
-      }
+      // a label out of range: the kernel throws its typed error naming it
+      const fallback = call(() => {
+        e.prim.impl(args(), e.params)
+      })
+      return `if (!(function () { ${withAcc(xentShape(e)!.classes)}\n${xentSource(e, plan)}\n})()) ${fallback}`
     }
-    if (isGenerated(e)) {
+    if (smallMatmul(e) !== undefined) {
       loops++
-      const f: Loop = smallMatmul(e) !== undefined ? matmulLoop(e, plan) : reduceLoop(e, plan)
-      return () => {
-        f(S)
-      }
+      return `{\n${matmulSource(e, plan)}\n}`
+    }
+    const r = reduceShape(e)
+    if (r !== undefined) {
+      loops++
+      return `{ ${r.kind === 'cols' ? withAcc(r.cols) : ''}\n${reduceSource(e, plan)}\n}`
     }
     kernels++
     const out = slot(e.out)
     const needsStorage = readByLoop.has(out)
     const args = operands(e)
-    return () => {
-      const r = e.prim.impl(args(), e.params)
-      Tn[out] = r
-      if (needsStorage) S[out] = storageOf(r)
-    }
+    return call(() => {
+      const res = e.prim.impl(args(), e.params)
+      Tn[out] = res
+      if (needsStorage) S[out] = storageOf(res)
+    })
   })
+  type Chunk = (S: readonly Storage[], K: readonly (() => void)[], A: readonly Float64Array[]) => void
+  const chunks: Chunk[] = []
+  let body = ''
+  const flush = (): void => {
+    if (body === '') return
+    /* eslint-disable-next-line @typescript-eslint/no-implied-eval */
+    chunks.push((new Function(`return function jit_program_${String(programCount++)}(S, K, A) {\n${body}\n}`) as () => Chunk)())
+    body = ''
+  }
+  for (const piece of pieces) {
+    if (body.length + piece.length > CHUNK_CHARS) flush()
+    body += `${piece}\n`
+  }
+  flush()
+  const runSteps = (): void => {
+    for (const c of chunks) c(S, calls, accs)
+  }
   // The fresh outputs of the last call and the arrays they were copied from (never written again): an input that is
   // one of them (parameters and optimizer state fed back) is read from that array, without a copy or a lookup.
   const recentT: (Tensor | undefined)[] = []
@@ -245,7 +288,7 @@ export const compile = (p: Program): Compiled => {
           const arena = new ArrayBuffer(arenaBytes)
           for (let i = 0; i < freshSlots.length; i++) S[freshSlots[i]!] = view(arena, i)
         }
-        for (const r of run) r()
+        runSteps()
         return outputs.map((o) => o())
       } finally {
         // drop this call's arrays and tensors (inputs, outputs, kernel results): only scratch and constants stay

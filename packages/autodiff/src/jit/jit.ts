@@ -17,11 +17,12 @@ import * as T from '@cotangent/tensor'
 import { isTensor, type Tensor } from '@cotangent/tensor'
 import { Tracer, isValue, type Value, type ValueLike } from '../core.js'
 import { evalProgramLeaves, stageProgram, type Program } from '../staging.js'
-import { showTreeDef, treeDefEqual, treeFlatten, treePaths, treeUnflatten, type TreeDef } from '../tree.js'
+import { showTreeDef, treeDefEqual, treeFlatten, treePaths, type TreeDef } from '../tree.js'
 import { compile } from './compile.js'
 import type { Executable } from './interpret.js'
 import { optimise } from './optimise.js'
 import { numberKey, valueKey } from './program.js'
+import { flattener, unflattener, type Flattener, type Unflattener } from './trees.js'
 
 /** Options of {@link jit}. */
 export interface JitOptions {
@@ -109,6 +110,11 @@ interface Entry {
   readonly def: TreeDef
   readonly leaves: readonly LeafSig[]
   readonly statics: readonly string[]
+  /** Tree code for this signature: the arguments' leaves (null for another structure), the result from its leaves. */
+  readonly flatten: Flattener
+  readonly unflatten: Unflattener
+  /** Positions of the leaves that are program inputs (tensors, tracers, traced numbers). */
+  readonly inputAt: readonly number[]
 }
 
 /** What a signature requires of one leaf: a tensor (or tracer) of a shape and dtype, or a baked number's value. */
@@ -225,9 +231,31 @@ export const jit = <A extends readonly unknown[], R>(f: (...args: A) => R, optio
     return true
   }
 
+  /** The MRU entry when these arguments match it exactly (checked by its generated flattener), else null. */
+  const fastHit = (args: readonly unknown[]): { entry: Entry; ins: Value[]; traced: boolean } | null => {
+    const e = mru
+    if (e === null || staticArgnums.length > 0) return null
+    const leaves = e.flatten(args)
+    if (leaves === null || leaves.length !== e.leaves.length) return null
+    for (let i = 0; i < leaves.length; i++) if (!leafMatches(e.leaves[i]!, leaves[i], traceNumbers)) return null
+    const ins: Value[] = new Array<Value>(e.inputAt.length)
+    let traced = false
+    for (let i = 0; i < e.inputAt.length; i++) {
+      const l = leaves[e.inputAt[i]!]
+      if (l instanceof Tracer) traced = true
+      ins[i] = typeof l === 'number' ? T.scalar(l) : (l as Value)
+    }
+    return { entry: e, ins, traced }
+  }
+
   /** The cache entry for these arguments, and the leaves that are the program's inputs. */
   const lookup = (args: readonly unknown[], count = true): { entry: Entry; ins: Value[]; traced: boolean } => {
     checkStaticArgnums(staticArgnums, args.length)
+    const fast = fastHit(args)
+    if (fast !== null) {
+      if (count) hits++
+      return fast
+    }
     const dynamic = staticArgnums.length === 0 ? args : args.filter((_, i) => !staticArgnums.includes(i))
     const [leaves, def] = treeFlatten(dynamic)
     let traced = false
@@ -261,6 +289,9 @@ export const jit = <A extends readonly unknown[], R>(f: (...args: A) => R, optio
       def,
       leaves: sigs,
       statics,
+      flatten: flattener(def),
+      unflatten: unflattener(program.outTree),
+      inputAt: sigs.flatMap((sg, i) => (sg.kind === 'value' ? [i] : [])),
     }
     // a program holding values of an enclosing transformation is only valid during this call: not cached
     if (!closesOverTracers) {
@@ -280,7 +311,7 @@ export const jit = <A extends readonly unknown[], R>(f: (...args: A) => R, optio
     const p = entry.program
     const outs: readonly (ValueLike | Tensor)[] =
       traced || entry.exec === null ? evalProgramLeaves(p, ins) : entry.exec.run(ins as Tensor[])
-    const result = treeUnflatten(p.outTree, outs) as R
+    const result = entry.unflatten(outs) as R
     if (!traced && (options?.check ?? globalCheck)) compareResults(name, result, fn(...args))
     return result
   }
