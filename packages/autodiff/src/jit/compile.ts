@@ -68,7 +68,7 @@ const isGenerated = (e: Equation): boolean =>
   smallMatmul(e) !== undefined || reduceShape(e) !== undefined || isXent(e)
 
 /** Generated source per function: V8 stops optimising very large functions, so long programs are split. */
-const CHUNK_CHARS = Number((globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.["JIT_CHUNK"] ?? 40_000)
+const CHUNK_CHARS = 40_000
 let programCount = 0
 
 /** Compiles an optimised program (its constants concrete tensors). */
