@@ -25,7 +25,7 @@ export const throughputRows = (rows: readonly ResultRow[], quick: boolean): Resu
     .map((r) => ({ ...r, unit: 'reviews/s', value: n / r.value, min: n / r.max, max: n / r.min }))
 }
 
-const ORDER = ['torch', 'numpy', 'jaxjs', 'tfjs-wasm', 'tfjs-cpu', 'plain', 'cotangent']
+const ORDER = ['torch', 'numpy', 'jaxjs', 'tfjs-wasm', 'tfjs-cpu', 'plain', 'cotangent', 'cotangent-jit']
 
 const NAMES: Readonly<Record<string, string>> = {
   torch: 'PyTorch (1 thr)',
@@ -35,6 +35,7 @@ const NAMES: Readonly<Record<string, string>> = {
   'tfjs-cpu': 'TF.js cpu',
   plain: 'plain TS loop',
   cotangent: 'Cotangent',
+  'cotangent-jit': 'Cotangent jit',
 }
 
 /** The Markdown table of `rows` (columns: the systems present; cells: `median (min–max)`). */
