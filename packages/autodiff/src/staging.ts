@@ -217,10 +217,6 @@ const abstractRules: ReadonlyMap<Primitive, AbstractRule> = new Map<Primitive, A
   [prim(P.leakyReluP), unaryFloat],
   [prim(P.reluGradP), (avals) => ({ shape: broadcastAll('reluGrad', avals), dtype: arithDtype(avals.slice(1)) })],
   [prim(P.leakyReluGradP), (avals) => ({ shape: broadcastAll('leakyReluGrad', avals), dtype: arithDtype(avals.slice(1)) })],
-  [prim(P.reluP), unarySame],
-  [prim(P.leakyReluP), unaryFloat],
-  [prim(P.reluGradP), (avals) => ({ shape: broadcastAll('reluGrad', avals), dtype: arithDtype(avals.slice(1)) })],
-  [prim(P.leakyReluGradP), (avals) => ({ shape: broadcastAll('leakyReluGrad', avals), dtype: arithDtype(avals.slice(1)) })],
   [prim(P.absP), unarySame],
   [prim(P.stopGradientP), unarySame],
   [
