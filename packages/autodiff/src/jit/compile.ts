@@ -8,8 +8,12 @@
  * are; a scratch value a kernel needs is copied into a tensor (never the scratch array itself), so no scratch
  * storage ever escapes. Custom-rule equations are kernel calls too (they call their function).
  *
- * A call: bind the inputs' storage, allocate a fresh array for each output a loop computes, run the steps, wrap
- * the outputs as tensors. Scratch arrays belong to the executable and are reused by every call; a re-entrant call
+ * The generated loops of all steps are joined, in order, into as few functions as V8 optimises well (one for a
+ * small program), which call the kernel steps through a table; the program therefore warms up as one unit.
+ *
+ * A call: bind the inputs' storage (an input that is an output of the last call is read from the array it was
+ * copied from), carve every fresh output a loop computes out of one new backing store, run the program, copy the
+ * outputs into tensors. Scratch arrays belong to the executable and are reused by every call; a re-entrant call
  * (a jitted function reached again from inside its own custom call) runs the interpreter instead.
  * @module
  */
