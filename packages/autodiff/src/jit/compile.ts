@@ -8,8 +8,8 @@
  * are; a scratch value a kernel needs is copied into a tensor (never the scratch array itself), so no scratch
  * storage ever escapes. Custom-rule equations are kernel calls too (they call their function).
  *
- * The generated loops of all steps are joined, in order, into as few functions as V8 optimises well (one for a
- * small program), which call the kernel steps through a table; the program therefore warms up as one unit.
+ * The generated loops run in order as small generated functions (tiny neighbours joined), which call the kernel
+ * steps through a table.
  *
  * A call: bind the inputs' storage (an input that is an output of the last call is read from the array it was
  * copied from), carve every fresh output a loop computes out of one new backing store, run the program, copy the
@@ -71,8 +71,12 @@ const isXent = (e: Equation): boolean => {
 const isGenerated = (e: Equation): boolean =>
   smallMatmul(e) !== undefined || reduceShape(e) !== undefined || isXent(e)
 
-/** Generated source per function: V8 stops optimising very large functions, so long programs are split. */
-const CHUNK_CHARS = 40_000
+/**
+ * Generated source per function. Small functions are optimised by V8 sooner (and concurrently), which shortens the
+ * warm-up of a new program (measured on W3: one step per function warms up faster than one function per program),
+ * so only tiny neighbours share a function.
+ */
+const CHUNK_CHARS = 600
 let programCount = 0
 
 /** Compiles an optimised program (its constants concrete tensors). */
@@ -151,9 +155,8 @@ export const compile = (p: Program): Compiled => {
   }
   let loops = 0
   let kernels = 0
-  // Every step becomes a piece of source (generated loops) or a call (views, kernels) made from that source; the
-  // pieces are joined into as few functions as V8 optimises well (one for a small program), so the whole program
-  // warms up as one unit and runs without a call per loop.
+  // Every step becomes a piece of source (generated loops) or a call (views, kernels) made from that source; tiny
+  // neighbouring pieces share a function (see CHUNK_CHARS).
   const calls: (() => void)[] = []
   const accs: Float64Array[] = []
   const call = (f: () => void): string => {
@@ -217,6 +220,7 @@ export const compile = (p: Program): Compiled => {
     body = ''
   }
   for (const piece of pieces) {
+    if (piece === '') continue
     if (body.length + piece.length > CHUNK_CHARS) flush()
     body += `${piece}\n`
   }
