@@ -95,24 +95,37 @@ const sortedKeys = (o: Record<string, unknown>): string[] => {
   return keys
 }
 
+const NONE_NULL: TreeDef = Object.freeze({ kind: 'none', value: null })
+const NONE_UNDEFINED: TreeDef = Object.freeze({ kind: 'none', value: undefined })
+
+/** The structure of `t` (a subtree of `root`, at `depth`), pushing its leaves onto `leaves`. */
+const flattenInto = (t: unknown, leaves: unknown[], depth: number, root: unknown): TreeDef => {
+  if (Array.isArray(t)) {
+    if (depth > MAX_TREE_DEPTH) throw treeDepthError('treeFlatten', root)
+    const n = t.length
+    const children = new Array<TreeDef>(n)
+    // counted loops instead of map's callbacks (this runs several times per training step); a hole of a sparse
+    // array stays a hole, as map leaves it
+    for (let i = 0; i < n; i++) if (i in t) children[i] = flattenInto(t[i], leaves, depth + 1, root)
+    return { kind: 'array', children }
+  }
+  if (t === null) return NONE_NULL
+  if (t === undefined) return NONE_UNDEFINED
+  if (isPlainObject(t)) {
+    if (depth > MAX_TREE_DEPTH) throw treeDepthError('treeFlatten', root)
+    const keys = sortedKeys(t)
+    const children = new Array<TreeDef>(keys.length)
+    for (let i = 0; i < keys.length; i++) children[i] = flattenInto(t[keys[i]!], leaves, depth + 1, root)
+    return { kind: 'object', keys, children }
+  }
+  leaves.push(t)
+  return LEAF
+}
+
 /** Flattens a tree into its leaves (depth first, sorted keys) and its structure. */
 export const treeFlatten = (tree: unknown): [unknown[], TreeDef] => {
   const leaves: unknown[] = []
-  const go = (t: unknown, depth: number): TreeDef => {
-    if (Array.isArray(t)) {
-      if (depth > MAX_TREE_DEPTH) throw treeDepthError('treeFlatten', tree)
-      return { kind: 'array', children: t.map((c: unknown) => go(c, depth + 1)) }
-    }
-    if (t === null || t === undefined) return { kind: 'none', value: t }
-    if (isPlainObject(t)) {
-      if (depth > MAX_TREE_DEPTH) throw treeDepthError('treeFlatten', tree)
-      const keys = sortedKeys(t)
-      return { kind: 'object', keys, children: keys.map((k) => go(t[k], depth + 1)) }
-    }
-    leaves.push(t)
-    return LEAF
-  }
-  const def = go(tree, 0)
+  const def = flattenInto(tree, leaves, 0, tree)
   return [leaves, def]
 }
 
@@ -132,13 +145,16 @@ export const treeUnflatten = (def: TreeDef, leaves: readonly unknown[]): unknown
         return leaves[k++]
       case 'none':
         return d.value
-      case 'array':
-        return d.children.map(go)
+      case 'array': {
+        const cs = d.children
+        const out = new Array<unknown>(cs.length)
+        for (let i = 0; i < cs.length; i++) if (i in cs) out[i] = go(cs[i]!)
+        return out
+      }
       case 'object': {
         const out: Record<string, unknown> = {}
-        d.keys.forEach((key, i) => {
-          out[key] = go(d.children[i]!)
-        })
+        const keys = d.keys
+        for (let i = 0; i < keys.length; i++) out[keys[i]!] = go(d.children[i]!)
         return out
       }
     }
