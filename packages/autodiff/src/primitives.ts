@@ -5,7 +5,8 @@
  *
  * Conventions for JVP rules: tangents are `null` for a symbolic zero; rules are written with the public binders
  * below, so they are differentiable themselves (grad of grad works); a tangent never flows through a non-linear
- * operation. Subgradients at kinks: `abs'(0) = 0`, `sign' = 0`; `maximum`/`minimum` split ties 1/2–1/2;
+ * operation. Subgradients at kinks: `abs'(0) = 0`, `sign' = 0`, `relu'(0) = 0`, `leakyRelu'(0) = slope` (their
+ * derivatives are the one-pass linear primitives `reluGrad`/`leakyReluGrad`); `maximum`/`minimum` split ties 1/2–1/2;
  * reductions `max`/`min` share the tangent equally among tied maxima (JAX's convention).
  * @module
  */
