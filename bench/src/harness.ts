@@ -411,7 +411,10 @@ export const runHarness = async (o: HarnessOptions): Promise<readonly ResultRow[
               log(
                 `  kernel launches per W3 step, ${e.label}: ${fmt(c.tensors)} tensors created, ${fmt(c.primitives)} eager primitive evaluations (${by})`,
               )
-              rows.push(row('tensors created/step', c.tensors), row('primitive evaluations/step', c.primitives))
+              rows.push(
+                row('tensors created/step', c.tensors),
+                row('primitive evaluations/step', c.primitives),
+              )
             }
           }
         }

@@ -292,7 +292,10 @@ export const reluP: Primitive<undefined> = definePrimitive<undefined>({
 export const reluGradP: Primitive<undefined> = definePrimitive<undefined>({
   name: 'reluGrad',
   impl: ([x, t]) => T.reluGrad(x!, t!),
-  jvp: ([x, t], [, tt]) => [bind(reluGradP, [x!, t!], undefined), !tt ? null : bind(reluGradP, [x!, tt], undefined)],
+  jvp: ([x, t], [, tt]) => [
+    bind(reluGradP, [x!, t!], undefined),
+    !tt ? null : bind(reluGradP, [x!, tt], undefined),
+  ],
   linear: { positions: [1] },
   shape: (avals) => ({ shape: broadcastAval('reluGrad')(avals).shape, dtype: dtypeOfAvals(avals.slice(1)) }),
   transpose: (ct, [x, t]) => [null, unbroadcast(bind(reluGradP, [x!, ct], undefined), t!)],
@@ -317,9 +320,15 @@ export const leakyReluP: Primitive<LeakyReluParams> = definePrimitive<LeakyReluP
 export const leakyReluGradP: Primitive<LeakyReluParams> = definePrimitive<LeakyReluParams>({
   name: 'leakyReluGrad',
   impl: ([x, t], { slope }) => T.leakyReluGrad(x as Tensor, t as Tensor, slope),
-  jvp: ([x, t], [, tt], p) => [bind(leakyReluGradP, [x!, t!], p), !tt ? null : bind(leakyReluGradP, [x!, tt], p)],
+  jvp: ([x, t], [, tt], p) => [
+    bind(leakyReluGradP, [x!, t!], p),
+    !tt ? null : bind(leakyReluGradP, [x!, tt], p),
+  ],
   linear: { positions: [1] },
-  shape: (avals) => ({ shape: broadcastAval('leakyReluGrad')(avals).shape, dtype: dtypeOfAvals(avals.slice(1)) }),
+  shape: (avals) => ({
+    shape: broadcastAval('leakyReluGrad')(avals).shape,
+    dtype: dtypeOfAvals(avals.slice(1)),
+  }),
   transpose: (ct, [x, t], p) => [null, unbroadcast(bind(leakyReluGradP, [x!, ct], p), t!)],
 })
 

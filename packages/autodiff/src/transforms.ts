@@ -115,7 +115,12 @@ const linearizeLeaves = (f: (ins: readonly Value[]) => unknown, primals: readonl
       const [leaves, outDef] = treeFlatten(out)
       const outs = leaves.map((o) => (o instanceof JvpTracer && o.trace === trace ? o.primal : o))
       const outTangents = leaves.map((o) => (o instanceof JvpTracer && o.trace === trace ? o.tangent : null))
-      return { outs, outDef, map: { trace: lin, inVars, outTangents }, aux: hasAux ? stripTrace(aux, trace) : undefined }
+      return {
+        outs,
+        outDef,
+        map: { trace: lin, inVars, outTangents },
+        aux: hasAux ? stripTrace(aux, trace) : undefined,
+      }
     } finally {
       popTrace(trace)
     }

@@ -40,7 +40,10 @@ const arbX = fc
   .chain((shape) =>
     fc.tuple(
       fc.constant(shape),
-      fc.array(arbValue, { minLength: shape.reduce((a, b) => a * b, 1), maxLength: shape.reduce((a, b) => a * b, 1) }),
+      fc.array(arbValue, {
+        minLength: shape.reduce((a, b) => a * b, 1),
+        maxLength: shape.reduce((a, b) => a * b, 1),
+      }),
       fc.constantFrom<'float64' | 'float32'>('float64', 'float32'),
     ),
   )
@@ -48,7 +51,12 @@ const arbX = fc
 const arbSlope = fc.constantFrom(0.01, 0.2, 0, 1.5)
 
 /** A scalar loss that weights each element differently, so every element's derivative shows. */
-const weights = (x: Value): T.Tensor => T.fromArray(Array.from({ length: x.size }, (_, i) => 1 + i), x.shape, { dtype: x.dtype })
+const weights = (x: Value): T.Tensor =>
+  T.fromArray(
+    Array.from({ length: x.size }, (_, i) => 1 + i),
+    x.shape,
+    { dtype: x.dtype },
+  )
 const loss = (act: (x: Value) => Value) => (x: Value) => A.sum(A.mul(act(x), weights(x)))
 /** A loss whose second derivative is not zero: act(x)² weighted. */
 const loss2 = (act: (x: Value) => Value) => (x: Value) => A.sum(A.mul(A.square(act(x)), weights(x)))

@@ -24,7 +24,12 @@ const refFlatten = (tree: unknown): [unknown[], TreeDef] => {
   return [leaves, go(tree)]
 }
 
-const leaf = fc.oneof(fc.integer(), fc.constant(T.scalar(1)), fc.constant(T.ones([2])), fc.string({ maxLength: 2 }))
+const leaf = fc.oneof(
+  fc.integer(),
+  fc.constant(T.scalar(1)),
+  fc.constant(T.ones([2])),
+  fc.string({ maxLength: 2 }),
+)
 const { tree } = fc.letrec<{ tree: unknown }>((rec) => ({
   tree: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },

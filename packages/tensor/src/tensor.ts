@@ -98,7 +98,9 @@ let observer: ((t: Tensor) => void) | null = null
  */
 export const setTensorObserver = (fn: ((t: Tensor) => void) | null): ((t: Tensor) => void) | null => {
   if (fn !== null && typeof fn !== 'function')
-    throw new TypeError(`tensor.unstable_setTensorObserver: expected a function or null, got ${describeValue(fn)}`)
+    throw new TypeError(
+      `tensor.unstable_setTensorObserver: expected a function or null, got ${describeValue(fn)}`,
+    )
   const prev = observer
   observer = fn
   return prev

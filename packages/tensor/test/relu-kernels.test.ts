@@ -58,7 +58,12 @@ describe('leakyRelu', () => {
     fc.assert(
       fc.property(arbTensorWith([5]), arbSlope, (x, slope) => {
         const got = values(E.leakyRelu(x, slope))
-        expect(identical(got, values(x).map((v) => (v > 0 ? v : v * slope)))).toBe(true)
+        expect(
+          identical(
+            got,
+            values(x).map((v) => (v > 0 ? v : v * slope)),
+          ),
+        ).toBe(true)
         expect(identical(got, values(E.where(E.greater(x, 0), x, E.mul(x, slope))))).toBe(true)
       }),
       params(200),
@@ -78,7 +83,9 @@ describe('leakyRelu', () => {
   it('refuses a non-tensor and a slope that is not a number', () => {
     expect(() => E.leakyRelu(3 as never, 0.1)).toThrow(NotATensorError)
     expect(() => E.leakyRelu(tensor([1]), '0.1' as never)).toThrow(DTypeError)
-    expect(() => E.leakyRelu(tensor([1]), '0.1' as never)).toThrow(/leakyRelu: slope must be a number, got string/)
+    expect(() => E.leakyRelu(tensor([1]), '0.1' as never)).toThrow(
+      /leakyRelu: slope must be a number, got string/,
+    )
   })
 })
 
@@ -90,7 +97,12 @@ describe('leakyReluGrad', () => {
       fc.property(arbSame, arbSlope, ([x, t], slope) => {
         const got = values(E.leakyReluGrad(x, t, slope))
         const tv = values(t)
-        expect(identical(got, values(x).map((v, i) => (v > 0 ? tv[i]! : tv[i]! * slope)))).toBe(true)
+        expect(
+          identical(
+            got,
+            values(x).map((v, i) => (v > 0 ? tv[i]! : tv[i]! * slope)),
+          ),
+        ).toBe(true)
         expect(identical(got, values(ref(x, t, slope)))).toBe(true)
       }),
       params(200),

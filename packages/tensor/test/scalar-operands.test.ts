@@ -52,7 +52,10 @@ describe('number operands', () => {
     const r = E.mul(f, 0.1)
     expect(r.dtype).toBe('float32')
     expect(values(r)).toEqual([Math.fround(Math.fround(0.1)), Math.fround(3 * Math.fround(0.1))])
-    expect(values(E.sub(0.1, f))).toEqual([Math.fround(Math.fround(0.1) - 1), Math.fround(Math.fround(0.1) - 3)])
+    expect(values(E.sub(0.1, f))).toEqual([
+      Math.fround(Math.fround(0.1) - 1),
+      Math.fround(Math.fround(0.1) - 3),
+    ])
     const i = fromArray([1, 3], [2], { dtype: 'int32' })
     expect(values(E.mul(i, 0.5))).toEqual([0.5, 1.5])
     // the sum is rounded to float32 on the store: 1 + 2⁻³⁰ is 1 in float32
@@ -79,7 +82,12 @@ describe('where over operands of the output’s shape or one element', () => {
       fc.property(arbCase, ([c, a, b]) => {
         const got = E.where(c, a, b)
         expect(got.shape).toEqual(c.shape)
-        expect(same(values(got), values(c).map((m, i) => (m !== 0 ? at(a, i) : at(b, i))))).toBe(true)
+        expect(
+          same(
+            values(got),
+            values(c).map((m, i) => (m !== 0 ? at(a, i) : at(b, i))),
+          ),
+        ).toBe(true)
       }),
       params(200),
     )
