@@ -3,6 +3,7 @@
 // products whose operands come from the packed-operand cache. Then the cache itself: never stale (different
 // tensors of equal shapes, one tensor as A and as B, a reshape sharing storage) and bounded.
 import v8 from 'node:v8'
+import vm from 'node:vm'
 import fc from 'fast-check'
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { DType } from '../src/dtype.js'
@@ -258,6 +259,28 @@ describe('matmul paths (engine defaults)', () => {
         }
       }
       expect(mods.G.packCacheStats().hits).toBeGreaterThan(0)
+    })
+
+    it('forgets the packed forms of an operand once its tensor is garbage-collected', async () => {
+      mods.G.setMatmulPath('wasm')
+      mods.G.clearPackCache()
+      v8.setFlagsFromString('--expose-gc')
+      const gc = vm.runInNewContext('gc') as () => void
+      const rand = rng(SEED + 13)
+      const b = randomTensor(mods, rand, [200, 64], 'float64')
+      const use = (): void => {
+        const a = randomTensor(mods, rand, [100, 200], 'float64')
+        for (let r = 0; r < 3; r++) product(mods, a, b, false, false)
+      }
+      use()
+      expect(mods.G.packCacheStats().entries).toBe(2) // a's and b's panels
+      // weak references are cleared after the current job: collect across a few turns of the event loop
+      for (let t = 0; t < 5 && mods.G.packCacheStats().entries > 1; t++) {
+        await new Promise((resolve) => setTimeout(resolve, 0))
+        gc()
+      }
+      expect(mods.G.packCacheStats().entries).toBe(1) // b is still alive
+      expect(mods.G.packCacheStats().bytes).toBe(64 * 200 * 8) // b's panels: 64 columns need no padding
     })
 
     it('is bounded: many large operands never hold more than PACK_CACHE_BYTES, evicted ones still multiply right', () => {
