@@ -1,5 +1,5 @@
 /**
- * `jit` over every op of the public namespace, by the same arbitraries as the gradient properties
+ * `jit` over every op of the public namespace, on the op cases of the gradient properties
  * (packages/gradcheck/test/autodiff-ops.test.ts): for random small arguments (≤ 4 dims of size ≤ 3), each case
  * checks that
  * - `jit(f)(x)` equals `f(x)` (eager kernels, a different interpreter) bit for bit (see BITWISE; at least to 1e-12
@@ -12,8 +12,10 @@
  * - `checkGrads(jit(f), x, { order: 2, modes: ['fwd', 'rev'] })` passes (finite differences of the jitted function:
  *   independent of every rule and of the compiler).
  *
- * Domains avoid kinks and singularities exactly as the gradient properties do. Each property runs fewer cases than
- * the gradient properties (RUNS) because every case compiles several programs; the seed is fixed.
+ * The cases (arbitraries, domains away from kinks and singularities, the calls at each point) are the table that
+ * the gradient properties interpret too (packages/gradcheck/test/op-cases.ts); this file adds cases of its own
+ * (fused chains, closed-over constants, stopGradient, larger shapes). Each property runs fewer cases than the
+ * gradient properties (RUNS) because every case compiles several programs; the seed is fixed.
  */
 import { describe, expect, it } from 'vitest'
 import * as fc from 'fast-check'
@@ -21,16 +23,20 @@ import * as T from '@cotangent/tensor'
 import type { Tensor } from '@cotangent/tensor'
 import * as AD from '../src/index.js'
 import type { Value } from '../src/index.js'
+import { arbAwayFromKinks, arbShape, arbTensor, checkGrads, formatFailure } from '@cotangent/gradcheck'
 import {
-  arbAwayFromKinks,
-  arbBroadcastShapes,
-  arbDistinct,
-  arbPositiveTensor,
-  arbShape,
-  arbTensor,
-  checkGrads,
-  formatFailure,
-} from '@cotangent/gradcheck'
+  NOT_OPS,
+  OP_GROUPS,
+  READOUTS,
+  one,
+  opExports,
+  opProperty,
+  range,
+  shape,
+  tensorOf,
+  two,
+} from '../../gradcheck/test/op-cases.js'
+import type { OpGroup, OpProperty } from '../../gradcheck/test/op-cases.js'
 
 const SEED = 20261202
 const RUNS = 12
@@ -39,8 +45,6 @@ const BUDGET = 300_000
 type Fn = (...args: Value[]) => unknown
 
 const tested = new Set<string>()
-
-const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i)
 
 /** Leaves of a result tree that are values (tensors or tracers). */
 const valueLeaves = (t: unknown): Value[] => AD.treeLeaves(t).filter(AD.isValue)
@@ -151,554 +155,90 @@ const checkJit = (name: string, f: Fn, args: readonly Value[]): void => {
   if (r._tag === 'Left') throw new Error(`${name}: checkGrads(jit(f)) failed: ${formatFailure(r.left)}`)
 }
 
-/** Registers a property for `ops`: `cases(x)` lists the functions and arguments to check at one random point. */
-const prop = <X>(
-  ops: readonly string[],
-  arb: fc.Arbitrary<X>,
-  cases: (x: X) => readonly (readonly [Fn, readonly Value[]])[],
-  numRuns = RUNS,
-): void => {
-  ops.forEach((o) => tested.add(o))
+/** Registers a test for one op property: `checkJit` on every call at each random point. */
+const prop = ({ names, property }: OpProperty): void => {
+  names.forEach((o) => tested.add(o))
   it(
-    ops.join(', '),
+    names.join(', '),
     () => {
       fc.assert(
-        fc.property(arb, (x) => {
-          cases(x).forEach(([f, args], i) => {
-            checkJit(`${ops.join('/')} #${i}`, f, args)
+        property((calls) => {
+          calls.forEach(({ f, args }, i) => {
+            checkJit(`${names.join('/')} #${i}`, f, args)
           })
         }),
-        { seed: SEED, numRuns },
+        { seed: SEED, numRuns: RUNS },
       )
     },
     BUDGET,
   )
 }
 
-/** A shape with at most 4 dims of size ≤ 3. */
-const shape = (minRank = 0, maxRank = 4): fc.Arbitrary<number[]> =>
-  arbShape({ minRank, maxRank, minDim: 1, maxDim: 3 })
-
-const tensorOf = (s: readonly number[]): fc.Arbitrary<Tensor> => arbTensor(s)
-
-const arbAxisSpec = (r: number): fc.Arbitrary<number | number[] | undefined> =>
-  fc.oneof(
-    fc.constant(undefined),
-    ...(r > 0 ? [fc.integer({ min: -r, max: r - 1 })] : []),
-    fc
-      .subarray(range(r))
-      .chain((axes) =>
-        fc
-          .array(fc.boolean(), { minLength: axes.length, maxLength: axes.length })
-          .map((neg) => axes.map((a, i) => (neg[i] ? a - r : a))),
-      ),
-  )
-
-const distinctPair = fc.tuple(arbBroadcastShapes({ maxRank: 3 }), fc.boolean()).chain(([[sa, sb], swap]) => {
-  const na = T.sizeOf(sa)
-  const nb = T.sizeOf(sb)
-  return arbDistinct([na + nb]).map((all) => {
-    const v = Array.from(T.toArray(all))
-    const a = T.fromArray(v.slice(0, na), sa)
-    const b = T.fromArray(v.slice(na), sb)
-    return swap ? ([b, a] as const) : ([a, b] as const)
-  })
-})
-
-const one = (f: (v: Value) => unknown, x: Value): readonly [Fn, readonly Value[]] => [f, [x]]
-const two = (f: (u: Value, v: Value) => unknown, a: Value, b: Value): readonly [Fn, readonly Value[]] => [
-  f,
-  [a, b],
-]
-
-// ---------------------------------------------------------------------------------------------------------------
-
-describe('jit of element-wise unary ops', () => {
-  const smooth: readonly [string, (x: Value) => Value][] = [
-    ['neg', AD.neg],
-    ['exp', AD.exp],
-    ['expm1', AD.expm1],
-    ['sin', AD.sin],
-    ['cos', AD.cos],
-    ['tanh', AD.tanh],
-    ['sigmoid', AD.sigmoid],
-    ['gelu', AD.gelu],
-    ['softplus', AD.softplus],
-    ['square', AD.square],
-  ]
-  prop(
-    smooth.map(([n]) => n),
-    shape().chain(tensorOf),
-    (x) => smooth.map(([, op]) => one(op, x)),
-  )
-  // a chain of them (the case the compiler fuses into one loop), of ops with bounded derivatives so that the
-  // finite differences of its second derivative stay accurate
-  prop(['chain of unary ops'], shape().chain(tensorOf), (x) => [
-    one((v) => AD.mul(AD.sigmoid(AD.tanh(AD.cos(AD.sin(AD.gelu(AD.neg(AD.softplus(AD.tanh(v)))))))), 0.9), x),
-    one((v) => AD.exp(AD.neg(AD.square(AD.sin(v)))), x),
-  ])
-  prop(
-    ['softplus (large |x|)'],
-    shape(0, 2).chain((s) => arbTensor(s, { min: -40, max: 40 })),
-    (x) => [one(AD.softplus, x)],
-  )
-  prop(
-    ['log', 'sqrt'],
-    shape().chain((s) => arbPositiveTensor(s)),
-    (x) => [one(AD.log, x), one(AD.sqrt, x)],
-  )
-  prop(
-    ['log1p'],
-    shape().chain((s) => arbTensor(s, { min: -0.7, max: 3 })),
-    (x) => [one(AD.log1p, x)],
-  )
-  prop(
-    ['reciprocal'],
-    shape().chain((s) => arbAwayFromKinks(s, { margin: 0.3 })),
-    (x) => [one(AD.reciprocal, x)],
-  )
-  prop(
-    ['abs', 'relu', 'sign'],
-    shape().chain((s) => arbAwayFromKinks(s)),
-    (x) => [one(AD.abs, x), one(AD.relu, x), one(AD.sign, x)],
-  )
-  prop(
-    ['leakyRelu'],
-    fc.tuple(
-      shape().chain((s) => arbAwayFromKinks(s)),
-      fc.double({ min: -1, max: 1, noNaN: true, noDefaultInfinity: true }),
-    ),
-    ([x, slope]) => [one((v) => AD.leakyRelu(v, slope), x), one((v) => AD.leakyRelu(v), x)],
-  )
-  prop(
-    ['floor'],
-    shape().chain((s) => arbAwayFromKinks(s, { kinks: [-3, -2, -1, 0, 1, 2, 3] })),
-    (x) => [one(AD.floor, x)],
-  )
-  prop(
-    ['round'],
-    shape().chain((s) => arbAwayFromKinks(s, { kinks: [-2.5, -1.5, -0.5, 0.5, 1.5, 2.5] })),
-    (x) => [one(AD.round, x)],
-  )
-  prop(['isFinite'], shape().chain(tensorOf), (x) => [one((v) => AD.add(AD.isFinite(v), v), x)])
-  prop(
-    ['clip'],
-    fc
-      .tuple(fc.double({ min: -2, max: 0, noNaN: true }), fc.double({ min: 0.3, max: 2, noNaN: true }))
-      .chain(([lo, w]) =>
-        fc.tuple(
-          fc.constant([lo, lo + w] as const),
-          shape().chain((s) => arbAwayFromKinks(s, { kinks: [lo, lo + w] })),
+/** Properties of this file only, by group: programs the compiler treats specially, and stopGradient. */
+const own: Partial<Record<OpGroup['id'], () => void>> = {
+  unary: () => {
+    // a chain of them (the case the compiler fuses into one loop), of ops with bounded derivatives so that the
+    // finite differences of its second derivative stay accurate
+    prop(
+      opProperty(['chain of unary ops'], shape().chain(tensorOf), (x) => [
+        one(
+          (v) => AD.mul(AD.sigmoid(AD.tanh(AD.cos(AD.sin(AD.gelu(AD.neg(AD.softplus(AD.tanh(v)))))))), 0.9),
+          x,
         ),
-      ),
-    ([[lo, hi], x]) => [one((v) => AD.clip(v, lo, hi), x)],
-  )
-})
-
-describe('jit of element-wise binary ops with broadcasting', () => {
-  const pairOf = (arbA: (s: number[]) => fc.Arbitrary<Tensor>, arbB: (s: number[]) => fc.Arbitrary<Tensor>) =>
-    arbBroadcastShapes().chain(([sa, sb]) => fc.tuple(arbA(sa), arbB(sb)))
-
-  prop(['add', 'sub', 'mul'], pairOf(tensorOf, tensorOf), ([a, b]) => [
-    two(AD.add, a, b),
-    two(AD.sub, a, b),
-    two(AD.mul, a, b),
-    // a broadcast chain ending in a reduction
-    two((u, v) => AD.sum(AD.mul(AD.add(u, v), AD.sub(u, v))), a, b),
-  ])
-  prop(
-    ['div'],
-    pairOf(tensorOf, (s) => arbAwayFromKinks(s, { margin: 0.5 })),
-    ([a, b]) => [two(AD.div, a, b)],
-  )
-  prop(
-    ['pow'],
-    pairOf(
-      (s) => arbPositiveTensor(s, { min: 0.3 }),
-      (s) => arbTensor(s, { min: -2, max: 2 }),
-    ),
-    ([a, b]) => [two(AD.pow, a, b)],
-  )
-  prop(
-    ['pow (number exponent)', 'pow (number base)'],
-    fc.tuple(
-      shape().chain((s) => arbAwayFromKinks(s, { margin: 0.3 })),
-      fc.integer({ min: -3, max: 3 }),
-      fc.double({ min: 0.3, max: 3, noNaN: true }),
-    ),
-    ([x, n, base]) => [one((v) => AD.pow(v, n), x), one((v) => AD.pow(base, v), x)],
-  )
-  prop(
-    ['binary ops with a plain-number operand'],
-    fc.tuple(
-      shape().chain((s) => arbAwayFromKinks(s, { margin: 0.5 })),
-      fc.double({ min: -3, max: 3, noNaN: true }),
-    ),
-    ([x, c]) => [
-      one(
-        (v) => [
-          AD.add(v, c),
-          AD.add(c, v),
-          AD.sub(v, c),
-          AD.sub(c, v),
-          AD.mul(c, v),
-          AD.div(v, 2),
-          AD.div(c, v),
+        one((v) => AD.exp(AD.neg(AD.square(AD.sin(v)))), x),
+      ]),
+    )
+  },
+  matmul: () => {
+    // a constant weight matrix closed over (the compiler may pre-pack it) and a layer-shaped product
+    prop(
+      opProperty(
+        ['matmul with a closed-over constant'],
+        fc
+          .tuple(
+            fc.integer({ min: 1, max: 5 }),
+            fc.integer({ min: 1, max: 5 }),
+            fc.integer({ min: 1, max: 5 }),
+          )
+          .chain(([m, k, n]) => fc.tuple(tensorOf([m, k]), tensorOf([k, n]), tensorOf([n]))),
+        ([x, w, b]) => [
+          one((v) => AD.tanh(AD.add(AD.matmul(v, w), b)), x),
+          two((v, ww) => AD.matmul(v, ww), x, w),
         ],
-        x,
       ),
-    ],
-  )
-  prop(['maximum', 'minimum'], distinctPair, ([a, b]) => [two(AD.maximum, a, b), two(AD.minimum, a, b)])
-  prop(['equal', 'notEqual', 'less', 'greater', 'lessEqual', 'greaterEqual'], distinctPair, ([a, b]) => [
-    two(
-      (u, v) =>
-        [AD.equal, AD.notEqual, AD.less, AD.greater, AD.lessEqual, AD.greaterEqual].map((cmp) =>
-          AD.mul(cmp(u, v), AD.mul(u, v)),
-        ),
-      a,
-      b,
-    ),
-  ])
-  prop(
-    ['where'],
-    arbBroadcastShapes().chain(([sa, sb]) =>
-      fc.tuple(
-        fc
-          .array(fc.boolean(), { minLength: T.sizeOf(sa), maxLength: T.sizeOf(sa) })
-          .map((c) => T.fromArray(c.map(Number), sa)),
-        tensorOf(sa),
-        tensorOf(sb),
-      ),
-    ),
-    ([c, a, b]) => [
-      two((u, v) => AD.where(c, u, v), a, b),
-      one((u) => [AD.where(c, u, 0), AD.where(c, 1.5, u)], a),
-    ],
-  )
-})
+    )
+  },
+  dtype: () => {
+    it(
+      'stopGradient: jit keeps it a constant for autodiff (x·stopGradient(x) has JVP x·t, not 2x·t)',
+      () => {
+        tested.add('stopGradient')
+        fc.assert(
+          fc.property(
+            shape().chain((s) => arbAwayFromKinks(s)),
+            (x) => {
+              const f = (v: Value) => AD.mul(v, AD.stopGradient(v))
+              const t = T.ones(x.shape)
+              expectTreeClose('jit(stopGradient)', AD.jit(f)(x), T.mul(x, x))
+              expectTreeClose('jvp(jit(stopGradient))', AD.jvp(AD.jit(f), [x], [t])[1], x)
+              expectTreeClose('jit(jvp(stopGradient))', AD.jit((v: Value) => AD.jvp(f, [v], [t])[1])(x), x)
+              expectTreeClose('grad(jit(stopGradient))', AD.grad((v: Value) => AD.sum(AD.jit(f)(v)))(x), x)
+              expectTreeClose('jit(grad(stopGradient))', AD.jit(AD.grad((v: Value) => AD.sum(f(v))))(x), x)
+            },
+          ),
+          { seed: SEED, numRuns: RUNS },
+        )
+      },
+      BUDGET,
+    )
+  },
+}
 
-describe('jit of reductions', () => {
-  const withAxes = (arbX: (s: number[]) => fc.Arbitrary<Tensor>) =>
-    shape().chain((s) => fc.tuple(arbX(s), arbAxisSpec(s.length), fc.boolean()))
-  const opts = (axis: number | number[] | undefined, keepdims: boolean): AD.ReduceOptions =>
-    axis === undefined ? { keepdims } : { axis, keepdims }
-
-  prop(['sum', 'mean', 'logsumexp'], withAxes(tensorOf), ([x, axis, keepdims]) => {
-    const o = opts(axis, keepdims)
-    return [one((v) => [AD.sum(v, o), AD.mean(v, o), AD.logsumexp(v, o)], x)]
+for (const group of OP_GROUPS)
+  describe(`jit of ${group.title}`, () => {
+    group.properties.forEach(prop)
+    own[group.id]?.()
   })
-  prop(
-    ['logsumexp (large values)'],
-    withAxes((s) => arbTensor(s, { min: -200, max: 200 })),
-    ([x, axis, keepdims]) => [one((v) => AD.logsumexp(v, opts(axis, keepdims)), x)],
-  )
-  prop(
-    ['max', 'min'],
-    withAxes((s) => arbDistinct(s)),
-    ([x, axis, keepdims]) => [
-      one((v) => [AD.max(v, opts(axis, keepdims)), AD.min(v, opts(axis, keepdims))], x),
-    ],
-  )
-  prop(
-    ['argmax', 'argmin'],
-    shape().chain((s) =>
-      fc.tuple(
-        arbDistinct(s),
-        s.length > 0
-          ? fc.option(fc.integer({ min: -s.length, max: s.length - 1 }), { nil: undefined })
-          : fc.constant(undefined),
-        fc.boolean(),
-      ),
-    ),
-    ([x, axis, keepdims]) => {
-      const o = axis === undefined ? { keepdims } : { axis, keepdims }
-      return [
-        one((v) => [AD.argmax(v, o), AD.argmin(v, o)], x),
-        one((v) => AD.mul(AD.sum(v), AD.sum(AD.astype(AD.argmin(v, o), 'float64'))), x),
-      ]
-    },
-  )
-  prop(
-    ['softmax', 'logSoftmax'],
-    shape(1).chain((s) => fc.tuple(tensorOf(s), fc.integer({ min: -s.length, max: s.length - 1 }))),
-    ([x, axis]) => [
-      one((v) => [AD.softmax(v, axis), AD.logSoftmax(v, axis)], x),
-      one((v) => [AD.softmax(v), AD.logSoftmax(v)], x),
-    ],
-  )
-})
-
-describe('jit of shape ops', () => {
-  const arbReshape = (s: readonly number[]): fc.Arbitrary<number[]> =>
-    fc
-      .tuple(
-        fc.array(fc.nat(), { minLength: s.length, maxLength: s.length }),
-        fc.array(fc.boolean(), { minLength: s.length, maxLength: s.length }),
-        fc.array(fc.nat({ max: 4 }), { maxLength: 2 }),
-        fc.option(fc.nat(), { nil: undefined }),
-      )
-      .map(([order, merge, ones, neg]) => {
-        const shuffled = s
-          .map((d, i) => [order[i]!, i, d] as const)
-          .sort((a, b) => a[0] - b[0] || a[1] - b[1])
-          .map(([, , d]) => d)
-        const merged = shuffled.reduce<number[]>(
-          (acc, d, i) => (i > 0 && merge[i] ? [...acc.slice(0, -1), acc[acc.length - 1]! * d] : [...acc, d]),
-          [],
-        )
-        const withOnes = ones.reduce<number[]>(
-          (acc, at) => [...acc.slice(0, at % (acc.length + 1)), 1, ...acc.slice(at % (acc.length + 1))],
-          merged,
-        )
-        return neg === undefined || withOnes.length === 0
-          ? withOnes
-          : withOnes.map((d, i) => (i === neg % withOnes.length ? -1 : d))
-      })
-
-  prop(
-    ['reshape'],
-    shape().chain((s) => fc.tuple(tensorOf(s), arbReshape(s))),
-    ([x, target]) => [one((v) => AD.reshape(AD.mul(v, v), target), x)],
-  )
-  prop(
-    ['transpose'],
-    shape().chain((s) =>
-      fc.tuple(
-        tensorOf(s),
-        fc.option(
-          fc
-            .tuple(
-              fc.array(fc.nat(), { minLength: s.length, maxLength: s.length }),
-              fc.array(fc.boolean(), { minLength: s.length, maxLength: s.length }),
-            )
-            .map(([keys, neg]) =>
-              range(s.length)
-                .sort((a, b) => keys[a]! - keys[b]! || a - b)
-                .map((a, i) => (neg[i] ? a - s.length : a)),
-            ),
-          { nil: undefined },
-        ),
-      ),
-    ),
-    ([x, axes]) => [one((v) => AD.transpose(AD.sin(v), axes), x)],
-  )
-  prop(
-    ['expandDims'],
-    shape(0, 3).chain((s) => fc.tuple(tensorOf(s), fc.integer({ min: -(s.length + 1), max: s.length }))),
-    ([x, axis]) => [one((v) => AD.expandDims(AD.sin(v), axis), x)],
-  )
-  prop(
-    ['squeeze'],
-    arbShape({ minRank: 0, maxRank: 4, minDim: 1, maxDim: 2 }).chain((s) => {
-      const ones = range(s.length).filter((i) => s[i] === 1)
-      return fc.tuple(tensorOf(s), fc.option(fc.subarray(ones), { nil: undefined }))
-    }),
-    ([x, axes]) => [one((v) => AD.squeeze(AD.sin(v), axes), x)],
-  )
-  prop(
-    ['broadcastTo', 'sumToShape'],
-    arbBroadcastShapes().chain(([sa, sb]) =>
-      fc.tuple(tensorOf(sa), fc.constant(T.broadcastShapes('test', sa, sb))),
-    ),
-    ([x, full]) => [
-      one((v) => AD.broadcastTo(AD.sin(v), full), x),
-      one((v) => AD.sumToShape(AD.sin(AD.broadcastTo(v, full)), x.shape), x),
-    ],
-  )
-
-  const arbRange = (n: number): fc.Arbitrary<T.SliceRange | undefined> =>
-    fc.option(
-      fc.record(
-        {
-          start: fc.integer({ min: -n - 1, max: n + 1 }),
-          stop: fc.integer({ min: -n - 1, max: n + 1 }),
-          step: fc.constantFrom(-2, -1, 1, 2, 3),
-        },
-        { requiredKeys: [] },
-      ),
-      { nil: undefined },
-    )
-  prop(
-    ['slice'],
-    shape(1).chain((s) =>
-      fc.tuple(
-        tensorOf(s),
-        fc.nat({ max: s.length }).chain((k) => fc.tuple(...s.slice(0, k).map(arbRange))),
-      ),
-    ),
-    ([x, ranges]) => [one((v) => AD.slice(AD.mul(v, v), ranges), x)],
-  )
-
-  const arbIndices = (n: number): fc.Arbitrary<readonly number[] | Tensor> =>
-    fc.oneof(
-      fc.array(fc.nat({ max: n - 1 }), { minLength: 1, maxLength: 5 }),
-      fc
-        .array(fc.nat({ max: n - 1 }), { minLength: 4, maxLength: 4 })
-        .map((ix) => T.fromArray(ix, [2, 2], { dtype: 'int32' })),
-    )
-  const indexed = shape(1, 3).chain((s) =>
-    fc.integer({ min: -s.length, max: s.length - 1 }).chain((axis) => {
-      const a = axis < 0 ? axis + s.length : axis
-      return fc.tuple(tensorOf(s), fc.constant(axis), arbIndices(s[a]!)).chain(([x, ax, ix]) => {
-        const ixShape = T.isTensor(ix) ? ix.shape : [ix.length]
-        return fc.tuple(
-          fc.constant(x),
-          fc.constant(ax),
-          fc.constant(ix),
-          tensorOf([...s.slice(0, a), ...ixShape, ...s.slice(a + 1)]),
-        )
-      })
-    }),
-  )
-  prop(['take', 'scatterAdd'], indexed, ([x, axis, ix, updates]) => [
-    one((v) => AD.take(AD.mul(v, v), ix, axis), x),
-    two((b, u) => AD.scatterAdd(AD.sin(b), ix, AD.mul(u, u), axis), x, updates),
-  ])
-
-  prop(
-    ['concat', 'stack'],
-    shape(1, 3).chain((s) =>
-      fc.integer({ min: -s.length, max: s.length - 1 }).chain((axis) => {
-        const a = axis < 0 ? axis + s.length : axis
-        return fc.tuple(
-          fc.constant(axis),
-          fc.array(
-            fc.integer({ min: 1, max: 3 }).chain((d) => tensorOf(s.map((n, i) => (i === a ? d : n)))),
-            { minLength: 1, maxLength: 3 },
-          ),
-          fc.array(tensorOf(s), { minLength: 1, maxLength: 3 }),
-          fc.integer({ min: -(s.length + 1), max: s.length }),
-        )
-      }),
-    ),
-    ([axis, parts, same, stackAxis]) => [
-      [
-        (...xs: Value[]) =>
-          AD.concat(
-            xs.map((v) => AD.mul(v, v)),
-            axis,
-          ),
-        parts,
-      ],
-      [
-        (...xs: Value[]) =>
-          AD.stack(
-            xs.map((v) => AD.sin(v)),
-            stackAxis,
-          ),
-        same,
-      ],
-    ],
-  )
-  prop(
-    ['split'],
-    shape(1).chain((s) =>
-      fc.integer({ min: -s.length, max: s.length - 1 }).chain((axis) => {
-        const n = s[axis < 0 ? axis + s.length : axis]!
-        const divisors = range(n + 1).filter((d) => d > 0 && n % d === 0)
-        return fc.tuple(
-          tensorOf(s),
-          fc.constant(axis),
-          fc.oneof(
-            fc.constantFrom(...divisors),
-            fc.array(fc.nat({ max: n }), { maxLength: 3 }).map((c) => [...c].sort((p, q) => p - q)),
-          ),
-        )
-      }),
-    ),
-    ([x, axis, sections]) => [one((v) => AD.split(AD.mul(v, v), sections, axis), x)],
-  )
-  prop(
-    ['pad'],
-    shape().chain((s) =>
-      fc.tuple(
-        tensorOf(s),
-        fc.tuple(...s.map(() => fc.tuple(fc.nat({ max: 2 }), fc.nat({ max: 2 })))),
-        fc.double({ min: -2, max: 2, noNaN: true }),
-      ),
-    ),
-    ([x, widths, value]) => [
-      one((v) => AD.pad(AD.sin(v), widths, value), x),
-      one((v) => AD.pad(AD.sin(v), widths), x),
-    ],
-  )
-})
-
-describe('jit of matmul and dot', () => {
-  const dims = fc.tuple(
-    fc.integer({ min: 1, max: 3 }),
-    fc.integer({ min: 1, max: 3 }),
-    fc.integer({ min: 1, max: 3 }),
-  )
-  const cases = fc.oneof(
-    dims.map(([, k]) => [[k], [k]]),
-    dims.map(([, k, n]) => [[k], [k, n]]),
-    dims.map(([m, k]) => [[m, k], [k]]),
-    dims.map(([m, k, n]) => [
-      [m, k],
-      [k, n],
-    ]),
-    fc.tuple(dims, arbBroadcastShapes({ maxRank: 2 })).map(([[m, k, n], [ba, bb]]) => [
-      [...ba, m, k],
-      [...bb, k, n],
-    ]),
-    fc.tuple(dims, arbShape({ minRank: 1, maxRank: 2 })).map(([[, k, n], b]) => [[k], [...b, k, n]]),
-    fc.tuple(dims, arbShape({ minRank: 1, maxRank: 2 })).map(([[m, k], b]) => [[...b, m, k], [k]]),
-  )
-  prop(
-    ['matmul', 'dot'],
-    cases.chain(([sa, sb]) => fc.tuple(tensorOf(sa!), tensorOf(sb!))),
-    ([a, b]) => [two(AD.matmul, a, b), two((u, v) => AD.dot(AD.sin(u), v), a, b)],
-  )
-  // a constant weight matrix closed over (the compiler may pre-pack it) and a layer-shaped product
-  prop(
-    ['matmul with a closed-over constant'],
-    fc
-      .tuple(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 5 }))
-      .chain(([m, k, n]) => fc.tuple(tensorOf([m, k]), tensorOf([k, n]), tensorOf([n]))),
-    ([x, w, b]) => [
-      one((v) => AD.tanh(AD.add(AD.matmul(v, w), b)), x),
-      two((v, ww) => AD.matmul(v, ww), x, w),
-    ],
-  )
-})
-
-describe('jit of dtype conversion, constants and stopGradient', () => {
-  prop(
-    ['astype'],
-    shape(0, 3).chain((s) => arbTensor(s, { dtype: 'float32' })),
-    (x) => [
-      one((v) => AD.mul(AD.astype(v, 'float64'), AD.astype(v, 'float64')), x),
-      one((v) => AD.astype(AD.sin(AD.astype(v, 'float64')), 'float32'), x),
-    ],
-  )
-  prop(['zerosLike', 'onesLike'], shape().chain(tensorOf), (x) => [
-    one((v) => AD.add(AD.mul(v, AD.onesLike(v)), AD.zerosLike(v)), x),
-  ])
-  it(
-    'stopGradient: jit keeps it a constant for autodiff (x·stopGradient(x) has JVP x·t, not 2x·t)',
-    () => {
-      tested.add('stopGradient')
-      fc.assert(
-        fc.property(
-          shape().chain((s) => arbAwayFromKinks(s)),
-          (x) => {
-            const f = (v: Value) => AD.mul(v, AD.stopGradient(v))
-            const t = T.ones(x.shape)
-            expectTreeClose('jit(stopGradient)', AD.jit(f)(x), T.mul(x, x))
-            expectTreeClose('jvp(jit(stopGradient))', AD.jvp(AD.jit(f), [x], [t])[1], x)
-            expectTreeClose('jit(jvp(stopGradient))', AD.jit((v: Value) => AD.jvp(f, [v], [t])[1])(x), x)
-            expectTreeClose('grad(jit(stopGradient))', AD.grad((v: Value) => AD.sum(AD.jit(f)(v)))(x), x)
-            expectTreeClose('jit(grad(stopGradient))', AD.jit(AD.grad((v: Value) => AD.sum(f(v))))(x), x)
-          },
-        ),
-        { seed: SEED, numRuns: RUNS },
-      )
-    },
-    BUDGET,
-  )
-})
 
 describe('larger shapes (generated loops, merged dims, kernel calls) and bitwise agreement', () => {
   /** Bitwise equality of every leaf (NaN equals NaN): for programs whose summation order is the eager one. */
@@ -807,61 +347,7 @@ describe('larger shapes (generated loops, merged dims, kernel calls) and bitwise
 
 describe('coverage', () => {
   it('every op of the public namespace has a jit property', () => {
-    const notOps = new Set([
-      'Tracer',
-      'LeakedTracerError',
-      'isValue',
-      'definePrimitive',
-      'bind',
-      'jvp',
-      'vjp',
-      'linearize',
-      'grad',
-      'valueAndGrad',
-      'jacfwd',
-      'jacrev',
-      'hessian',
-      'customJvp',
-      'customVjp',
-      'treeFlatten',
-      'treeUnflatten',
-      'treeLeaves',
-      'treeMap',
-      'showTreeDef',
-      'treeDefEqual',
-      'treePaths',
-      'isPlainObject',
-      'StageTracer',
-      'StagedValueError',
-      'hasAbstractRule',
-      'makeGraph',
-      'evalGraph',
-      'evalGraphVars',
-      'evalEquation',
-      'showType',
-      'varName',
-      'showPrimitive',
-      'programNames',
-      'showProgram',
-      'toDot',
-      'toTensor',
-      'item',
-      'toArray',
-      'toNested',
-      // jit itself and its switches
-      'jit',
-      'setJitCheck',
-      'JitMismatchError',
-    ])
-    // exports that are not computing ops (instrumentation hooks, error classes, switches) are named unstable_*,
-    // *Error or set*/is*; the rest must be ops with a jit property
-    const ops = Object.keys(AD).filter(
-      (k) =>
-        !notOps.has(k) &&
-        !k.startsWith('unstable_') &&
-        !k.endsWith('Error') &&
-        typeof (AD as Record<string, unknown>)[k] === 'function',
-    )
+    const ops = opExports(AD, new Set([...NOT_OPS, ...READOUTS]))
     expect(ops.filter((o) => !tested.has(o))).toEqual([])
   })
 })
