@@ -20,6 +20,8 @@ export const HELP = `npm run bench -- [flags]
   --seed N             data and initial-weight seed (default 0)
   --out FILE           where the JSON rows go (default bench/results.json; --quick: a file in the temp folder)
   --python PATH        the Python for torch/numpy (default /usr/bin/python3)
+  --relaxed-simd       start the JavaScript children with --experimental-wasm-relaxed-simd, so the GEMM uses its
+                       fused multiply-add variant on Node 20 (Node >= 22 has it by default); needs --isolate
   --verbose            pass the child processes' own output through
   --help               this text`
 
@@ -92,6 +94,7 @@ export const decodeFlags = (argv: readonly string[]): E.Either<string, BenchFlag
         out: { type: 'string' },
         python: { type: 'string' },
         verbose: { type: 'boolean' },
+        'relaxed-simd': { type: 'boolean' },
         help: { type: 'boolean' },
       },
     })
@@ -106,6 +109,11 @@ export const decodeFlags = (argv: readonly string[]): E.Either<string, BenchFlag
   const quick = v.quick === true
   if (v['in-process'] === true && v.isolate === true)
     return E.left('--in-process and --isolate exclude each other')
+  const isolate = v.isolate === true || (!quick && v['in-process'] !== true)
+  if (v['relaxed-simd'] === true && !isolate)
+    return E.left(
+      '--relaxed-simd: the flag is given to child processes, so it needs --isolate (drop --in-process)',
+    )
   const all = quick ? quickWorkloads() : fullWorkloads()
   const wl = list(v.workloads)
   let workloads: readonly Workload[] = all
@@ -143,10 +151,11 @@ export const decodeFlags = (argv: readonly string[]): E.Either<string, BenchFlag
       systems,
       rounds: rounds.right,
       warmup: warmup.right,
-      isolate: v.isolate === true || (!quick && v['in-process'] !== true),
+      isolate,
       seed: seed.right,
       python: v.python ?? '/usr/bin/python3',
       verbose: v.verbose === true,
+      relaxedSimd: v['relaxed-simd'] === true,
     },
   })
 }

@@ -33,6 +33,8 @@ export interface HarnessOptions {
   readonly seed: number
   readonly python: string
   readonly verbose: boolean
+  /** Start the JavaScript children with V8's `--experimental-wasm-relaxed-simd` (the GEMM's fma variant on Node 20). */
+  readonly relaxedSimd?: boolean
   readonly log: (line: string) => void
   /** Called with every row so far after each workload (the CLI rewrites results.json, so a cut-off run keeps them). */
   readonly onRows?: (rows: readonly ResultRow[]) => void
@@ -90,12 +92,18 @@ const pythonHas = (python: string, module: string): boolean =>
 
 const PY_ENV = { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' }
 
-const jsChild = (verbose: boolean): Child =>
+const jsChild = (o: Pick<HarnessOptions, 'verbose' | 'relaxedSimd'>): Child =>
   startChild(
     process.execPath,
-    ['--import', 'tsx', '--conditions=source', join(here, 'worker.ts')],
+    [
+      ...(o.relaxedSimd === true ? ['--experimental-wasm-relaxed-simd'] : []),
+      '--import',
+      'tsx',
+      '--conditions=source',
+      join(here, 'worker.ts'),
+    ],
     process.env,
-    verbose,
+    o.verbose,
   )
 
 const entrantFor = async (
@@ -114,7 +122,7 @@ const entrantFor = async (
           { ...process.env, ...PY_ENV },
           o.verbose,
         )
-      : jsChild(o.verbose)
+      : jsChild(o)
     const setup = await child.request({ op: 'setup', system, dtype, data: dataPath(), seed: o.seed })
     if (!setup.ok) {
       child.kill()
@@ -272,6 +280,11 @@ export const runHarness = async (o: HarnessOptions): Promise<readonly ResultRow[
   log(`Cotangent bench — ${new Date().toISOString()}`)
   log(`node ${process.version}, ${String(cpus().length)} × ${cpu}; load average ${loadText()} (1, 5, 15 min)`)
   log(
+    o.relaxedSimd === true
+      ? 'wasm relaxed SIMD: on (children run with --experimental-wasm-relaxed-simd: the GEMM uses fused multiply-add)'
+      : 'wasm relaxed SIMD: engine default (off on Node 20: the GEMM uses multiply + add; --relaxed-simd turns it on)',
+  )
+  log(
     `${String(o.rounds)} interleaved round(s) after ${String(o.warmup)} warm-up round(s); ` +
       (o.isolate
         ? 'each system in its own process'
@@ -289,7 +302,7 @@ export const runHarness = async (o: HarnessOptions): Promise<readonly ResultRow[
   })
   let idleRss: number | null = null
   if (o.isolate && available.some((s) => !isPython(s))) {
-    const c = jsChild(o.verbose)
+    const c = jsChild(o)
     idleRss = await c.close()
     c.kill()
     if (idleRss !== null) log(`an idle worker process (node + tsx) peaks at ${fmt(idleRss / 1024)} MB RSS`)
