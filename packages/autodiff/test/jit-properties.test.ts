@@ -23,20 +23,22 @@ import * as T from '@cotangent/tensor'
 import type { Tensor } from '@cotangent/tensor'
 import * as AD from '../src/index.js'
 import type { Value } from '../src/index.js'
-import { arbAwayFromKinks, arbShape, arbTensor, checkGrads, formatFailure } from '@cotangent/gradcheck'
+import { arbShape, arbTensor, checkGrads, formatFailure } from '@cotangent/gradcheck'
 import {
   NOT_OPS,
-  OP_GROUPS,
   READOUTS,
+  describeOpGroups,
   one,
   opExports,
   opProperty,
+  opTest,
   range,
   shape,
+  stopGradientTest,
   tensorOf,
   two,
 } from '../../gradcheck/test/op-cases.js'
-import type { OpGroup, OpProperty } from '../../gradcheck/test/op-cases.js'
+import type { OpGroup, OpTests } from '../../gradcheck/test/op-cases.js'
 
 const SEED = 20261202
 const RUNS = 12
@@ -155,23 +157,15 @@ const checkJit = (name: string, f: Fn, args: readonly Value[]): void => {
   if (r._tag === 'Left') throw new Error(`${name}: checkGrads(jit(f)) failed: ${formatFailure(r.left)}`)
 }
 
-/** Registers a test for one op property: `checkJit` on every call at each random point. */
-const prop = ({ names, property }: OpProperty): void => {
-  names.forEach((o) => tested.add(o))
-  it(
-    names.join(', '),
-    () => {
-      fc.assert(
-        property((calls) => {
-          calls.forEach(({ f, args }, i) => {
-            checkJit(`${names.join('/')} #${i}`, f, args)
-          })
-        }),
-        { seed: SEED, numRuns: RUNS },
-      )
-    },
-    BUDGET,
-  )
+/** This file's interpretation of the op table: every jit property of each call. */
+const jitTests: OpTests = {
+  check: ({ f, args }, label) => {
+    checkJit(label, f, args)
+  },
+  seed: SEED,
+  numRuns: RUNS,
+  budget: BUDGET,
+  tested,
 }
 
 /** Properties of this file only, by group: programs the compiler treats specially, and stopGradient. */
@@ -179,7 +173,8 @@ const own: Partial<Record<OpGroup['id'], () => void>> = {
   unary: () => {
     // a chain of them (the case the compiler fuses into one loop), of ops with bounded derivatives so that the
     // finite differences of its second derivative stay accurate
-    prop(
+    opTest(
+      jitTests,
       opProperty(['chain of unary ops'], shape().chain(tensorOf), (x) => [
         one(
           (v) => AD.mul(AD.sigmoid(AD.tanh(AD.cos(AD.sin(AD.gelu(AD.neg(AD.softplus(AD.tanh(v)))))))), 0.9),
@@ -191,7 +186,8 @@ const own: Partial<Record<OpGroup['id'], () => void>> = {
   },
   matmul: () => {
     // a constant weight matrix closed over (the compiler may pre-pack it) and a layer-shaped product
-    prop(
+    opTest(
+      jitTests,
       opProperty(
         ['matmul with a closed-over constant'],
         fc
@@ -209,36 +205,22 @@ const own: Partial<Record<OpGroup['id'], () => void>> = {
     )
   },
   dtype: () => {
-    it(
+    stopGradientTest(
+      jitTests,
       'stopGradient: jit keeps it a constant for autodiff (x·stopGradient(x) has JVP x·t, not 2x·t)',
-      () => {
-        tested.add('stopGradient')
-        fc.assert(
-          fc.property(
-            shape().chain((s) => arbAwayFromKinks(s)),
-            (x) => {
-              const f = (v: Value) => AD.mul(v, AD.stopGradient(v))
-              const t = T.ones(x.shape)
-              expectTreeClose('jit(stopGradient)', AD.jit(f)(x), T.mul(x, x))
-              expectTreeClose('jvp(jit(stopGradient))', AD.jvp(AD.jit(f), [x], [t])[1], x)
-              expectTreeClose('jit(jvp(stopGradient))', AD.jit((v: Value) => AD.jvp(f, [v], [t])[1])(x), x)
-              expectTreeClose('grad(jit(stopGradient))', AD.grad((v: Value) => AD.sum(AD.jit(f)(v)))(x), x)
-              expectTreeClose('jit(grad(stopGradient))', AD.jit(AD.grad((v: Value) => AD.sum(f(v))))(x), x)
-            },
-          ),
-          { seed: SEED, numRuns: RUNS },
-        )
+      (x, f) => {
+        const t = T.ones(x.shape)
+        expectTreeClose('jit(stopGradient)', AD.jit(f)(x), T.mul(x, x))
+        expectTreeClose('jvp(jit(stopGradient))', AD.jvp(AD.jit(f), [x], [t])[1], x)
+        expectTreeClose('jit(jvp(stopGradient))', AD.jit((v: Value) => AD.jvp(f, [v], [t])[1])(x), x)
+        expectTreeClose('grad(jit(stopGradient))', AD.grad((v: Value) => AD.sum(AD.jit(f)(v)))(x), x)
+        expectTreeClose('jit(grad(stopGradient))', AD.jit(AD.grad((v: Value) => AD.sum(f(v))))(x), x)
       },
-      BUDGET,
     )
   },
 }
 
-for (const group of OP_GROUPS)
-  describe(`jit of ${group.title}`, () => {
-    group.properties.forEach(prop)
-    own[group.id]?.()
-  })
+describeOpGroups(jitTests, (group) => `jit of ${group.title}`, own)
 
 describe('larger shapes (generated loops, merged dims, kernel calls) and bitwise agreement', () => {
   /** Bitwise equality of every leaf (NaN equals NaN): for programs whose summation order is the eager one. */

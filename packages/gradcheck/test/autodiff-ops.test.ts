@@ -10,15 +10,13 @@
  * each call, and checks stopGradient on its own.
  */
 import { describe, expect, it } from 'vitest'
-import * as fc from 'fast-check'
 import * as E from 'fp-ts/lib/Either.js'
 import * as T from '@cotangent/tensor'
 import type { Tensor } from '@cotangent/tensor'
 import * as AD from '@cotangent/autodiff'
-import type { Value } from '@cotangent/autodiff'
-import { arbAwayFromKinks, assertGrads, checkGrads, numericalJvp } from '../src/index.js'
-import { NOT_OPS, OP_GROUPS, READOUTS, opExports, shape } from './op-cases.js'
-import type { OpGroup, OpProperty } from './op-cases.js'
+import { assertGrads, checkGrads, numericalJvp } from '../src/index.js'
+import { NOT_OPS, READOUTS, describeOpGroups, opExports, stopGradientTest } from './op-cases.js'
+import type { OpGroup, OpTests } from './op-cases.js'
 
 const SEED = 1337
 /** Runs per property. */
@@ -35,63 +33,36 @@ const grads2 = (f: (...args: never[]) => unknown, args: readonly unknown[]): voi
   assertGrads(f, args, { order: 2, modes: ['fwd', 'rev'] })
 }
 
-/** Registers a test for one op property: `grads2` on every call at each random point. */
-const prop = ({ names, property }: OpProperty): void => {
-  names.forEach((o) => tested.add(o))
-  it(
-    names.join(', '),
-    () => {
-      fc.assert(
-        property((calls) => {
-          calls.forEach(({ f, args }) => {
-            grads2(f, args)
-          })
-        }),
-        { seed: SEED, numRuns: RUNS },
-      )
-    },
-    BUDGET,
-  )
+/** This file's interpretation of the op table: `grads2` on each call. */
+const gradTests: OpTests = {
+  check: ({ f, args }) => {
+    grads2(f, args)
+  },
+  seed: SEED,
+  numRuns: RUNS,
+  budget: BUDGET,
+  tested,
 }
 
 /** Properties of this file only, by group. */
 const own: Partial<Record<OpGroup['id'], () => void>> = {
   dtype: () => {
-    const name = 'stopGradient'
-    tested.add(name)
-    it(
-      name,
-      () => {
-        fc.assert(
-          fc.property(
-            shape().chain((s) => arbAwayFromKinks(s)),
-            (x) => {
-              // Autodiff treats stopGradient(x) as a constant, so f(x) = x·stopGradient(x) has JVP x·t, while the
-              // numerical derivative is 2x·t: the check must fail in fwd, and the JVP must equal the naive x·t.
-              const f = (v: Value) => AD.mul(v, AD.stopGradient(v))
-              const t = T.ones(x.shape)
-              const [, tOut] = AD.jvp(f, [x], [t])
-              expect(Array.from(AD.toArray(tOut))).toEqual(Array.from(T.toArray(x)))
-              const twice = Array.from(T.toArray(numericalJvp(f, [x], [t]) as Tensor))
-              twice.forEach((g, i) => {
-                expect(g).toBeCloseTo(2 * T.toArray(x)[i]!, 6)
-              })
-              expect(E.isLeft(checkGrads(f, [x], { modes: ['fwd'] }))).toBe(true)
-            },
-          ),
-          { seed: SEED, numRuns: RUNS },
-        )
-      },
-      BUDGET,
-    )
+    stopGradientTest(gradTests, 'stopGradient', (x, f) => {
+      // Autodiff treats stopGradient(x) as a constant, so f(x) = x·stopGradient(x) has JVP x·t, while the
+      // numerical derivative is 2x·t: the check must fail in fwd, and the JVP must equal the naive x·t.
+      const t = T.ones(x.shape)
+      const [, tOut] = AD.jvp(f, [x], [t])
+      expect(Array.from(AD.toArray(tOut))).toEqual(Array.from(T.toArray(x)))
+      const twice = Array.from(T.toArray(numericalJvp(f, [x], [t]) as Tensor))
+      twice.forEach((g, i) => {
+        expect(g).toBeCloseTo(2 * T.toArray(x)[i]!, 6)
+      })
+      expect(E.isLeft(checkGrads(f, [x], { modes: ['fwd'] }))).toBe(true)
+    })
   },
 }
 
-for (const group of OP_GROUPS)
-  describe(`gradients of ${group.title} (order 2, fwd and rev)`, () => {
-    group.properties.forEach(prop)
-    own[group.id]?.()
-  })
+describeOpGroups(gradTests, (group) => `gradients of ${group.title} (order 2, fwd and rev)`, own)
 
 describe('coverage', () => {
   it('every op of the public namespace has a gradient property', () => {

@@ -6,7 +6,8 @@
  * - packages/autodiff/test/jit-properties.test.ts runs its `jit` checks (values, jvp, grad, Hessian–vector
  *   products, checkGrads of the jitted function) on every call.
  * A property draws its arguments from one arbitrary and checks every call at that point, so a broken rule turns
- * the property of its op red in both files.
+ * the property of its op red in both files. `describeOpGroups` registers the table as tests (a `describe` per
+ * group, a test per property) for a file's `OpTests`: its check of one call, seed, runs and budget.
  *
  * Domains avoid kinks and singularities: positive bases for log/sqrt/pow, denominators away from 0, ReLU-like ops
  * away from 0, max/min/maximum/minimum/comparisons on values without ties. Numbers, axes, options, conditions and
@@ -18,6 +19,7 @@
  * The module lives with the gradient properties (the first interpreter); autodiff's tests import it by a relative
  * path, as they already import @cotangent/gradcheck.
  */
+import { describe, it } from 'vitest'
 import * as fc from 'fast-check'
 import * as T from '@cotangent/tensor'
 import type { Tensor } from '@cotangent/tensor'
@@ -66,6 +68,85 @@ export const opProperty = <X>(
       check(calls(x))
     }),
 })
+
+/** How a test file interprets the table: its check of one call, seed, runs per property and budget per test. */
+export interface OpTests {
+  /** Throws unless the call passes; `label` names the ops and the call's index. */
+  readonly check: (call: OpCall, label: string) => void
+  readonly seed: number
+  readonly numRuns: number
+  /** Per-test budget in ms (a budget, not a timing assertion). */
+  readonly budget: number
+  /** The ops given a test so far, for the file's coverage test. */
+  readonly tested: Set<string>
+}
+
+/** Registers a test titled `title` for the ops `names`, running `property()` with the file's seed and runs. */
+const register = (
+  t: OpTests,
+  title: string,
+  names: readonly string[],
+  property: () => fc.IPropertyWithHooks<[unknown]>,
+): void => {
+  names.forEach((o) => t.tested.add(o))
+  it(
+    title,
+    () => {
+      fc.assert(property(), { seed: t.seed, numRuns: t.numRuns })
+    },
+    t.budget,
+  )
+}
+
+/** Registers a test for one op property: `t.check` on every call at each random point. */
+export const opTest = (t: OpTests, { names, property }: OpProperty): void => {
+  register(t, names.join(', '), names, () =>
+    property((calls) => {
+      calls.forEach((call, i) => {
+        t.check(call, `${names.join('/')} #${i}`)
+      })
+    }),
+  )
+}
+
+/**
+ * Registers the stopGradient test titled `title`: `check(x, f)` at random points x away from 0, for
+ * f(x) = x·stopGradient(x). It is no entry of the table because its derivatives are meant to disagree with finite
+ * differences (autodiff gives the JVP x·t, the numbers 2x·t), so each file states what it expects.
+ */
+export const stopGradientTest = (
+  t: OpTests,
+  title: string,
+  check: (x: Tensor, f: (v: Value) => Value) => void,
+): void => {
+  const f = (v: Value): Value => AD.mul(v, AD.stopGradient(v))
+  register(t, title, ['stopGradient'], () =>
+    fc.property(
+      shape().chain((s) => arbAwayFromKinks(s)),
+      (x) => {
+        check(x, f)
+      },
+    ),
+  )
+}
+
+/**
+ * Registers every group of `OP_GROUPS` as a `describe` titled `title(group)`, with a test per op property and
+ * then the file's own tests of that group (`own[group.id]`).
+ */
+export const describeOpGroups = (
+  t: OpTests,
+  title: (group: OpGroup) => string,
+  own: Partial<Record<OpGroup['id'], () => void>> = {},
+): void => {
+  for (const group of OP_GROUPS)
+    describe(title(group), () => {
+      group.properties.forEach((p) => {
+        opTest(t, p)
+      })
+      own[group.id]?.()
+    })
+}
 
 /** `f` of one argument at `x`. */
 export const one = (f: (v: Value) => unknown, x: Value): OpCall => ({ f, args: [x] })
@@ -591,8 +672,7 @@ const dtype: OpGroup = {
     opProperty(['zerosLike', 'onesLike'], shape().chain(tensorOf), (x) => [
       one((v) => AD.add(AD.mul(v, AD.onesLike(v)), AD.zerosLike(v)), x),
     ]),
-    // stopGradient is no case here: differentiating it is meant to disagree with finite differences, so each
-    // file checks it on its own.
+    // stopGradient: see stopGradientTest
   ],
 }
 
