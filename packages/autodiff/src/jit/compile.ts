@@ -11,9 +11,9 @@
  * The generated loops run in order as small generated functions (tiny neighbours joined), which call the kernel
  * steps through a table.
  *
- * A call: bind the inputs' storage (an input that is an output of the last call is read from the array it was
- * copied from), carve every fresh output a loop computes out of one new backing store, run the program, copy the
- * outputs into tensors. Scratch arrays belong to the executable and are reused by every call; a re-entrant call
+ * A call: bind the inputs' storage (read in place, never written), allocate a new array for every fresh output a
+ * loop computes, run the program, hand those arrays to the output tensors without a copy (nothing writes them
+ * after the call). Scratch arrays belong to the executable and are reused by every call; a re-entrant call
  * (a jitted function reached again from inside its own custom call) runs the interpreter instead.
  * @module
  */
@@ -103,23 +103,6 @@ export const compile = (p: Program): Compiled => {
     if (sl.kind === 'scratch') S[i] = allocate(sl.dtype, sl.size)
   })
   const freshSlots = plan.slots.flatMap((sl, i) => (sl.kind === 'fresh' ? [i] : []))
-  const offsets: number[] = []
-  let arenaBytes = 0
-  for (const s of freshSlots) {
-    const sl = plan.slots[s]!
-    arenaBytes = Math.ceil(arenaBytes / 8) * 8
-    offsets.push(arenaBytes)
-    arenaBytes += sl.size * (sl.dtype === 'float64' ? 8 : 4)
-  }
-  const view = (arena: ArrayBuffer, i: number): Storage => {
-    const sl = plan.slots[freshSlots[i]!]!
-    const off = offsets[i]!
-    return sl.dtype === 'float64'
-      ? new Float64Array(arena, off, sl.size)
-      : sl.dtype === 'float32'
-        ? new Float32Array(arena, off, sl.size)
-        : new Int32Array(arena, off, sl.size)
-  }
   const inputSlots = p.inVars.map(slot)
   const inputNeedsStorage = inputSlots.map((s) => readByLoop.has(s))
   // scratch values a kernel reads are copied into a tensor once per call (cache cleared after the call)
@@ -228,7 +211,7 @@ export const compile = (p: Program): Compiled => {
   const runSteps = (): void => {
     for (const c of chunks) c(S, calls, accs)
   }
-  // The fresh outputs of the last call and the arrays they were copied from (never written again): an input that is
+  // The fresh outputs of the last call and their arrays (never written again): an input that is
   // one of them (parameters and optimizer state fed back) is read from that array, without a copy or a lookup.
   const recentT: (Tensor | undefined)[] = []
   const recentS: Storage[] = []
@@ -248,7 +231,7 @@ export const compile = (p: Program): Compiled => {
       const k = recentCount++
       return () => {
         const data = S[s]!
-        const t = T.fromArray(data, shape, { dtype: a.dtype })
+        const t = adopt(data, shape, a.dtype)
         recentT[k] = t
         recentS[k] = data
         return t
@@ -291,10 +274,11 @@ export const compile = (p: Program): Compiled => {
           Tn[s] = ins[i]
           if (inputNeedsStorage[i]) S[s] = recentStorage(ins[i]!, i)
         }
-        // every fresh output of the call in one backing store (one allocation), each a view of its own range
-        if (arenaBytes > 0) {
-          const arena = new ArrayBuffer(arenaBytes)
-          for (let i = 0; i < freshSlots.length; i++) S[freshSlots[i]!] = view(arena, i)
+        // every fresh output of the call in an array of its own (it becomes the returned tensor's storage, so a
+        // kept output holds only its own values alive), never written after this call
+        for (const i of freshSlots) {
+          const sl = plan.slots[i]!
+          S[i] = allocate(sl.dtype, sl.size)
         }
         runSteps()
         return outputs.map((o) => o())

@@ -1,40 +1,25 @@
-/* eslint-disable functional/no-let -- a compiler: it fills local maps, environments and scratch arrays while building an executable; nothing it returns is mutated (the same exemption the interpreter files have) */
 /**
- * The one place jit crosses into tensor storage, through the public tensor API only: `toArray` (a copy) to read a
- * tensor, `fromArray` (a copy) to make one. Copies are avoided where immutability makes it safe: a tensor jit
- * created from a fresh array it never writes again remembers that array (a *shadow*, in a WeakMap keyed by the
- * tensor), so feeding a jitted function's output back into it (parameters, optimizer state) reads it without a
- * copy, and an input passed again (the same data batch) is copied once.
+ * The one place jit crosses into tensor storage, through `@cotangent/tensor/internal` (unstable, for Cotangent's
+ * own packages): a tensor's array is read where it lies (the generated code never writes an input), and an output
+ * is a fresh array the generated code filled during this call, handed to a tensor without a copy and never written
+ * again. Scratch (reused by the next call) is copied whenever it becomes a tensor.
  * @module
  */
-import * as T from '@cotangent/tensor'
+import { dataOf, wrap } from '@cotangent/tensor/internal'
 import type { DType, Storage, Tensor } from '@cotangent/tensor'
 
-const shadows = new WeakMap<Tensor, Storage>()
-
-/** The values of `t` as a typed array that nobody writes (never write to it either). */
-export const storageOf = (t: Tensor): Storage => {
-  let s = shadows.get(t)
-  if (s === undefined) {
-    s = T.toArray(t)
-    shadows.set(t, s)
-  }
-  return s
-}
+/** The values of `t`, its own array (never write to it). */
+export const storageOf = (t: Tensor): Storage => dataOf(t, 'jit')
 
 /**
- * A tensor of a fresh array that the caller gives up (it must never be written again): remembered as its shadow.
+ * A tensor of a fresh array that the caller gives up (it must never be written again), without a copy.
  * Pass a frozen `shape` to spare the tensor its copy of it.
  */
-export const adopt = (data: Storage, shape: readonly number[], dtype: DType): Tensor => {
-  const t = T.fromArray(data, shape, { dtype })
-  shadows.set(t, data)
-  return t
-}
+export const adopt = (data: Storage, shape: readonly number[], dtype: DType): Tensor => wrap(data, shape, dtype)
 
-/** A tensor holding a copy of `data` (scratch that will be overwritten: no shadow). */
+/** A tensor holding a copy of `data` (scratch that will be overwritten). */
 export const copyToTensor = (data: Storage, shape: readonly number[], dtype: DType): Tensor =>
-  T.fromArray(data, shape, { dtype })
+  wrap(data.slice(), shape, dtype)
 
 /** Zeroed storage of a dtype. */
 export const allocate = (dtype: DType, n: number): Storage =>

@@ -1,0 +1,8 @@
+/**
+ * Unstable, package-internal access to tensor storage for the other Cotangent packages (the jit compiler of
+ * `@cotangent/autodiff`): not part of the public API, free to change in any release, and not for applications.
+ * Whoever uses it keeps the tensor contract by hand: storage read through {@link dataOf} is never written, and an
+ * array given to {@link wrap} is fresh and never written again once the tensor exists.
+ * @module
+ */
+export { dataOf, wrap } from './tensor.js'
