@@ -61,8 +61,11 @@ export const values = (t: Tensor): number[] => Array.from(toArray(t))
 
 /** Asserts-free closeness check used inside properties. */
 export const allClose = (a: readonly number[], b: readonly number[], rtol = 1e-9, atol = 1e-12): boolean =>
-  a.length === b.length && a.every((x, i) => Math.abs(x - b[i]!) <= atol + rtol * Math.abs(b[i]!) || (Number.isNaN(x) && Number.isNaN(b[i]!)))
-
+  a.length === b.length &&
+  a.every(
+    (x, i) =>
+      Math.abs(x - b[i]!) <= atol + rtol * Math.abs(b[i]!) || (Number.isNaN(x) && Number.isNaN(b[i]!)),
+  )
 
 /** The values of `x` explicitly tiled to the broadcast `shape` (index arithmetic with unravel/ravel). */
 export const tile = (x: Tensor, shape: readonly number[]): number[] => {
@@ -88,15 +91,35 @@ export const arbEdgeValue = fc.oneof(
 )
 
 /** A float64 tensor of `shape` with values from `v` (edge-case values by default). */
-export const arbTensorWith = (shape: readonly number[], v: fc.Arbitrary<number> = arbEdgeValue): fc.Arbitrary<Tensor> =>
+export const arbTensorWith = (
+  shape: readonly number[],
+  v: fc.Arbitrary<number> = arbEdgeValue,
+): fc.Arbitrary<Tensor> =>
   fc.array(v, { minLength: size(shape), maxLength: size(shape) }).map((xs) => fromArray(xs, shape))
 
 /** True when `c` equals `ref` applied element by element to `a` and `b` explicitly tiled to `c`'s shape. */
-export const agreesWithTiled = (c: Tensor, a: Tensor, b: Tensor, ref: (x: number, y: number) => number): boolean => {
+export const agreesWithTiled = (
+  c: Tensor,
+  a: Tensor,
+  b: Tensor,
+  ref: (x: number, y: number) => number,
+): boolean => {
   const ta = tile(a, c.shape)
   const tb = tile(b, c.shape)
   return same(
     values(c),
     ta.map((x, i) => ref(x, tb[i]!)),
   )
+}
+
+/** mulberry32: a small deterministic PRNG so that failures reproduce. */
+export const rng = (seed: number): (() => number) => {
+  let s = seed >>> 0
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0
+    let t = s
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
 }

@@ -7,7 +7,7 @@ import vm from 'node:vm'
 import fc from 'fast-check'
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { DType } from '../src/dtype.js'
-import { SEED, params } from './helpers.js'
+import { SEED, params, rng } from './helpers.js'
 
 type TensorMod = typeof import('../src/tensor.js')
 type LinalgMod = typeof import('../src/kernels/linalg.js')
@@ -29,18 +29,6 @@ const importMods = async (): Promise<Mods> => ({
   G: await import('../src/kernels/wasm/gemm.js'),
   M: await import('../src/kernels/manip.js'),
 })
-
-/** mulberry32: a small deterministic PRNG so that failures reproduce. */
-const rng = (seed: number): (() => number) => {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const randomTensor = (mods: Mods, rand: () => number, shape: readonly number[], dtype: DType): Tensor => {
   const size = shape.reduce((p, d) => p * d, 1)

@@ -7,19 +7,7 @@ import { matmul, matmulTransposed } from '../src/kernels/linalg.js'
 import { sleb, uleb } from '../src/kernels/wasm/encoder.js'
 import { gemmModuleBytes, matmulPath, setMatmulPath, wasmGemmAvailable } from '../src/kernels/wasm/gemm.js'
 import { dataOf, fromArray, type Tensor } from '../src/tensor.js'
-import { params, SEED } from './helpers.js'
-
-/** A small deterministic PRNG (mulberry32) so that failures reproduce. */
-const rng = (seed: number): (() => number) => {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { params, rng, SEED } from './helpers.js'
 
 const randomTensor = (rand: () => number, shape: readonly number[], dtype: DType): Tensor => {
   const size = shape.reduce((p, d) => p * d, 1)
@@ -170,47 +158,62 @@ describe('wasm SIMD matmul', () => {
     [2, 513, 1],
   ]
   for (const dtype of ['float64', 'float32'] as const)
-    it(`forced: block-edge shapes, every transA/transB (${dtype})`, () => {
-      setMatmulPath('wasm')
-      const rand = rng(SEED)
-      for (const [m, k, n] of edgeShapes)
-        for (const [ta, tb] of TRANS) checkProduct(rand, m, k, n, ta, tb, dtype)
-    }, BUDGET)
+    it(
+      `forced: block-edge shapes, every transA/transB (${dtype})`,
+      () => {
+        setMatmulPath('wasm')
+        const rand = rng(SEED)
+        for (const [m, k, n] of edgeShapes)
+          for (const [ta, tb] of TRANS) checkProduct(rand, m, k, n, ta, tb, dtype)
+      },
+      BUDGET,
+    )
 
   for (const dtype of ['float64', 'float32'] as const)
-    it(`auto: random shapes 1..300 around the threshold, every transA/transB (${dtype})`, () => {
-      const rand = rng(SEED + 1)
-      const dim = (): number => 1 + Math.floor(rand() * (rand() < 0.5 ? 300 : 90))
-      for (let t = 0; t < 12; t++) {
-        const [ta, tb] = TRANS[t % 4]!
-        checkProduct(rand, dim(), dim(), dim(), ta, tb, dtype)
-      }
-    }, BUDGET)
+    it(
+      `auto: random shapes 1..300 around the threshold, every transA/transB (${dtype})`,
+      () => {
+        const rand = rng(SEED + 1)
+        const dim = (): number => 1 + Math.floor(rand() * (rand() < 0.5 ? 300 : 90))
+        for (let t = 0; t < 12; t++) {
+          const [ta, tb] = TRANS[t % 4]!
+          checkProduct(rand, dim(), dim(), dim(), ta, tb, dtype)
+        }
+      },
+      BUDGET,
+    )
 
-  it('auto: above the threshold the two kernels agree (float64 to 1e-12 relative)', () => {
-    const rand = rng(SEED + 2)
-    for (const [ta, tb] of TRANS) {
-      // m·k·n = 100·130·70 ≈ 14·64³: well above the float64 threshold, two 64-row blocks, n not a tile multiple
-      const a = randomTensor(rand, ta ? [130, 100] : [100, 130], 'float64')
-      const b = randomTensor(rand, tb ? [70, 130] : [130, 70], 'float64')
-      const wasm = matmulTransposed(a, b, { transA: ta, transB: tb })
-      setMatmulPath('js')
-      const js = matmulTransposed(a, b, { transA: ta, transB: tb })
-      setMatmulPath('auto')
-      const w = dataOf(wasm)
-      const j = dataOf(js)
-      // one assertion on the worst entry (an expect per entry cost ~50k matcher calls and dominated the test)
-      let absMax = 0
-      let worst = 0
-      let at = -1
-      for (let e = 0; e < j.length; e++) {
-        absMax = Math.max(absMax, Math.abs(j[e]!))
-        const d = Math.abs(w[e]! - j[e]!)
-        if (!(d <= worst)) [worst, at] = [d, e]
+  it(
+    'auto: above the threshold the two kernels agree (float64 to 1e-12 relative)',
+    () => {
+      const rand = rng(SEED + 2)
+      for (const [ta, tb] of TRANS) {
+        // m·k·n = 100·130·70 ≈ 14·64³: well above the float64 threshold, two 64-row blocks, n not a tile multiple
+        const a = randomTensor(rand, ta ? [130, 100] : [100, 130], 'float64')
+        const b = randomTensor(rand, tb ? [70, 130] : [130, 70], 'float64')
+        const wasm = matmulTransposed(a, b, { transA: ta, transB: tb })
+        setMatmulPath('js')
+        const js = matmulTransposed(a, b, { transA: ta, transB: tb })
+        setMatmulPath('auto')
+        const w = dataOf(wasm)
+        const j = dataOf(js)
+        // one assertion on the worst entry (an expect per entry cost ~50k matcher calls and dominated the test)
+        let absMax = 0
+        let worst = 0
+        let at = -1
+        for (let e = 0; e < j.length; e++) {
+          absMax = Math.max(absMax, Math.abs(j[e]!))
+          const d = Math.abs(w[e]! - j[e]!)
+          if (!(d <= worst)) [worst, at] = [d, e]
+        }
+        expect(
+          worst,
+          `entry ${String(at)}: wasm ${String(w[at])} vs js ${String(j[at])}`,
+        ).toBeLessThanOrEqual(1e-12 * absMax)
       }
-      expect(worst, `entry ${String(at)}: wasm ${String(w[at])} vs js ${String(j[at])}`).toBeLessThanOrEqual(1e-12 * absMax)
-    }
-  }, BUDGET)
+    },
+    BUDGET,
+  )
 
   it('forced: batched products with broadcast batch dims, transposed operands, per matrix', () => {
     setMatmulPath('wasm')
@@ -270,24 +273,28 @@ describe('wasm SIMD matmul', () => {
     }
   })
 
-  it('forced: property over small random shapes and transposes agrees with the naive loop', () => {
-    setMatmulPath('wasm')
-    fc.assert(
-      fc.property(
-        fc.integer({ min: 1, max: 20 }),
-        fc.integer({ min: 1, max: 20 }),
-        fc.integer({ min: 1, max: 20 }),
-        fc.boolean(),
-        fc.boolean(),
-        fc.constantFrom('float64' as const, 'float32' as const),
-        fc.integer(),
-        (m, k, n, ta, tb, dtype, seed) => {
-          checkProduct(rng(seed), m, k, n, ta, tb, dtype)
-        },
-      ),
-      params(150),
-    )
-  }, BUDGET)
+  it(
+    'forced: property over small random shapes and transposes agrees with the naive loop',
+    () => {
+      setMatmulPath('wasm')
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 1, max: 20 }),
+          fc.integer({ min: 1, max: 20 }),
+          fc.integer({ min: 1, max: 20 }),
+          fc.boolean(),
+          fc.boolean(),
+          fc.constantFrom('float64' as const, 'float32' as const),
+          fc.integer(),
+          (m, k, n, ta, tb, dtype, seed) => {
+            checkProduct(rng(seed), m, k, n, ta, tb, dtype)
+          },
+        ),
+        params(150),
+      )
+    },
+    BUDGET,
+  )
 
   it('forced js: the fallback kernel still computes large products', () => {
     setMatmulPath('js')
