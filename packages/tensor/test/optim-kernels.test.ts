@@ -49,6 +49,13 @@ const arbOperands = (n: number, lim = 5) =>
 const mk = (v: readonly number[], shape: readonly number[], dtype: Float): Tensor =>
   T.fromArray(v, shape, { dtype })
 const arr = (t: Tensor): number[] => Array.from(T.toArray(t))
+
+/** Whether `t` holds exactly `xs`, each rounded once to `dtype` (what a fused pass computing in double stores). */
+const storedAs = (dtype: Float, t: Tensor, xs: readonly number[]): boolean =>
+  sameBits(
+    arr(t),
+    xs.map((x) => store(dtype, x)),
+  )
 const arbOutput = fc.constantFrom<T.FusedOutput>('updates', 'params')
 const unit = fc.double({ min: 0, max: 0.999, noNaN: true })
 const rate = fc.double({ min: 0, max: 1, noNaN: true })
@@ -113,12 +120,7 @@ describe('momentumStep: v = v·β + g, update v·(−lr) (Nesterov (g + v·β)·
             const u = (nesterov ? gi + v[i]! * beta : v[i]!) * -lr
             return store(dtype, output === 'params' ? p![i]! + u : u)
           })
-          expect(
-            sameBits(
-              arr(r.velocity),
-              v.map((x) => store(dtype, x)),
-            ),
-          ).toBe(true)
+          expect(storedAs(dtype, r.velocity, v)).toBe(true)
           expect(sameBits(arr(r.out), out)).toBe(true)
           expect([r.out.dtype, r.velocity.dtype]).toEqual([dtype, dtype])
         },
@@ -167,18 +169,8 @@ describe('adamStep: bias-corrected Adam / AdamW', () => {
             const u = decay === undefined ? step : step - p![i]! * decay
             return store(dtype, output === 'params' ? p![i]! + u : u)
           })
-          expect(
-            sameBits(
-              arr(r.mu),
-              m.map((x) => store(dtype, x)),
-            ),
-          ).toBe(true)
-          expect(
-            sameBits(
-              arr(r.nu),
-              v.map((x) => store(dtype, x)),
-            ),
-          ).toBe(true)
+          expect(storedAs(dtype, r.mu, m)).toBe(true)
+          expect(storedAs(dtype, r.nu, v)).toBe(true)
           expect(sameBits(arr(r.out), out)).toBe(true)
         },
       ),
@@ -240,28 +232,11 @@ describe('rmspropStep: plain, centered, with momentum', () => {
           const d = s.map((si, i) => Math.sqrt(centered ? si - ga[i]! * ga[i]! : si) + eps)
           const b = g!.map((gi, i) => (withMomentum ? b0![i]! * mom + gi / d[i]! : gi / d[i]!))
           const out = b.map((bi, i) => store(dtype, output === 'params' ? p![i]! + bi * -lr : bi * -lr))
-          expect(
-            sameBits(
-              arr(r.squareAvg),
-              s.map((x) => store(dtype, x)),
-            ),
-          ).toBe(true)
+          expect(storedAs(dtype, r.squareAvg, s)).toBe(true)
           expect(r.gradAvg === null).toBe(!centered)
-          if (r.gradAvg !== null)
-            expect(
-              sameBits(
-                arr(r.gradAvg),
-                ga.map((x) => store(dtype, x)),
-              ),
-            ).toBe(true)
+          if (r.gradAvg !== null) expect(storedAs(dtype, r.gradAvg, ga)).toBe(true)
           expect(r.momentumBuffer === null).toBe(!withMomentum)
-          if (r.momentumBuffer !== null)
-            expect(
-              sameBits(
-                arr(r.momentumBuffer),
-                b.map((x) => store(dtype, x)),
-              ),
-            ).toBe(true)
+          if (r.momentumBuffer !== null) expect(storedAs(dtype, r.momentumBuffer, b)).toBe(true)
           expect(sameBits(arr(r.out), out)).toBe(true)
         },
       ),
