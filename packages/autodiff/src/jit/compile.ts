@@ -211,11 +211,6 @@ export const compile = (p: Program): Compiled => {
   const runSteps = (): void => {
     for (const c of chunks) c(S, calls, accs)
   }
-  // The fresh outputs of the last call and their arrays (never written again): an input that is
-  // one of them (parameters and optimizer state fed back) is read from that array, without a copy or a lookup.
-  const recentT: (Tensor | undefined)[] = []
-  const recentS: Storage[] = []
-  let recentCount = 0
   const outputs = p.outs.map((a): (() => Tensor | number) => {
     if (a.kind === 'lit') {
       const v = a.value
@@ -227,32 +222,12 @@ export const compile = (p: Program): Compiled => {
     const kind = plan.slots[s]!.kind
     if (kind === 'input' || kind === 'const' || kind === 'kernel') return () => tensorOf(a)
     const shape = frozen(a)
-    if (kind === 'fresh') {
-      const k = recentCount++
-      return () => {
-        const data = S[s]!
-        const t = adopt(data, shape, a.dtype)
-        recentT[k] = t
-        recentS[k] = data
-        return t
-      }
-    }
+    // this call's own array, written by a loop of this call and by nothing after it
+    if (kind === 'fresh') return () => adopt(S[s]!, shape, a.dtype)
     // a view of scratch storage: copied out
     return () => adopt(S[s]!.slice(), shape, a.dtype)
   })
   const callSlots = plan.slots.flatMap((sl, i) => (sl.kind === 'input' || sl.kind === 'fresh' || sl.kind === 'kernel' ? [i] : []))
-  const hint = new Array<number>(inputSlots.length).fill(0)
-  /** The storage of input `i`: an output of the last call (checked by identity, at the position seen before), else shadowed. */
-  const recentStorage = (t: Tensor, i: number): Storage => {
-    const h = hint[i]!
-    if (recentT[h] === t) return recentS[h]!
-    for (let k = 0; k < recentCount; k++)
-      if (recentT[k] === t) {
-        hint[i] = k
-        return recentS[k]!
-      }
-    return storageOf(t)
-  }
   const fallback = interpret(p)
   let busy = false
   const empty = new Float64Array(0)
@@ -272,7 +247,7 @@ export const compile = (p: Program): Compiled => {
         for (let i = 0; i < inputSlots.length; i++) {
           const s = inputSlots[i]!
           Tn[s] = ins[i]
-          if (inputNeedsStorage[i]) S[s] = recentStorage(ins[i]!, i)
+          if (inputNeedsStorage[i]) S[s] = storageOf(ins[i]!)
         }
         // every fresh output of the call in an array of its own (it becomes the returned tensor's storage, so a
         // kept output holds only its own values alive), never written after this call
