@@ -6,3 +6,5 @@
  * @module
  */
 export { dataOf, wrap } from './tensor.js'
+/** The kernels' balanced-sum source helper: generated code that must sum as the matmul kernel does uses it. */
+export { sumTree } from './kernels/sum-tree.js'

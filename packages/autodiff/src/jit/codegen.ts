@@ -15,6 +15,7 @@
  */
 import * as T from '@cotangent/tensor'
 import type { DType } from '@cotangent/tensor'
+import { sumTree } from '@cotangent/tensor/internal'
 import type { ReduceParams } from '../primitives.js'
 import type { Atom, Equation, Var } from '../staging.js'
 import { exprOf, numberSource, partnerOf } from './exprs.js'
@@ -187,7 +188,7 @@ export const producerGroupSource = (g: Group, plan: Plan): string => {
   let kk = 0
   for (const step of [8, 4, 2, 1])
     while (kk + step - 1 < k) {
-      sums.push(tree(Array.from({ length: step }, (_, u) => `${ta ? `aa[${String((kk + u) * m)} + i]` : `aa[ai + ${String(kk + u)}]`} * bc${String(kk + u)}`)))
+      sums.push(sumTree(Array.from({ length: step }, (_, u) => `${ta ? `aa[${String((kk + u) * m)} + i]` : `aa[ai + ${String(kk + u)}]`} * bc${String(kk + u)}`)))
       kk += step
       if (step < 8) break
     }
@@ -235,15 +236,6 @@ export const smallMatmul = (e: Equation): { m: number; k: number; n: number; ta:
   return { m, k, n, ta: transA, tb: transB }
 }
 
-const tree = (terms: readonly string[]): string => {
-  let t = terms
-  while (t.length > 1) {
-    const next: string[] = []
-    for (let q = 0; q < t.length; q += 2) next.push(q + 1 < t.length ? `(${t[q]!} + ${t[q + 1]!})` : t[q]!)
-    t = next
-  }
-  return t[0]!
-}
 
 /** The source of a small matmul (exported for the tests). */
 export const matmulSource = (e: Equation, plan: Plan): string => {
@@ -256,7 +248,7 @@ export const matmulSource = (e: Equation, plan: Plan): string => {
   const aAt = (kk: string): string => (ta ? `a[(${kk}) * ${String(m)} + i]` : `a[ai + ${kk}]`)
   const bAt = (kk: string): string => (tb ? `b[bj + ${kk}]` : `b[(${kk}) * ${String(n)} + j]`)
   const chunk = (base: string, size: number): string =>
-    `acc += ${tree(Array.from({ length: size }, (_, u) => `${aAt(`${base} + ${String(u)}`)} * ${bAt(`${base} + ${String(u)}`)}`))};`
+    `acc += ${sumTree(Array.from({ length: size }, (_, u) => `${aAt(`${base} + ${String(u)}`)} * ${bAt(`${base} + ${String(u)}`)}`))};`
   const parts: string[] = []
   for (let k0 = 0; k0 < k; k0 += 128) {
     const k1 = Math.min(k, k0 + 128)

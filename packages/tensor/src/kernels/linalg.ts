@@ -23,6 +23,7 @@ import { ShapeError, showShape } from '../errors.js'
 import { broadcastStrides } from '../shape.js'
 import { checkTensor, dataOf, wrap, type Tensor } from '../tensor.js'
 import { gemmWasm, matmulPath } from './wasm/gemm.js'
+import { sumTree } from './sum-tree.js'
 
 /**
  * `c[cOff + i·n + j] += Σₖ a[aOff + i·sai + k·sak] · b[bOff + k·n + j]` for `i < m`, `j < n`, `k < kk`.
@@ -48,16 +49,6 @@ const NB = 256
 const ROW_GROUPS = [8, 4, 1]
 const K_STEPS = [8, 4, 2, 1]
 
-/** A balanced sum of the terms (shorter dependency chains than a left fold). */
-const sumTree = (terms: readonly string[]): string => {
-  let t = terms
-  while (t.length > 1) {
-    const next: string[] = []
-    for (let q = 0; q < t.length; q += 2) next.push(q + 1 < t.length ? `(${t[q]!} + ${t[q + 1]!})` : t[q]!)
-    t = next
-  }
-  return t[0]!
-}
 
 /** Source of one k step: `rows` rows of C each get `step` rank-1 updates per pass over a row segment of B. */
 const kStepSource = (rows: number, step: number): string => {
