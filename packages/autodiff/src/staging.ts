@@ -475,18 +475,20 @@ const bindInputs = (p: Program, args: readonly unknown[]): Value[] => {
   return leaves
 }
 
-const run = (
+/**
+ * Evaluates the equations of `p` on its input leaves, binding each primitive (so outer transformations trace
+ * through it), and returns every variable's value by id. `seen` may replace each input and equation output.
+ */
+const evalEnv = (
   p: Program,
-  args: readonly unknown[],
-  onVar?: (v: Var, value: Value) => Value,
+  ins: readonly Value[],
+  seen: (v: Var, value: Value) => Value = (_v, x) => x,
 ): (Value | undefined)[] => {
-  const ins = bindInputs(p, args)
   // one slot per variable id (a loop, not Math.max(...ids): programs can have more ids than a call has arguments)
   let size = 0
   for (const vs of [p.inVars, p.constVars]) for (const v of vs) size = Math.max(size, v.id + 1)
   for (const e of p.eqns) size = Math.max(size, e.out.id + 1)
   const env = new Array<Value | undefined>(size)
-  const seen = onVar ?? ((_v: Var, x: Value) => x)
   p.constVars.forEach((v, i) => {
     env[v.id] = p.consts[i]
   })
@@ -504,29 +506,24 @@ const run = (
   return env
 }
 
+/** The output leaves of `p`, read from an environment of {@link evalEnv}. */
+const outLeaves = (p: Program, env: readonly (Value | undefined)[]): ValueLike[] =>
+  p.outs.map((a) => (a.kind === 'lit' ? litValue(a) : env[a.id]!))
+
 /**
  * Runs a staged program on new arguments (the staged ones, without static arguments) and returns the result tree.
  * Each equation is re-applied with `bind`, so `evalGraph` equals calling the function, and is itself
  * differentiable and stageable: `grad(x => evalGraph(p, x))`, `makeGraph(x => evalGraph(p, x))`.
  */
 export const evalGraph = <A extends readonly unknown[], R>(p: Program<A, R>, ...args: A): R => {
-  const env = run(p, args)
-  const outs = p.outs.map((a) => (a.kind === 'lit' ? litValue(a) : env[a.id]!))
-  return treeUnflatten(p.outTree, outs) as R
+  return treeUnflatten(p.outTree, outLeaves(p, evalEnv(p, bindInputs(p, args)))) as R
 }
 
 /**
  * Runs a program on its input leaves (one value per `inVars` entry, no tree, no checks) and returns its output
  * leaves, binding each equation like {@link evalGraph} (so outer transformations trace through it). For jit.
  */
-export const evalProgramLeaves = (p: Program, ins: readonly Value[]): ValueLike[] => {
-  const env = new Map<number, Value>()
-  p.constVars.forEach((v, i) => env.set(v.id, p.consts[i]!))
-  p.inVars.forEach((v, i) => env.set(v.id, ins[i]!))
-  const read = (a: Atom): ValueLike => (a.kind === 'lit' ? litValue(a) : env.get(a.id)!)
-  for (const e of p.eqns) env.set(e.out.id, bind(e.prim, e.inputs.map(read), e.params))
-  return p.outs.map(read)
-}
+export const evalProgramLeaves = (p: Program, ins: readonly Value[]): ValueLike[] => outLeaves(p, evalEnv(p, ins))
 
 /**
  * Runs a staged program and returns the value of every variable, indexed by variable id (inputs, constants and
@@ -537,7 +534,7 @@ export const evalGraphVars = (
   p: Program,
   args: readonly unknown[],
   options?: EvalOptions,
-): readonly (Value | undefined)[] => run(p, args, options?.onVar)
+): readonly (Value | undefined)[] => evalEnv(p, bindInputs(p, args), options?.onVar)
 
 /** Applies one equation's primitive to the given operands (one per input; e.g. for its local derivatives). */
 export const evalEquation = (e: Equation, inputs: readonly ValueLike[]): Value => {
