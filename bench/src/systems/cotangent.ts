@@ -84,104 +84,38 @@ interface CompiledStep {
 }
 
 /**
- * SGD and momentum with a constant learning rate: `ct.optim.applyGradients` inside the jit. Their state's step
- * count is a plain number, and a plain number in a jitted function's arguments is part of its signature (a new
- * value compiles again); with a constant rate the update never reads it, so it stays outside: the compiled step
- * takes and returns the state's tensors (momentum's velocity; nothing for SGD) and the loop advances the count.
+ * The whole step under one `ct.jit`: value and gradient, then `ct.optim.applyGradients`, given the optimizer's
+ * per-step numbers (`hyper`: Adam's bias corrections, a scheduled rate), which the loop computes outside at every
+ * step and passes in as 0-d float64 tensors. The state's step count is a plain number, and a plain number in a
+ * jitted function's arguments is part of its signature (a new value compiles again); given `hyper`, the update only
+ * counts with it, so it stays outside: the compiled step takes and returns the state's tensors (momentum's
+ * velocity, Adam's moments; nothing for SGD) and the loop advances the count. This is what `trainStep` does.
  */
-const countOutside = <S extends { readonly count: number }>(opt: ct.optim.GradientTransformation<S>, vg: VG): CompiledStep => {
-  const jitted = ct.jit((p: Params, tensors: Omit<S, 'count'>, x: ct.Tensor, y: ct.Tensor) => {
-    const [l, g] = vg(p, x, y)
-    const [next, s] = ct.optim.applyGradients(opt, g, { ...tensors, count: 0 } as unknown as S, p)
-    const { count: _, ...rest } = s
-    return [next, rest, l] as const
-  })
+const compiledStep = <S extends { readonly count: number }>(
+  opt: ct.optim.GradientTransformation<S>,
+  vg: VG,
+): CompiledStep => {
+  const jitted = ct.jit(
+    (p: Params, tensors: Omit<S, 'count'>, x: ct.Tensor, y: ct.Tensor, h: readonly ct.Value[]) => {
+      const [l, g] = vg(p, x, y)
+      const [next, s] = ct.optim.applyGradients(opt, g, { ...tensors, count: 0 } as unknown as S, p, h)
+      const { count: _, ...rest } = s
+      return [next, rest, l] as const
+    },
+  )
   return {
     init: (p) => opt.init(p),
     step: (p, state, x, y) => {
       const { count, ...tensors } = state as S
-      const [next, rest, l] = jitted(p, tensors, x, y)
+      const h = (opt.hyper?.at(state as S) ?? []).map((v) => ct.scalar(v, { dtype: 'float64' }))
+      const [next, rest, l] = jitted(p, tensors, x, y, h)
       return [next, { ...rest, count: count + 1 }, l]
     },
     compiles: () => jitted.stats().compiles,
   }
 }
 
-interface AdamMoments {
-  readonly mu: Params
-  readonly nu: Params
-}
-
-/**
- * Adam: its bias corrections `1 − βᵗ` depend on the step count, so `ct.optim.adam` inside a jit would bake the
- * count in and compile every step. The loop computes the two step-dependent scalars outside (`stepSize = −lr /
- * (1 − β₁ᵗ)` and `√(1 − β₂ᵗ)`, as `ct.optim.adam` does) and passes them as 0-d tensors; the compiled step holds
- * the gradient, both moment updates and the parameter update, written with the same ops in the same order as
- * `ct.optim.adam`'s composed (traced) path: `m ← β₁m + (1−β₁)g`, `v ← β₂v + (1−β₂)g²`,
- * `p ← p + stepSize · m / (√v / √(1−β₂ᵗ) + ε)`.
- */
-const adamBiasOutside = (
-  o: Extract<OptimizerSpec, { kind: 'adam' }>,
-  vg: VG,
-  dtype: DType,
-): CompiledStep => {
-  const leaf = (
-    p: ct.Value,
-    g: ct.Value,
-    m0: ct.Value,
-    v0: ct.Value,
-    stepSize: ct.Value,
-    sqrtBc2: ct.Value,
-  ): readonly [ct.Value, ct.Value, ct.Value] => {
-    const m = ct.add(ct.mul(m0, o.b1), ct.mul(g, 1 - o.b1))
-    const v = ct.add(ct.mul(v0, o.b2), ct.mul(ct.square(g), 1 - o.b2))
-    const u = ct.mul(ct.div(m, ct.add(ct.div(ct.sqrt(v), sqrtBc2), o.eps)), stepSize)
-    return [ct.add(p, u), m, v]
-  }
-  const jitted = ct.jit(
-    (p: Params, s: AdamMoments, x: ct.Tensor, y: ct.Tensor, stepSize: ct.Tensor, sqrtBc2: ct.Tensor) => {
-      const [l, g] = vg(p, x, y)
-      const out = p.layers.map((layer, i) => {
-        const [gl, ml, vl] = [g.layers[i]!, s.mu.layers[i]!, s.nu.layers[i]!]
-        const [W, mW, vW] = leaf(layer.W, gl.W, ml.W, vl.W, stepSize, sqrtBc2)
-        const [b, mb, vb] = leaf(layer.b, gl.b, ml.b, vl.b, stepSize, sqrtBc2)
-        return { p: { W, b }, m: { W: mW, b: mb }, v: { W: vW, b: vb } }
-      })
-      const next: Params = { layers: out.map((q) => q.p) as unknown as Params['layers'] }
-      const mu = { layers: out.map((q) => q.m) } as unknown as Params
-      const nu = { layers: out.map((q) => q.v) } as unknown as Params
-      return [next, { mu, nu }, l] as const
-    },
-  )
-  const zerosLike = (p: Params): Params => ({
-    layers: p.layers.map((q) => ({ W: ct.zeros(q.W.shape, { dtype }), b: ct.zeros(q.b.shape, { dtype }) })),
-  })
-  return {
-    init: (p) => ({ count: 0, mu: zerosLike(p), nu: zerosLike(p) }),
-    step: (p, state, x, y) => {
-      const { count, mu, nu } = state as AdamMoments & { readonly count: number }
-      const t = count + 1
-      const stepSize = ct.scalar(-o.lr / (1 - Math.pow(o.b1, t)), { dtype })
-      const sqrtBc2 = ct.scalar(Math.sqrt(1 - Math.pow(o.b2, t)), { dtype })
-      const [next, s, l] = jitted(p, { mu, nu }, x, y, stepSize, sqrtBc2)
-      return [next, { count: t, ...s }, l]
-    },
-    compiles: () => jitted.stats().compiles,
-  }
-}
-
 type VG = (p: Params, x: ct.Tensor, y: ct.Tensor) => readonly [ct.Value, Params]
-
-const compiledStep = (o: OptimizerSpec, vg: VG, dtype: DType): CompiledStep => {
-  switch (o.kind) {
-    case 'sgd':
-      return countOutside(ct.optim.sgd(o.lr), vg)
-    case 'momentum':
-      return countOutside(ct.optim.momentum(o.lr, o.beta), vg)
-    case 'adam':
-      return adamBiasOutside(o, vg, dtype)
-  }
-}
 
 /** Throws when a jitted function compiled more than once: every call of a run has the same signature. */
 const onceCompiled = (what: string, compiles: number): void => {
@@ -193,7 +127,7 @@ const jitTrainRunner = (d: DataFile, spec: MlpSpec, dtype: DType): Runner => {
   const xs = Array.from({ length: spec.nBatches }, (_, b) => tensorOf(d, `x${String(b)}`, dtype))
   const ys = Array.from({ length: spec.nBatches }, (_, b) => tensorOf(d, `y${String(b)}`, 'int32'))
   const loss = lossFn(spec, dtype)
-  const c = compiledStep(spec.optimizer, ct.valueAndGrad(loss), dtype)
+  const c = compiledStep(optimizer(spec.optimizer), ct.valueAndGrad(loss))
   const params0 = initialParams(d, spec, dtype)
   // the first call stages and compiles (its results are dropped); every run then starts from params0 again
   const t0 = performance.now()

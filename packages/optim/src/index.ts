@@ -7,6 +7,8 @@
 export {
   type Params,
   type GradientTransformation,
+  type Hyper,
+  type HyperSpec,
   type StateOf,
   type StatesOf,
   applyUpdates,

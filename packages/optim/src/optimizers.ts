@@ -15,10 +15,10 @@
  */
 import { add, mul, div, sqrt, square, sub, type Value } from '@cotangent/autodiff'
 import { adamStep, momentumStep, rmspropStep, sgdStep, type FusedOutput } from '@cotangent/tensor'
-import { castLike, type GradientTransformation, type Params } from './base.js'
+import { castLike, type GradientTransformation, type Hyper, type HyperSpec, type Params } from './base.js'
 import { concrete, fusable, restructure, zipMap, zerosTree } from './leaves.js'
 import type { LearningRate } from './schedules.js'
-import { checkLr, checkParam, rateAt, type CountState } from './transforms.js'
+import { checkLr, checkParam, hyperOr, operand, plainNumbers, rateAt, type CountState } from './transforms.js'
 
 const inUnit = (op: string, name: string, v: number): void => {
   checkParam(op, name, v, v >= 0 && v < 1, 'in [0, 1)')
@@ -42,19 +42,29 @@ const needParams = (op: string, mode: FusedOutput, params: Params, why: boolean)
   if (why) throw new TypeError(`${op}: update needs the parameters for weight decay (pass them as the third argument)`)
 }
 
-/** The `update` (mode `'updates'`) and `updateAndApply` (mode `'params'`) of a transformation built from `step`. */
+/**
+ * The `update` (mode `'updates'`) and `updateAndApply` (mode `'params'`) of a transformation built from `step`,
+ * which receives the per-step numbers: those passed in, or `hyper(state)`'s.
+ */
 const bothModes = <S>(
+  op: string,
   init: (params: Params) => S,
-  step: (mode: FusedOutput) => (grads: Params, state: S, params?: Params) => readonly [Params, S],
+  hyper: HyperSpec<S>,
+  step: (mode: FusedOutput) => (grads: Params, state: S, params: Params | undefined, h: Hyper) => readonly [Params, S],
 ): GradientTransformation<S> => {
-  const apply = step('params')
+  const withHyper =
+    (mode: FusedOutput) =>
+    (grads: Params, state: S, params: Params | undefined, given: Hyper | undefined): readonly [Params, S] =>
+      step(mode)(grads, state, params, hyperOr(op, hyper.size, given, () => hyper.at(state)))
+  const apply = withHyper('params')
   return {
     init,
-    update: step('updates'),
-    updateAndApply: (grads, state, params) => {
-      const [p, s] = apply(grads, state, params)
+    update: withHyper('updates'),
+    updateAndApply: (grads, state, params, given) => {
+      const [p, s] = apply(grads, state, params, given)
       return [restructure(params, p), s]
     },
+    hyper,
   }
 }
 
@@ -68,18 +78,20 @@ export const sgd = (lr: LearningRate, options: SgdOptions = {}): GradientTransfo
   nonNeg('sgd', 'weightDecay', wd)
   const decays = wd > 0
   return bothModes(
+    'sgd',
     () => ({ count: 0 }),
-    (mode) => (grads, state, params) => {
+    { size: 1, at: (state) => [-rateAt('sgd', lr, state.count)] },
+    (mode) => (grads, state, params, h) => {
       needParams('sgd', mode, params, decays)
-      const rate = rateAt('sgd', lr, state.count)
-      const a = -rate
+      const [a] = h
+      const plain = plainNumbers(h)
       const withP = decays || mode === 'params'
       const trees = withP ? [grads, params] : [grads]
       const [u] = zipMap('sgd', ['the gradients', 'the parameters'], trees, 1, ([g, p]) => {
-        if (fusable([g, withP ? p : undefined]))
-          return [sgdStep({ grad: concrete(g), param: withP ? concrete(p) : undefined, lr: rate, weightDecay: decays ? wd : undefined, output: mode })]
+        if (plain !== null && fusable([g, withP ? p : undefined]))
+          return [sgdStep({ grad: concrete(g), param: withP ? concrete(p) : undefined, lr: -plain[0]!, weightDecay: decays ? wd : undefined, output: mode })]
         const d = decays ? add(g!, castLike(mul(p!, wd), g!)) : g!
-        return [finish(mode, mul(d, a), p)]
+        return [finish(mode, mul(d, operand(a!, d)), p)]
       }, params)
       return [u, { count: state.count + 1 }]
     },
@@ -107,21 +119,23 @@ export const momentum = (lr: LearningRate, beta = 0.9, options: MomentumOptions 
   inUnit('momentum', 'beta', beta)
   const nesterov = options.nesterov ?? false
   return bothModes(
+    'momentum',
     (params) => ({ count: 0, velocity: zerosTree('momentum', params) }),
-    (mode) => (grads, state, params) => {
+    { size: 1, at: (state) => [-rateAt('momentum', lr, state.count)] },
+    (mode) => (grads, state, params, h) => {
       needParams('momentum', mode, params, false)
-      const rate = rateAt('momentum', lr, state.count)
-      const a = -rate
+      const [a] = h
+      const plain = plainNumbers(h)
       const trees = mode === 'params' ? [grads, state.velocity, params] : [grads, state.velocity]
       const names = ['the gradients', 'the velocity', 'the parameters']
       const [u, v] = zipMap('momentum', names, trees, 2, ([g, v0, p]) => {
-        if (fusable([g, v0, p])) {
-          const r = momentumStep({ grad: concrete(g), velocity: concrete(v0), param: p && concrete(p), lr: rate, beta, nesterov, output: mode })
+        if (plain !== null && fusable([g, v0, p])) {
+          const r = momentumStep({ grad: concrete(g), velocity: concrete(v0), param: p && concrete(p), lr: -plain[0]!, beta, nesterov, output: mode })
           return [r.out, r.velocity]
         }
         const v1 = add(mul(v0!, beta), g!)
         const d = nesterov ? add(g!, mul(v1, beta)) : v1
-        return [finish(mode, mul(d, a), p), v1]
+        return [finish(mode, mul(d, operand(a!, d)), p), v1]
       }, params)
       return [u, { count: state.count + 1, velocity: v }]
     },
@@ -163,22 +177,28 @@ const adamCore = (op: string, lr: LearningRate, o: AdamWOptions, decoupled: bool
   inUnit(op, 'b2', b2)
   nonNeg(op, 'eps', eps)
   nonNeg(op, 'weightDecay', wd)
+  /** `[stepSize, √(1 − b2ᵗ)]`, and the decay `lr·wd` for AdamW, with `stepSize = −lr / (1 − b1ᵗ)`. */
+  const at = (state: AdamState): readonly number[] => {
+    const rate = rateAt(op, lr, state.count)
+    const t = state.count + 1
+    const stepSize = -rate / (1 - Math.pow(b1, t))
+    const sqrtBc2 = Math.sqrt(1 - Math.pow(b2, t))
+    return decoupled ? [stepSize, sqrtBc2, rate * wd] : [stepSize, sqrtBc2]
+  }
   return bothModes(
+    op,
     (params) => ({ count: 0, mu: zerosTree(op, params), nu: zerosTree(op, params) }),
-    (mode) => (grads, state, params) => {
+    { size: decoupled ? 3 : 2, at },
+    (mode) => (grads, state, params, h) => {
       needParams(op, mode, params, decoupled)
-      const rate = rateAt(op, lr, state.count)
+      const [stepSize, sqrtBc2, decay] = h
+      const plain = plainNumbers(h)
       const t = state.count + 1
-      const bc1 = 1 - Math.pow(b1, t)
-      const bc2 = 1 - Math.pow(b2, t)
-      const stepSize = -rate / bc1
-      const sqrtBc2 = Math.sqrt(bc2)
-      const decay = rate * wd
       const withP = decoupled || mode === 'params'
       const trees = withP ? [grads, state.mu, state.nu, params] : [grads, state.mu, state.nu]
       const names = ['the gradients', 'the first moment', 'the second moment', 'the parameters']
       const [u, mu, nu] = zipMap(op, names, trees, 3, ([g, m0, v0, p]) => {
-        if (fusable([g, m0, v0, p])) {
+        if (plain !== null && fusable([g, m0, v0, p])) {
           const r = adamStep({
             grad: concrete(g),
             mu: concrete(m0),
@@ -187,17 +207,17 @@ const adamCore = (op: string, lr: LearningRate, o: AdamWOptions, decoupled: bool
             b1,
             b2,
             eps,
-            stepSize: -stepSize,
-            sqrtBc2,
-            decay: decoupled ? decay : undefined,
+            stepSize: -plain[0]!,
+            sqrtBc2: plain[1]!,
+            decay: decoupled ? plain[2] : undefined,
             output: mode,
           })
           return [r.out, r.mu, r.nu]
         }
         const m = add(mul(m0!, b1), mul(g!, 1 - b1))
         const v = add(mul(v0!, b2), mul(square(g!), 1 - b2))
-        const step = mul(div(m, add(div(sqrt(v), sqrtBc2), eps)), stepSize)
-        const upd: Value = decoupled ? sub(step, mul(p!, decay)) : step
+        const step = mul(div(m, add(div(sqrt(v), operand(sqrtBc2!, v)), eps)), operand(stepSize!, m))
+        const upd: Value = decoupled ? sub(step, mul(p!, operand(decay!, p!))) : step
         return [finish(mode, upd, p), m, v]
       }, params)
       return [u, { count: t, mu, nu }]
@@ -256,30 +276,32 @@ export const rmsprop = (lr: LearningRate, options: RmspropOptions = {}): Gradien
   nonNeg('rmsprop', 'eps', eps)
   inUnit('rmsprop', 'momentum', mom)
   return bothModes(
+    'rmsprop',
     (params) => ({
       count: 0,
       squareAvg: zerosTree('rmsprop', params),
       gradAvg: centered ? zerosTree('rmsprop', params) : null,
       momentumBuffer: mom > 0 ? zerosTree('rmsprop', params) : null,
     }),
-    (mode) => (grads, state, params) => {
+    { size: 1, at: (state) => [-rateAt('rmsprop', lr, state.count)] },
+    (mode) => (grads, state, params, h) => {
       needParams('rmsprop', mode, params, false)
-      const rate = rateAt('rmsprop', lr, state.count)
-      const a = -rate
+      const [a] = h
+      const plain = plainNumbers(h)
       const base = [grads, state.squareAvg, centered ? state.gradAvg : grads, mom > 0 ? state.momentumBuffer : grads]
       const trees = mode === 'params' ? [...base, params] : base
       const names = ['the gradients', 'the square average', 'the gradient average', 'the momentum buffer', 'the parameters']
       const [u, s, ga, buf] = zipMap('rmsprop', names, trees, 4, ([g, s0, ga0, b0, p]) => {
         const gaIn = centered ? ga0 : undefined
         const bIn = mom > 0 ? b0 : undefined
-        if (fusable([g, s0, gaIn, bIn, p])) {
+        if (plain !== null && fusable([g, s0, gaIn, bIn, p])) {
           const r = rmspropStep({
             grad: concrete(g),
             squareAvg: concrete(s0),
             gradAvg: gaIn && concrete(gaIn),
             momentumBuffer: bIn && concrete(bIn),
             param: p && concrete(p),
-            lr: rate,
+            lr: -plain[0]!,
             decay: alpha,
             eps,
             momentum: mom,
@@ -291,7 +313,7 @@ export const rmsprop = (lr: LearningRate, options: RmspropOptions = {}): Gradien
         const ga1 = centered ? add(mul(ga0!, alpha), mul(g!, 1 - alpha)) : g!
         const d = add(sqrt(centered ? sub(s1, square(ga1)) : s1), eps)
         const b1 = mom > 0 ? add(mul(b0!, mom), div(g!, d)) : div(g!, d)
-        return [finish(mode, mul(b1, a), p), s1, ga1, b1]
+        return [finish(mode, mul(b1, operand(a!, b1)), p), s1, ga1, b1]
       }, params)
       return [
         u,

@@ -5,7 +5,7 @@
  */
 import { add, div, less, mul, sqrt, square, sum, treeLeaves, where, type Value } from '@cotangent/autodiff'
 import { scalar } from '@cotangent/tensor'
-import { castLike, type GradientTransformation, type Params } from './base.js'
+import { castLike, type GradientTransformation, type Hyper, type Params } from './base.js'
 import { zipMap } from './leaves.js'
 import { valueAt, type LearningRate } from './schedules.js'
 
@@ -42,6 +42,29 @@ export const rateAt = (op: string, lr: LearningRate, step: number): number => {
   return r
 }
 
+/**
+ * @internal The per-step numbers of one update: `given` when the caller passed them (checked: `n` of them, each a
+ * number or a 0-d value), else `compute()`.
+ */
+export const hyperOr = (op: string, n: number, given: Hyper | undefined, compute: () => readonly number[]): Hyper => {
+  if (given === undefined) return compute()
+  if (given.length !== n)
+    throw new RangeError(`${op}: expected ${String(n)} per-step numbers (hyper), got ${String(given.length)}`)
+  const bad = given.findIndex((h) => typeof h !== 'number' && h.shape.length !== 0)
+  if (bad >= 0)
+    throw new RangeError(
+      `${op}: per-step number ${String(bad)} (hyper) must be a number or a 0-d value, got shape [${String((given[bad] as Value).shape)}]`,
+    )
+  return given
+}
+
+/** @internal A per-step number as an operand next to `like`: a plain number as it is, a 0-d value in `like`'s dtype. */
+export const operand = (h: number | Value, like: Value): number | Value => (typeof h === 'number' ? h : castLike(h, like))
+
+/** @internal The per-step numbers as plain numbers (what the fused kernels take), or null when one is a value. */
+export const plainNumbers = (h: Hyper): readonly number[] | null =>
+  h.every((x): x is number => typeof x === 'number') ? h : null
+
 /** Multiplies every gradient by a constant `factor` (stateless: state `null`). */
 export const scale = (factor: number): GradientTransformation<null> => {
   checkParam('scale', 'factor', factor, Number.isFinite(factor), 'a finite number')
@@ -53,16 +76,20 @@ export const scale = (factor: number): GradientTransformation<null> => {
 
 /**
  * Multiplies gradients by `−lr(count)`: the last link of a chain that turns preconditioned gradients into updates
- * (e.g. `chain(clipByGlobalNorm(1), scaleByLearningRate(0.1))` is clipped SGD).
+ * (e.g. `chain(clipByGlobalNorm(1), scaleByLearningRate(0.1))` is clipped SGD). Its per-step number (`hyper`) is
+ * `[−lr(count)]`.
  */
 export const scaleByLearningRate = (lr: LearningRate): GradientTransformation<CountState> => {
   checkLr('scaleByLearningRate', lr)
+  const hyper = { size: 1, at: (state: CountState): readonly number[] => [-rateAt('scaleByLearningRate', lr, state.count)] }
   return {
     init: () => ({ count: 0 }),
-    update: (grads, state) => {
-      const a = -rateAt('scaleByLearningRate', lr, state.count)
-      return [zipMap('scaleByLearningRate', ['the gradients'], [grads], 1, ([g]) => [mul(g!, a)])[0], { count: state.count + 1 }]
+    update: (grads, state, _params, given) => {
+      const [a] = hyperOr('scaleByLearningRate', 1, given, () => hyper.at(state))
+      const [u] = zipMap('scaleByLearningRate', ['the gradients'], [grads], 1, ([g]) => [mul(g!, operand(a!, g!))])
+      return [u, { count: state.count + 1 }]
     },
+    hyper,
   }
 }
 

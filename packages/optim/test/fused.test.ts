@@ -5,6 +5,8 @@
 //   (a first-order error bound computed alongside the reference, below), since it rounds every op to float32;
 // - a naive per-element loop over the published formulas (PyTorch's), whose float64 value the fused path must
 //   reproduce exactly (float32: rounded once).
+// - the composed path again, staged with the optimiser's per-step numbers (`hyper`) as program inputs, as a compiled
+//   training step runs it: the same agreement, and a program that does not change with the step count.
 // Then `applyGradients` (update and applyUpdates fused), chains, fallbacks, immutability, traceability.
 import fc from 'fast-check'
 import { describe, expect, expectTypeOf, it } from 'vitest'
@@ -15,6 +17,7 @@ import {
   jit,
   makeGraph,
   mul,
+  showProgram,
   square,
   sum,
   treeFlatten,
@@ -62,6 +65,30 @@ const staged = <S, R>(f: (g: Params, s: S, p: Params) => R, grads: Params, state
   // the program really is made of ops (had the fused kernel run, the outputs would be constants)
   expect(prog.eqns.length).toBeGreaterThan(0)
   return evalGraph(prog, grads, tensors, params)
+}
+
+/**
+ * `applyGradients` staged with the optimiser's per-step numbers (`hyper.at(state)`, as 0-d float64 tensors) as
+ * program inputs, as a compiled training step runs it; checks that the program does not depend on the state's
+ * numbers (the same text with every number of the state moved by 7), then evaluates it.
+ */
+const stagedWithHyper = (opt: GradientTransformation<unknown>, grads: Params, state: unknown, params: Params): Params => {
+  const [leaves, def] = treeFlatten(state)
+  const tensors = leaves.filter(T.isTensor)
+  const hyper = (opt.hyper?.at(state) ?? []).map((h) => T.scalar(h, { dtype: 'float64' }))
+  expect(hyper.length).toBe(opt.hyper?.size)
+  const stage = (shift: number) =>
+    makeGraph((g: Params, ts: readonly Value[], p: Params, h: readonly Value[]) => {
+      let k = 0
+      const st = treeUnflatten(
+        def,
+        leaves.map((l) => (T.isTensor(l) ? ts[k++] : typeof l === 'number' ? l + shift : l)),
+      )
+      return applyGradients(opt, g, st, p, h)[0]
+    })(grads, tensors, params, hyper)
+  const prog = stage(0)
+  expect(showProgram(stage(7))).toBe(showProgram(prog))
+  return evalGraph(prog, grads, tensors, params, hyper) as Params
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -280,6 +307,7 @@ describe('every optimiser: fused eager path = composed path = naive reference, o
             const [uC, s1C] = staged((gg, ss, pp) => opt.update(gg, ss, pp), g, state, params)
             const [p1, s1A] = applyGradients(opt, g, state, params)
             const [p1C] = staged((gg, ss, pp) => applyGradients(opt, gg, ss, pp), g, state, params)
+            const p1H = stagedWithHyper(opt, g, state, params)
             // inputs unchanged
             expect({ g: leafArrays(g), p: leafArrays(params), s: slotArrays(state, spec.slots) }).toEqual(
               before,
@@ -304,6 +332,7 @@ describe('every optimiser: fused eager path = composed path = naive reference, o
             }
             const refP = refs.map((l, i) => l.map((r, j) => add(ex(before.p[i]![j]!), r.u!)))
             agree(dtype, `${spec.name} step ${step} applyGradients`, leafArrays(p1), leafArrays(p1C), refP)
+            agree(dtype, `${spec.name} step ${step} applyGradients, hyper as inputs`, leafArrays(p1), leafArrays(p1H), refP)
             expect(treeLeaves(p1).map((l) => (l as T.Tensor).dtype)).toEqual(
               treeLeaves(params).map(() => dtype),
             )

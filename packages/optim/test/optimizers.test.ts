@@ -385,3 +385,46 @@ describe('errors', () => {
     )
   })
 })
+
+describe('per-step numbers (hyper): what a compiled step passes in', () => {
+  const p = { w: T.tensor([1, -2]) }
+  const g = { w: T.tensor([0.5, 0.25]) }
+  const close = (got: readonly number[] | undefined, want: readonly number[]): void => {
+    expect(got?.length).toBe(want.length)
+    want.forEach((w, i) => expect(Math.abs(got![i]! - w)).toBeLessThanOrEqual(1e-15 * Math.abs(w)))
+  }
+  it('are the learning rate and bias corrections of the next update, by hand', () => {
+    const sched = (step: number): number => 0.1 / (1 + step)
+    expect(sgd(sched).hyper?.at({ count: 3 })).toEqual([-0.1 / 4])
+    expect(momentum(0.2).hyper?.at(momentum(0.2).init(p))).toEqual([-0.2])
+    // Adam at count 1 (its second update): −lr/(1 − 0.9²) and √(1 − 0.999²); AdamW adds lr·wd
+    const a = adam(sched)
+    close(a.hyper?.at({ ...a.init(p), count: 1 }), [-0.05 / (1 - 0.81), Math.sqrt(1 - 0.998001)])
+    const w = adamw(0.01, { weightDecay: 0.5 })
+    close(w.hyper?.at(w.init(p)), [-0.01 / 0.1, Math.sqrt(1 - 0.999), 0.005])
+    expect(rmsprop(0.3).hyper?.size).toBe(1)
+    expect(scaleByLearningRate(sched).hyper?.at({ count: 0 })).toEqual([-0.1])
+    // a chain concatenates its links' numbers in order; links without any (clipping) add none
+    const c = chain(clipByGlobalNorm(1), adam(0.1), scaleByLearningRate(2))
+    expect(c.hyper?.size).toBe(3)
+    close(c.hyper?.at(c.init(p)), [-0.1 / 0.1, Math.sqrt(1 - 0.999), -2])
+    expect(chain(clipByGlobalNorm(1), scale(2)).hyper).toBeUndefined()
+  })
+  it('passed back, they replace what the state would give: a different rate moves the parameters by it', () => {
+    const s = sgd(0.1)
+    // hyper −0.5 instead of −0.1: w − 0.5·g, by hand
+    const [u] = s.update(g, s.init(p), p, [-0.5])
+    expect(Array.from(T.toArray((u as { w: T.Tensor }).w))).toEqual([-0.25, -0.125])
+    const [u2] = s.update(g, s.init(p), p, [T.scalar(-0.5)])
+    expect(Array.from(T.toArray((u2 as { w: T.Tensor }).w))).toEqual([-0.25, -0.125])
+  })
+  it('a wrong count or a non-scalar is a RangeError naming the optimiser', () => {
+    const a = adam(0.1)
+    expect(() => a.update(g, a.init(p), p, [1])).toThrow('adam: expected 2 per-step numbers (hyper), got 1')
+    expect(() => a.update(g, a.init(p), p, [1, T.tensor([1, 2])])).toThrow(
+      'adam: per-step number 1 (hyper) must be a number or a 0-d value, got shape [2]',
+    )
+    const c = chain(clipByGlobalNorm(1), sgd(0.1))
+    expect(() => c.update(g, c.init(p), p, [])).toThrow('chain: expected 1 per-step numbers (hyper), got 0')
+  })
+})

@@ -13,11 +13,13 @@
  *   numbers, and its steps run eagerly (`mode: 'eager'`). A model that ignores the key is compiled, and the key's
  *   value never enters the signature.
  * - **The optimiser's numbers.** Optimiser states hold plain numbers (the step count) next to tensors. Only the
- *   tensors are inputs of the program. The update is staged with the numbers at their values, one higher, 2³¹
- *   higher and NaN; if its tensor program is the same for all four (constant learning rate, no bias correction) and
- *   each number moves by the same amount per step (a step count), the update is compiled and the numbers are
- *   advanced outside the program. Otherwise (Adam's bias correction, a schedule) the gradient is compiled and the
- *   update runs eagerly with `applyGradients` (`mode: 'jit-grad'`).
+ *   tensors are inputs of the program, with the optimiser's per-step numbers (`hyper`: a schedule's learning rate,
+ *   Adam's bias corrections — every optimiser of `@cotangent/optim` has them), which are computed outside the
+ *   program at every step and passed in as 0-d float64 tensors. The update is staged with the state's numbers at
+ *   their values, one higher, 2³¹ higher and NaN; if its tensor program is the same for all four (the numbers only
+ *   feed `hyper`) and each number moves by the same amount per step (a step count), the update is compiled and the
+ *   numbers are advanced outside the program. Otherwise (a custom transformation that computes with its count
+ *   itself) the gradient is compiled and the update runs eagerly with `applyGradients` (`mode: 'jit-grad'`).
  * - **Reading values.** A model or loss that reads the numbers of its inputs — an embedding's token ids, integer
  *   labels validated by `softmaxCrossEntropy` — cannot be staged (a `StagedValueError`); so does any other failure
  *   to stage or compile. The step then runs eagerly for good, which raises the error eager code would raise, if any.
@@ -49,7 +51,7 @@ import {
   type Value,
 } from '@cotangent/autodiff'
 import { applyGradients, type GradientTransformation, type Params } from '@cotangent/optim'
-import { fold, isTensor, type Key, type Tensor } from '@cotangent/tensor'
+import { fold, isTensor, scalar, type Key, type Tensor } from '@cotangent/tensor'
 import { checkFiniteData } from './data-check.js'
 import {
   datasetSize,
@@ -177,7 +179,7 @@ type Plan<P, X> =
       readonly state: StateLayout
       /** How much each number of the state moves per step. */
       readonly shift: readonly number[]
-      readonly run: Jitted<[P, readonly Value[], X, Tensor], readonly [P, readonly Value[], Value, Value]>
+      readonly run: Jitted<[P, readonly Value[], X, Tensor, readonly Value[]], readonly [P, readonly Value[], Value, Value]>
     }
   | {
       readonly mode: 'jit-grad'
@@ -222,6 +224,10 @@ export const trainStep = <P extends Params, X, S>(
     return { params: next, optState: state, loss: item(l), metrics: computeMetrics(metrics, out, batch) }
   }
 
+  /** The optimiser's per-step numbers for the update from `state`, as 0-d float64 tensors (the program's inputs). */
+  const hyperTensors = (state: S): readonly Tensor[] =>
+    (optimizer.hyper?.at(state) ?? []).map((h) => scalar(h, { dtype: 'float64' }))
+
   /** Decides, at the first jitted call, what the compiled step holds (see the module comment). */
   const plan = (params: P, optState: S, batch: Batch<X>, key: Key | undefined): Plan<P, X> => {
     // 1. the forward pass must stage, and must not depend on the key's value
@@ -259,28 +265,35 @@ export const trainStep = <P extends Params, X, S>(
       }
     const split = { ...parts, ...layoutOf(parts) }
     const nParams = treeLeaves(params).length
+    /** The optimiser's per-step numbers as program inputs (none when it has no `hyper`). */
+    const hyperIn = (h: readonly Value[]) => (optimizer.hyper === undefined ? undefined : h)
     const probe = (
       numbers: readonly number[],
+      hyper: readonly Tensor[],
     ): { readonly p: Program; readonly out: readonly number[] | null } => {
-      const p = makeGraph((g: P, st: readonly Value[], q: P) => {
-        const [np, ns] = applyGradients(optimizer, g, joinState(split, st, numbers) as S, q)
+      const p = makeGraph((g: P, st: readonly Value[], q: P, h: readonly Value[]) => {
+        const [np, ns] = applyGradients(optimizer, g, joinState(split, st, numbers) as S, q, hyperIn(h))
         const [leaves, def] = treeFlatten(ns)
         const same =
           treeDefEqual(def, split.def) && leaves.every((l, i) => isValue(l) === split.isTensorLeaf[i])
         return [np, leaves.filter(isValue), same ? leaves.filter((l) => !isValue(l)) : [Number.NaN]]
-      })(params, split.tensors, params)
+      })(params, split.tensors, params, hyper)
       const outs = p.outs.slice(nParams + split.tensors.length)
       const values = outs.map((o) => (o.kind === 'lit' ? o.value : Number.NaN))
       return { p, out: outs.length === split.numbers.length ? values : null }
     }
     const compiledUpdate = ((): { readonly shift: readonly number[] } | string => {
       try {
+        const hyper = hyperTensors(optState)
         const nOuts = nParams + split.tensors.length
         const at = [0, 1, 2 ** 31].map((d) => split.numbers.map((n) => n + d))
-        const probes = at.map(probe)
-        const poisoned = probe(split.numbers.map(() => Number.NaN))
+        const probes = at.map((numbers) => probe(numbers, hyper))
+        const poisoned = probe(
+          split.numbers.map(() => Number.NaN),
+          hyper,
+        )
         if (![...probes.slice(1), poisoned].every((q) => sameProgram(probes[0]!.p, q.p, nOuts)))
-          return "the optimiser's update depends on the numbers of its state (a learning-rate schedule or a bias correction), so it runs eagerly"
+          return "the optimiser's update computes with the numbers of its state (a custom transformation without `hyper`), so it runs eagerly"
         const shifts = probes.map((q, k) => (q.out === null ? null : q.out.map((o, i) => o - at[k]![i]!)))
         const shift = shifts[0]
         const steady =
@@ -302,9 +315,15 @@ export const trainStep = <P extends Params, X, S>(
       state: split,
       shift: compiledUpdate.shift,
       run: jit(
-        (p: P, st: readonly Value[], x: X, y: Tensor): readonly [P, readonly Value[], Value, Value] => {
+        (
+          p: P,
+          st: readonly Value[],
+          x: X,
+          y: Tensor,
+          h: readonly Value[],
+        ): readonly [P, readonly Value[], Value, Value] => {
           const [[l, out], grads] = valueAndGrad(objective(ctx, x, y), { hasAux: true })(p)
-          const [np, ns] = applyGradients(optimizer, grads, joinState(split, st, numbers) as S, p)
+          const [np, ns] = applyGradients(optimizer, grads, joinState(split, st, numbers) as S, p, hyperIn(h))
           return [np, treeFlatten(ns)[0].filter(isValue), l, out]
         },
         { maxCacheSize: maxSignatures },
@@ -322,7 +341,7 @@ export const trainStep = <P extends Params, X, S>(
     }
     const split = splitState(optState)
     if (split === null || !treeDefEqual(split.def, pl.state.def)) return null
-    const [np, st, l, out] = pl.run(params, split.tensors, batch.x, batch.y)
+    const [np, st, l, out] = pl.run(params, split.tensors, batch.x, batch.y, hyperTensors(optState))
     const numbers = split.numbers.map((n, i) => n + pl.shift[i]!)
     return {
       params: np,

@@ -12,14 +12,21 @@ import { describe, expect, it } from 'vitest'
 import * as E from 'fp-ts/lib/Either.js'
 import * as T from '@cotangent/tensor'
 import type { Tensor } from '@cotangent/tensor'
-import { add, matmul, mean, mul, neg, sum, logSoftmax, tanh, toArray, type Value } from '@cotangent/autodiff'
+import { add, matmul, mean, mul, neg, sum, logSoftmax, tanh, toArray, treeMap, type Value } from '@cotangent/autodiff'
 import { dropout, init, mlp, serial, linear } from '@cotangent/layers'
 import { bceWithLogits, softmaxCrossEntropy, accuracy } from '@cotangent/losses'
 import {
   adam,
+  adamw,
+  chain,
+  clipByGlobalNorm,
+  cosineDecay,
   exponentialDecay,
   momentum,
+  rmsprop,
   sgd,
+  warmup,
+  type CountState,
   type GradientTransformation,
   type Params,
 } from '@cotangent/optim'
@@ -322,23 +329,49 @@ describe('what the compiled step holds, and when it runs eagerly', () => {
     expect(j.jitInfo()).toMatchObject({ mode: 'jit', compiles: 1, jitSteps: 6 })
   })
 
-  it('Adam (bias correction from the step count): gradient compiled, update eager', () => {
+  it('Adam (bias correction from the step count): the whole step is compiled, its per-step numbers are inputs', () => {
     const j = sideBySide(linModel, lin0, xent, adam(0.05), full, 8)
+    expect(j.jitInfo()).toMatchObject({ mode: 'jit', reason: null, compiles: 1, jitSteps: 8 })
+  })
+
+  it('SGD with a learning-rate schedule: compiled once, the rate enters as an input', () => {
+    const sched = exponentialDecay({ init: 0.5, decayRate: 0.5, transitionSteps: 3 })
+    const j = sideBySide(linModel, lin0, xent, sgd(sched), full, 8)
+    expect(j.jitInfo()).toMatchObject({ mode: 'jit', compiles: 1, jitSteps: 8 })
+  })
+
+  it('a schedule that jumps between two compiled steps changes the rate of the compiled program', () => {
+    // the state starts at step 998: the third step is the first at the lower rate (the eager run checks each step)
+    const late = (step: number): number => (step >= 1000 ? 0.01 : 0.3)
+    const base = sgd(late)
+    const from998: GradientTransformation<CountState> = { ...base, init: () => ({ count: 998 }) }
+    const j = sideBySide(linModel, lin0, xent, from998, full, 4)
+    expect(j.jitInfo()).toMatchObject({ mode: 'jit', compiles: 1, jitSteps: 4 })
+  })
+
+  it('AdamW, centred RMSprop with momentum and a clipped Adam chain with warm-up and cosine decay: all compiled', () => {
+    const sched = warmup({ peak: 0.1, warmupSteps: 3, then: cosineDecay({ init: 0.1, decaySteps: 5 }) })
+    const opts: readonly GradientTransformation<unknown>[] = [
+      adamw(sched, { weightDecay: 0.1 }),
+      rmsprop(sched, { centered: true, momentum: 0.5 }),
+      chain(clipByGlobalNorm(0.5), adam(sched)),
+    ]
+    opts.forEach((opt) => {
+      const j = sideBySide(linModel, lin0, xent, opt, full, 10)
+      expect(j.jitInfo()).toMatchObject({ mode: 'jit', compiles: 1, jitSteps: 10 })
+    })
+  })
+
+  it('a custom transformation that computes with its own count: gradient compiled, update eager', () => {
+    // 1/(1+t) decay written in JavaScript on the count, without `hyper`: the program would bake the count in
+    const decaying: GradientTransformation<CountState> = {
+      init: () => ({ count: 0 }),
+      update: (g, s) => [treeMap((x: Value) => mul(x, -0.5 / (1 + s.count)), g), { count: s.count + 1 }],
+    }
+    const j = sideBySide(linModel, lin0, xent, decaying, full, 6)
     expect(j.jitInfo().mode).toBe('jit-grad')
     expect(j.jitInfo().reason).toMatch(/numbers of its state/)
     expect(j.jitInfo().compiles).toBe(1)
-  })
-
-  it('SGD with a learning-rate schedule: gradient compiled, update eager', () => {
-    const sched = exponentialDecay({ init: 0.5, decayRate: 0.5, transitionSteps: 3 })
-    const j = sideBySide(linModel, lin0, xent, sgd(sched), full, 8)
-    expect(j.jitInfo().mode).toBe('jit-grad')
-  })
-
-  it('a schedule that is constant at first and changes later is not mistaken for a constant rate', () => {
-    const late = (step: number): number => (step >= 1000 ? 0.01 : 0.3)
-    const j = sideBySide(linModel, lin0, xent, sgd(late), full, 3)
-    expect(j.jitInfo().mode).toBe('jit-grad')
   })
 
   it('dropout draws from the key: the steps run eagerly (a mask baked into the program would repeat)', () => {
