@@ -4,7 +4,7 @@
  * (`@cotangent/train`'s `fit`), the best-dev-loss parameters kept, evaluation on any split, and prediction for new
  * sentences with the training vocabulary.
  */
-import { argmax, div, mul, softmax, toArray } from '@cotangent/autodiff'
+import { argmax, concreteKey, div, mul, softmax, toArray } from '@cotangent/autodiff'
 import { encodeText, textBatch, type EncodedCorpus, type Vocab } from '@cotangent/data'
 import {
   dropout,
@@ -109,7 +109,7 @@ export const bagEncoder = (c: ModelConfig): Layer<EmbeddingBagParams, Bag> => {
       const train = ctx?.train === true && rate > 0
       if (train && ctx.key === undefined)
         throw new Error('bagEncoder: word dropout in training mode needs ctx.key')
-      const b = train ? dropTokens(ctx.key!, bag, rate) : bag
+      const b = train ? dropTokens(concreteKey('bagEncoder', ctx.key!), bag, rate) : bag
       const pooled = inner.apply(params, b)
       if (pooling === 'sqrtn') return div(pooled, sqrtLengths(b))
       return pooling === 'sum' && train ? mul(pooled, 1 / (1 - rate)) : pooled

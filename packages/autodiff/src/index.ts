@@ -48,4 +48,15 @@ export {
   type EvalOptions,
   type DotOptions,
 } from './staging.js'
+export {
+  type AnyKey,
+  type StagedKey,
+  isStagedKey,
+  keyWords,
+  stagedKey,
+  foldKey,
+  drawUniform,
+  drawBernoulli,
+  concreteKey,
+} from './random.js'
 export { jit, setJitCheck, JitMismatchError, type JitOptions, type JitStats, type Jitted } from './jit/jit.js'

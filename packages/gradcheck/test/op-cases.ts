@@ -725,6 +725,14 @@ export const NOT_OPS: ReadonlySet<string> = new Set([
   'programNames',
   'showProgram',
   'toDot',
+  // keys and random draws: no derivative by design; autodiff's random.test.ts checks them eagerly, staged and under jit
+  'isStagedKey',
+  'keyWords',
+  'stagedKey',
+  'foldKey',
+  'drawUniform',
+  'drawBernoulli',
+  'concreteKey',
 ])
 
 /**

@@ -12,16 +12,18 @@
  * @module
  */
 import { add } from '@cotangent/autodiff'
-import type { Value } from '@cotangent/autodiff'
-import { fold, splitKey as split, ShapeError, shapesEqual, showShape, type Key } from '@cotangent/tensor'
+import { foldKey, type AnyKey, type Value } from '@cotangent/autodiff'
+import { splitKey as split, ShapeError, shapesEqual, showShape, type Key } from '@cotangent/tensor'
 
 /**
  * The context of one call of `apply`: `train` switches training-only behaviour (dropout) on; `key` feeds the
- * random layers. Combinators derive a distinct key per child, so one key serves a whole model.
+ * random layers. Combinators derive a distinct key per child, so one key serves a whole model. The key is a
+ * concrete `Key`, or inside a compiled step a `StagedKey` (its words are a value of the program): draw from it
+ * with `drawBernoulli`/`drawUniform` and derive keys with `foldKey` of `@cotangent/autodiff`, which take both.
  */
 export interface Ctx {
   readonly train: boolean
-  readonly key?: Key
+  readonly key?: AnyKey
 }
 
 /** A layer: `init` builds parameters for an input shape (batch dimension excluded); `apply` runs it. */
@@ -57,7 +59,7 @@ const applyOf = (l: AnyLayer): ErasedApply => l.apply as ErasedApply
 
 /** The context handed to child `i` of a combinator: the same, with the key folded with `i` (when there is one). */
 export const childCtx = (ctx: Ctx | undefined, i: number): Ctx | undefined =>
-  ctx?.key === undefined ? ctx : { train: ctx.train, key: fold(ctx.key, i) }
+  ctx?.key === undefined ? ctx : { train: ctx.train, key: foldKey(ctx.key, i) }
 
 /**
  * Layers in sequence. The parameters are the array of the children's parameters (`params[i]` belongs to

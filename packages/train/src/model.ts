@@ -2,13 +2,16 @@
  * The vocabulary of training: models, losses, metrics, batches and datasets. All plain data and pure functions.
  * @module
  */
-import type { Value } from '@cotangent/autodiff'
-import { ShapeError, showShape, take, type Key, type Tensor } from '@cotangent/tensor'
+import type { AnyKey, Value } from '@cotangent/autodiff'
+import { ShapeError, showShape, take, type Tensor } from '@cotangent/tensor'
 
-/** The context of one forward pass: `train` switches dropout-like behaviour on; `key` feeds random layers. */
+/**
+ * The context of one forward pass: `train` switches dropout-like behaviour on; `key` feeds random layers (a `Key`,
+ * or a `StagedKey` inside a compiled step; see `@cotangent/layers`' `Ctx`).
+ */
 export interface Ctx {
   readonly train: boolean
-  readonly key?: Key
+  readonly key?: AnyKey
 }
 
 /**

@@ -7,11 +7,11 @@
  * and application (`applyGradients`). It returns the new parameters and state, the loss (read with `item` outside)
  * and the model's outputs, from which the metrics are computed outside the program. The first jitted call decides,
  * once, what may go inside:
- * - **The PRNG key.** A `Key` is plain data; a layer that draws from it (dropout's Bernoulli mask) calls a tensor
- *   kernel, so under `jit` the mask would be baked into the program as a constant — the same mask at every step.
- *   The forward pass is therefore staged with two different keys; if the programs differ, the model draws random
- *   numbers, and its steps run eagerly (`mode: 'eager'`). A model that ignores the key is compiled, and the key's
- *   value never enters the signature.
+ * - **The PRNG key.** The step's key enters the program as an input (its two words, a float64 `[2]` value) and
+ *   reaches the model as a `StagedKey` in `ctx.key`. Layers that draw with `drawBernoulli`/`drawUniform` and derive
+ *   keys with `foldKey` (dropout, the combinators) stage their draws, so each compiled step draws, from the key it
+ *   is given, exactly the numbers an eager step draws. A layer that reads the key's numbers itself (a tensor
+ *   kernel such as `bernoulli(ctx.key, …)`, or `concreteKey`) cannot be staged: that model runs eagerly.
  * - **The optimiser's numbers.** Optimiser states hold plain numbers (the step count) next to tensors. Only the
  *   tensors are inputs of the program, with the optimiser's per-step numbers (`hyper`: a schedule's learning rate,
  *   Adam's bias corrections — every optimiser of `@cotangent/optim` has them), which are computed outside the
@@ -36,6 +36,8 @@
 import {
   item,
   jit,
+  keyWords,
+  stagedKey,
   makeGraph,
   showProgram,
   toArray,
@@ -51,7 +53,7 @@ import {
   type Value,
 } from '@cotangent/autodiff'
 import { applyGradients, type GradientTransformation, type Params } from '@cotangent/optim'
-import { fold, isTensor, scalar, type Key, type Tensor } from '@cotangent/tensor'
+import { isTensor, scalar, type Key, type Tensor } from '@cotangent/tensor'
 import { checkFiniteData } from './data-check.js'
 import {
   datasetSize,
@@ -112,6 +114,12 @@ const computeMetrics = (metrics: Metrics, out: Value, batch: Batch<unknown>): Re
   Object.fromEntries(Object.entries(metrics).map(([name, m]) => [name, m(out, batch.y)]))
 
 const ctxOf = (key: Key | undefined): Ctx => (key === undefined ? { train: true } : { train: true, key })
+
+/** The training context inside a compiled step: the key's words (a program input) as a `StagedKey`, if any. */
+const stagedCtx = (words: Value | null): Ctx => (words === null ? { train: true } : { train: true, key: stagedKey(words) })
+
+/** The key input of a compiled step. */
+const wordsOf = (key: Key | undefined): Tensor | null => (key === undefined ? null : keyWords(key))
 
 /** The optimiser state split into its tensor leaves (program inputs) and its other leaves (plain numbers). */
 interface SplitState {
@@ -179,12 +187,15 @@ type Plan<P, X> =
       readonly state: StateLayout
       /** How much each number of the state moves per step. */
       readonly shift: readonly number[]
-      readonly run: Jitted<[P, readonly Value[], X, Tensor, readonly Value[]], readonly [P, readonly Value[], Value, Value]>
+      readonly run: Jitted<
+        [P, readonly Value[], X, Tensor, Value | null, readonly Value[]],
+        readonly [P, readonly Value[], Value, Value]
+      >
     }
   | {
       readonly mode: 'jit-grad'
       readonly reason: string
-      readonly run: Jitted<[P, X, Tensor], readonly [Value, Value, Params]>
+      readonly run: Jitted<[P, X, Tensor, Value | null], readonly [Value, Value, Params]>
     }
 
 interface Counters {
@@ -230,27 +241,22 @@ export const trainStep = <P extends Params, X, S>(
 
   /** Decides, at the first jitted call, what the compiled step holds (see the module comment). */
   const plan = (params: P, optState: S, batch: Batch<X>, key: Key | undefined): Plan<P, X> => {
-    // 1. the forward pass must stage, and must not depend on the key's value
+    // 1. the forward pass must stage, with the key (if any) as an input
     try {
-      const fwd = (k: Key | undefined) =>
-        makeGraph((p: P, x: X) => model.apply(p, x, ctxOf(k)))(params, batch.x)
-      const a = fwd(key)
-      if (key !== undefined && !sameProgram(a, fwd(fold(key, 0x5eed)), a.outs.length))
-        return {
-          mode: 'eager',
-          reason:
-            'the model draws random numbers from ctx.key (e.g. dropout): under jit its mask would be a constant of the program, so its steps run eagerly',
-        }
+      makeGraph((p: P, x: X, w: Value | null) => model.apply(p, x, stagedCtx(w)))(params, batch.x, wordsOf(key))
     } catch (e) {
-      return { mode: 'eager', reason: `the model's forward pass cannot be staged (${message(e)})` }
+      const hint =
+        key === undefined
+          ? ''
+          : '; a model that draws from ctx.key is compiled when it draws with drawBernoulli/drawUniform and derives keys with foldKey (@cotangent/autodiff)'
+      return { mode: 'eager', reason: `the model's forward pass cannot be staged (${message(e)})${hint}` }
     }
-    const ctx = ctxOf(key)
     const gradStep = (): Plan<P, X> & { readonly mode: 'jit-grad' } => ({
       mode: 'jit-grad',
       reason: '',
       run: jit(
-        (p: P, x: X, y: Tensor): readonly [Value, Value, Params] => {
-          const [[l, out], grads] = valueAndGrad(objective(ctx, x, y), { hasAux: true })(p)
+        (p: P, x: X, y: Tensor, w: Value | null): readonly [Value, Value, Params] => {
+          const [[l, out], grads] = valueAndGrad(objective(stagedCtx(w), x, y), { hasAux: true })(p)
           return [l, out, grads]
         },
         { maxCacheSize: maxSignatures },
@@ -320,9 +326,10 @@ export const trainStep = <P extends Params, X, S>(
           st: readonly Value[],
           x: X,
           y: Tensor,
+          w: Value | null,
           h: readonly Value[],
         ): readonly [P, readonly Value[], Value, Value] => {
-          const [[l, out], grads] = valueAndGrad(objective(ctx, x, y), { hasAux: true })(p)
+          const [[l, out], grads] = valueAndGrad(objective(stagedCtx(w), x, y), { hasAux: true })(p)
           const [np, ns] = applyGradients(optimizer, grads, joinState(split, st, numbers) as S, p, hyperIn(h))
           return [np, treeFlatten(ns)[0].filter(isValue), l, out]
         },
@@ -332,16 +339,22 @@ export const trainStep = <P extends Params, X, S>(
   }
 
   /** Runs one step by the plan; throws when the compiled step cannot run (the caller falls back to eager). */
-  const runPlan = (pl: Plan<P, X>, params: P, optState: S, batch: Batch<X>): StepResult<P, S> | null => {
+  const runPlan = (
+    pl: Plan<P, X>,
+    params: P,
+    optState: S,
+    batch: Batch<X>,
+    key: Key | undefined,
+  ): StepResult<P, S> | null => {
     if (pl.mode === 'eager') return null
     if (pl.mode === 'jit-grad') {
-      const [l, out, grads] = pl.run(params, batch.x, batch.y)
+      const [l, out, grads] = pl.run(params, batch.x, batch.y, wordsOf(key))
       const [next, state] = applyGradients(optimizer, grads, optState, params)
       return { params: next, optState: state, loss: item(l), metrics: computeMetrics(metrics, out, batch) }
     }
     const split = splitState(optState)
     if (split === null || !treeDefEqual(split.def, pl.state.def)) return null
-    const [np, st, l, out] = pl.run(params, split.tensors, batch.x, batch.y, hyperTensors(optState))
+    const [np, st, l, out] = pl.run(params, split.tensors, batch.x, batch.y, wordsOf(key), hyperTensors(optState))
     const numbers = split.numbers.map((n, i) => n + pl.shift[i]!)
     return {
       params: np,
@@ -396,7 +409,7 @@ export const trainStep = <P extends Params, X, S>(
     }
     const viaJit = ((): StepResult<P, S> | string => {
       try {
-        return runPlan(pl, params, optState, batch) ?? 'the optimiser state changed structure'
+        return runPlan(pl, params, optState, batch, key) ?? 'the optimiser state changed structure'
       } catch (e) {
         return `the compiled step failed (${message(e)})`
       }

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import * as T from '@cotangent/tensor'
-import { grad, mul, type Value } from '@cotangent/autodiff'
+import { grad, mul, type AnyKey, type Value } from '@cotangent/autodiff'
 import { momentum, scale, sgd } from '@cotangent/optim'
-import { DivergenceError, evaluate, fit, trainStep, type CustomDataset, type EpochRecord } from '../src/index.js'
+import { DivergenceError, evaluate, fit, trainStep, type Ctx, type CustomDataset, type EpochRecord } from '../src/index.js'
 import { binaryAccuracy, initLin, linearModel, logisticLoss, mseLoss, timeless, toyData } from './helpers.js'
 
 const train = toyData(64, 1)
@@ -125,10 +125,10 @@ describe('fit', () => {
   })
 
   it('hands the model the documented keys: step s of epoch e gets fold(splitKey(splitKey(key(seed), epochs)[e−1], 2)[1], s)', () => {
-    const keys: (T.Key | undefined)[] = []
+    const keys: (AnyKey | undefined)[] = []
     const inner = linearModel()
     const model = {
-      apply: (p: Parameters<typeof inner.apply>[0], x: Value, ctx?: { readonly train: boolean; readonly key?: T.Key }) => {
+      apply: (p: Parameters<typeof inner.apply>[0], x: Value, ctx?: Ctx) => {
         if (ctx?.train === true) keys.push(ctx.key)
         return inner.apply(p, x)
       },
@@ -140,7 +140,7 @@ describe('fit', () => {
       return [0, 1].map((s) => T.fold(stepRoot, s))
     })
     expect(keys).toEqual(want)
-    expect(new Set(keys.map((k) => k!.words.join(','))).size).toBe(4)
+    expect(new Set(keys.map((k) => (k as T.Key).words.join(','))).size).toBe(4)
   })
 
   it('stops early after `patience` epochs without improvement and keeps the best parameters', () => {

@@ -1,5 +1,5 @@
 import * as T from '@cotangent/tensor'
-import { add, matmul, mean, mul, softplus, square, sub, type Value } from '@cotangent/autodiff'
+import { add, concreteKey, matmul, mean, mul, softplus, square, sub, type Value } from '@cotangent/autodiff'
 import type { EpochRecord, Model } from '../src/index.js'
 
 /** A linear model `x·W + b`; when a key is given in training mode, adds small key-driven noise (so keys matter). */
@@ -11,7 +11,7 @@ export const linearModel = (noise = 0): Model<LinParams> => ({
   apply: (p, x, ctx) => {
     const out = add(matmul(x, p.W), p.b)
     return noise > 0 && ctx?.train === true && ctx.key !== undefined
-      ? add(out, T.mul(T.normal(ctx.key, out.shape), noise))
+      ? add(out, T.mul(T.normal(concreteKey('linearModel', ctx.key), out.shape), noise))
       : out
   },
 })
