@@ -10,7 +10,11 @@
  *   float64 product the kernel runs in JS is bit for bit the kernel's (see `kernelUsesWasm` for float32).
  * - A sum, max or min over one side of a matrix (or over everything) repeats the reduce kernel's order (four
  *   accumulators along a row, four rows at a time down a column).
- * All arithmetic is in doubles; float32 results are rounded with `Math.fround` where the kernels store them.
+ * All arithmetic is in doubles. A fused group computes its float32 values in doubles too and rounds each once, when
+ * it is stored (a Float32Array store rounds) or read by a member of another dtype (`Math.fround`): like the eager
+ * optimiser kernels, unlike the eager element-wise ops, which round after every op, so float32 results may differ
+ * from eager ones in the last units (float64 is unaffected). The reductions and matmuls round their results as the
+ * kernels store them.
  * @module
  */
 import * as T from '@cotangent/tensor'
@@ -41,6 +45,19 @@ const round = (dtype: DType, expr: string): string =>
   dtype === 'float32' ? `Math.fround(${expr})` : dtype === 'int32' ? `((${expr}) | 0)` : expr
 
 const dtypeOfAtom = (a: Atom): DType | 'weak' => (a.kind === 'var' ? a.dtype : a.dtype)
+
+/**
+ * How a fused group's member value is kept: float32 values unrounded (they are rounded once, when stored), except
+ * those another member reads as a different dtype (an `astype` to float64, say), which must see the float32 value.
+ */
+const memberValue = (eqns: readonly Equation[]): ((e: Equation, expr: string) => string) => {
+  const ids = new Set(eqns.map((e) => e.out.id))
+  const crossing = new Set<number>()
+  for (const e of eqns)
+    for (const a of e.inputs)
+      if (a.kind === 'var' && ids.has(a.id) && a.dtype === 'float32' && e.out.dtype !== 'float32') crossing.add(a.id)
+  return (e, expr) => (e.out.dtype === 'float32' && !crossing.has(e.out.id) ? expr : round(e.out.dtype, expr))
+}
 
 /** Row-major strides of `shape` read as `target` (0 along broadcast dimensions, missing leading ones too). */
 const broadcastStrides = (shape: readonly number[], target: readonly number[]): number[] => {
@@ -120,9 +137,10 @@ export const groupSource = (g: Group, plan: Plan): string => {
     const pd = partner === undefined ? 'weak' : dtypeOfAtom(e.inputs[partner]!)
     return numberSource(pd === 'float32' ? Math.fround(a.value) : a.value)
   }
+  const value = memberValue(g.eqns)
   for (const e of g.eqns) {
     const expr = exprOf(e)!(e.inputs.map((_, i) => operand(e, i)), e.params, e)
-    body.push(`const v${String(e.out.id)} = ${round(e.out.dtype, expr)};`)
+    body.push(`const v${String(e.out.id)} = ${value(e, expr)};`)
   }
   for (const v of stores) body.push(`${slotName(v)}[o] = v${String(v.id)};`)
   // the loop nest
@@ -180,8 +198,9 @@ export const producerGroupSource = (g: Group, plan: Plan): string => {
     const pd = partner === undefined ? 'weak' : dtypeOfAtom(q.inputs[partner]!)
     return numberSource(pd === 'float32' ? Math.fround(x.value) : x.value)
   }
+  const value = memberValue(g.eqns)
   for (const q of g.eqns)
-    body.push(`const v${String(q.out.id)} = ${round(q.out.dtype, exprOf(q)!(q.inputs.map((_, i) => operand(q, i)), q.params, q))};`)
+    body.push(`const v${String(q.out.id)} = ${value(q, exprOf(q)!(q.inputs.map((_, i) => operand(q, i)), q.params, q))};`)
   for (const v of stores) body.push(`${slotName(v)}[i * ${String(n)} + j] = v${String(v.id)};`)
   const bj = Array.from({ length: k }, (_, u) => `const bc${String(u)} = ${tb ? `bb[j * ${String(k)} + ${String(u)}]` : `bb[${String(u * n)} + j]`};`)
   const sums: string[] = []
