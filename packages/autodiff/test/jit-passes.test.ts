@@ -8,7 +8,8 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import * as T from '@cotangent/tensor'
-import type { DType, Tensor } from '@cotangent/tensor'
+import type { DType, Storage, Tensor } from '@cotangent/tensor'
+import { dataOf } from '@cotangent/tensor/internal'
 import * as A from '../src/index.js'
 import type { Program, Value } from '../src/index.js'
 import { cse } from '../src/jit/cse.js'
@@ -19,7 +20,7 @@ import { membersOf, schedule } from '../src/jit/fuse.js'
 import { planBuffers, isView } from '../src/jit/plan.js'
 import { compile } from '../src/jit/compile.js'
 import { interpret } from '../src/jit/interpret.js'
-import { canProduce, reduceShape, smallMatmul } from '../src/jit/codegen.js'
+import { canConsume, canProduce, reduceShape, smallMatmul } from '../src/jit/codegen.js'
 import { flattener, unflattener } from '../src/jit/trees.js'
 import * as P from '../src/primitives.js'
 
@@ -230,7 +231,7 @@ describe('schedule', () => {
     fc.assert(
       fc.property(programArb, matArb([4, 3]), matArb([4, 3]), (f, x, y) => {
         const p = optimise(stage(f, x, y))
-        const steps = schedule(p, canProduce)
+        const steps = schedule(p, canProduce, canConsume)
         const defined = new Set<number>([...p.inVars, ...p.constVars].map((v) => v.id))
         let count = 0
         for (const s of steps) {
@@ -274,7 +275,7 @@ describe('buffer plan', () => {
     fc.assert(
       fc.property(programArb, matArb([4, 3]), matArb([4, 3]), (f, x, y) => {
         const p = optimise(stage(f, x, y))
-        const steps = schedule(p, canProduce)
+        const steps = schedule(p, canProduce, canConsume)
         const plan = planBuffers(p, steps, (e) => smallMatmul(e) === undefined && reduceShape(e) === undefined)
         // live range of each materialised variable: [defining step, last reading step]; views extend their root
         const def = new Map<number, number>()
@@ -480,6 +481,104 @@ describe('generated matmuls and reductions follow the kernels’ summation order
   })
 })
 
+describe('reductions at the end of a fused group', () => {
+  const consumers = (p: Program): string[] =>
+    schedule(p, canProduce, canConsume).flatMap((s) => (s.kind === 'group' && s.consumer !== undefined ? [s.consumer.prim.name] : []))
+  const x = T.normal(T.key(11), [6, 5])
+  const t = T.normal(T.key(12), [6, 5])
+
+  it('logsumexp, softmax and a mean squared error each reduce inside the loop that computes the operand', () => {
+    const lse = (v: Value): Value => {
+      const m = A.max(v, { axis: 1, keepdims: true })
+      return A.add(A.log(A.sum(A.exp(A.sub(v, m)), { axis: 1, keepdims: true })), m)
+    }
+    const softmax = (v: Value): Value => {
+      const e = A.exp(A.sub(v, A.max(v, { axis: 1, keepdims: true })))
+      return A.div(e, A.sum(e, { axis: 1, keepdims: true }))
+    }
+    const mse = (y: Value, u: Value): Value => A.mean(A.square(A.sub(y, u)))
+    for (const [p, ins] of [
+      [optimise(stage(lse, x)), [x]],
+      [optimise(stage(softmax, x)), [x]],
+      [optimise(stage(mse, x, t)), [x, t]],
+    ] as const) {
+      expect(consumers(p)).toEqual(['sum'])
+      compiledMatchesKernels(p, ins)
+    }
+    // the squared differences are never stored: the one scratch array is the sum's single number
+    const pm = optimise(stage(mse, x, t))
+    expect(compile(pm).info.scratch).toBe(1)
+    expect(compile(pm).info.loops).toBe(2)
+    // softmax's exponentials are read again by the division: stored
+    const ps = optimise(stage(softmax, x))
+    const steps = schedule(ps, canProduce, canConsume)
+    const g = steps.find((s) => s.kind === 'group' && s.consumer !== undefined)
+    expect(g?.kind === 'group' && g.eqns.at(-1)!.prim.name).toBe('exp')
+    expect(planBuffers(ps, steps, () => false).materialised.has(g!.kind === 'group' ? g!.eqns.at(-1)!.out.id : -1)).toBe(true)
+  })
+
+  it('sum, max and min over rows, columns or everything, with broadcast loads, equal the kernels bit for bit', () => {
+    const shapes: readonly (readonly number[])[] = [[7, 5], [1, 9], [9, 1], [3, 1, 4], [13], [2, 3, 4], [9, 6], [5, 2, 3]]
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...shapes),
+        fc.constantFrom('sum', 'max', 'min'),
+        fc.boolean(),
+        fc.nat(),
+        fc.nat(),
+        fc.integer(),
+        (shape, kind, keepdims, pick, load, seed) => {
+          const [k1, k2] = T.splitKey(T.key(seed), 2)
+          const a = T.normal(k1!, shape)
+          // the second operand broadcasts: the whole shape, its last dimension, its first as a column, or a scalar
+          const loads = [shape, shape.slice(-1), [shape[0]!, ...shape.slice(1).map(() => 1)], []]
+          const b = T.normal(k2!, loads[load % loads.length]!)
+          const axesChoices = [[0], [shape.length - 1], shape.map((_, i) => i), shape.length > 2 ? [1, 2] : [0]]
+          const axis = axesChoices[pick % axesChoices.length]!
+          const op = kind === 'sum' ? A.sum : kind === 'max' ? A.max : A.min
+          const f = (u: Value, v: Value): Value => op(A.tanh(A.add(A.mul(u, v), A.exp(u))), { axis, keepdims })
+          const p = optimise(stage(f, a, b))
+          compiledMatchesKernels(p, [a, b])
+        },
+      ),
+      params(120),
+    )
+  })
+
+  it('fuses where every load can be addressed in the kernel’s view, and only there', () => {
+    const a = T.normal(T.key(13), [2, 3, 4])
+    const col = T.normal(T.key(14), [2, 1, 1])
+    const mid = T.normal(T.key(15), [1, 3, 1])
+    const f = (u: Value, v: Value): Value => A.sum(A.mul(u, v), { axis: [1, 2] })
+    // [2,1,1] is constant along the reduced (merged) dimension: fused; [1,3,1] varies inside it: the kernel's path
+    const pc = optimise(stage(f, a, col))
+    const pm = optimise(stage(f, a, mid))
+    expect(consumers(pc)).toEqual(['sum'])
+    expect(consumers(pm)).toEqual([])
+    compiledMatchesKernels(pc, [a, col])
+    compiledMatchesKernels(pm, [a, mid])
+  })
+
+  it('float32: the operand rounded once, then the float32 kernel’s reduction', () => {
+    fc.assert(
+      fc.property(fc.constantFrom([7, 5], [13], [6, 9]), fc.constantFrom('sum', 'max'), fc.nat(), fc.integer(), (shape, kind, pick, seed) => {
+        const [k1, k2] = T.splitKey(T.key(seed), 2)
+        const a = T.normal(k1!, shape, { dtype: 'float32' })
+        const axis = [[0], [shape.length - 1], shape.map((_, i) => i)][pick % 3]!
+        // a row broadcast down the columns, except over everything (the flat view addresses only whole or scalar loads)
+        const b = T.normal(k2!, axis.length === shape.length ? shape : shape.slice(-1), { dtype: 'float32' })
+        const chain = (u: Value, v: Value): Value => A.tanh(A.add(A.mul(u, v), A.exp(u)))
+        const op = kind === 'sum' ? T.sum : T.max
+        const p = optimise(stage((u: Value, v: Value) => (kind === 'sum' ? A.sum : A.max)(chain(u, v), { axis }), a, b))
+        expect(consumers(p)).toEqual([kind])
+        const once = T.astype(A.toTensor(chain(T.astype(a, 'float64'), T.astype(b, 'float64'))), 'float32')
+        sameBits(compile(p).run([a, b])[0]!, op(once, { axis }))
+      }),
+      params(40),
+    )
+  })
+})
+
 describe('fused softmax cross-entropy', () => {
   // the losses package defines these primitives over the tensor kernels; autodiff's tests cannot import it, so the
   // same definitions are made here (jit recognises them by name and checks its loop against the kernel)
@@ -517,8 +616,13 @@ describe('fused softmax cross-entropy', () => {
             y,
             g,
           )
-          expect(compile(p).info.kernels).toBe(0)
+          // both backward passes read the forward's exponentials
+          expect(compile(p).info).toMatchObject({ kernels: 0, xentShared: 2 })
           compiledMatchesKernels(p, [x, y, g])
+          // a backward pass alone computes them itself
+          const q = stage((u: Value, v: Value, w: Value) => A.bind(xentVjp, [u, v, w], params), x, y, g)
+          expect(compile(q).info.xentShared).toBe(0)
+          compiledMatchesKernels(q, [x, y, g])
         },
       ),
       params(60),
@@ -589,6 +693,31 @@ describe('the executable', () => {
     r1.forEach((t, i) => {
       expect(t).not.toBe(r2[i])
     })
+  })
+
+  it('mid-size outputs of a call are disjoint views of one new buffer; tiny and large ones own theirs', () => {
+    const ins = [T.normal(T.key(3), [4, 4]), T.normal(T.key(4), [4, 4]), T.normal(T.key(5), [40, 40])]
+    // outputs of 128, 128, 8, 12,800 and 128 bytes, all computed by generated loops
+    const f = (a: Value, b: Value, c: Value): Value[] => [A.tanh(a), A.mul(a, b), A.sum(a), A.exp(c), A.add(b, 1)]
+    const p = optimise(stage(f, ...ins))
+    const ex = compile(p)
+    const r1 = ex.run(ins) as Tensor[]
+    const r2 = ex.run(ins) as Tensor[]
+    const arrays = (r: Tensor[]): Storage[] => r.map((t) => dataOf(t, 'test'))
+    const [a1, a2] = [arrays(r1), arrays(r2)]
+    // values: as eager computes them
+    r1.forEach((t, i) => {
+      sameBits(t, A.toTensor(f(...ins)[i]!))
+    })
+    const mid = [0, 1, 4].filter((i) => a1[i]!.byteLength > 64 && a1[i]!.byteLength <= 4096)
+    expect(mid).toEqual([0, 1, 4])
+    expect(new Set(mid.map((i) => a1[i]!.buffer)).size).toBe(1)
+    // disjoint byte ranges within it
+    const ranges = mid.map((i) => [a1[i]!.byteOffset, a1[i]!.byteOffset + a1[i]!.byteLength] as const).sort((x, y) => x[0] - y[0])
+    for (let i = 1; i < ranges.length; i++) expect(ranges[i]![0]).toBeGreaterThanOrEqual(ranges[i - 1]![1])
+    // the one number and the large array have buffers of their own, and no buffer is shared across calls
+    for (const i of [2, 3]) expect(a1.filter((x) => x.buffer === a1[i]!.buffer).length).toBe(1)
+    for (const x of a1) for (const y of a2) expect(x.buffer).not.toBe(y.buffer)
   })
 
   it('leaves of a program are what evalGraph binds', () => {

@@ -31,10 +31,7 @@ export type Loop = (S: readonly (Float64Array | Float32Array | Int32Array)[]) =>
 
 /* eslint-disable @typescript-eslint/no-implied-eval */
 let loopCount = 0
-/** Compiles a loop body over `S` (named `jit_<kind>_<n>`, so profiles can tell the generated loops apart). */
-const build = (kind: string, src: string): Loop =>
-  (new Function(`return function jit_${kind}_${String(loopCount++)}(S) {\n${src}\n}`) as () => Loop)()
-/** A loop with a private float64 accumulator of `n` elements, allocated once. */
+/** Compiles a loop body over `S` with a private float64 accumulator of `n` elements, allocated once (named `jit_<kind>_<n>`). */
 const buildWithAcc = (kind: string, n: number, src: string): Loop =>
   (new Function('acc', `return function jit_${kind}_${String(loopCount++)}(S) {\n${src}\n}`) as (acc: Float64Array) => Loop)(
     new Float64Array(n),
@@ -71,14 +68,71 @@ const broadcastStrides = (shape: readonly number[], target: readonly number[]): 
   return out
 }
 
+/** The name a generated loop gives a materialised value's slot array. */
+const slotVar = (plan: Plan, v: Var): string => `b${String(plan.slotOf.get(v.id)!)}`
+
+/**
+ * What a group's loop reads and writes: the values of earlier steps it loads (each once), the members it stores
+ * (those read elsewhere) and the declarations binding their slot arrays. `local` holds the loop's own values.
+ */
+const groupIO = (
+  eqns: readonly Equation[],
+  local: ReadonlySet<number>,
+  plan: Plan,
+): { readonly loads: readonly Var[]; readonly decls: readonly string[] } => {
+  const loads: Var[] = []
+  for (const e of eqns)
+    for (const a of e.inputs) if (a.kind === 'var' && !local.has(a.id) && !loads.some((l) => l.id === a.id)) loads.push(a)
+  const stores = eqns.map((e) => e.out).filter((v) => plan.materialised.has(v.id))
+  const decls = [...new Set([...loads, ...stores].map((v) => `const ${slotVar(plan, v)} = S[${String(plan.slotOf.get(v.id)!)}];`))]
+  return { loads, decls }
+}
+
+/**
+ * The code of one element of a group: each load read at `index(k)` (undefined: a scalar hoisted out of the loop as
+ * `x<id>`), each member's value as a local `v<id><sfx>`, then the members read elsewhere stored at `flat`.
+ */
+const elementLines = (
+  eqns: readonly Equation[],
+  local: ReadonlySet<number>,
+  loads: readonly Var[],
+  plan: Plan,
+  index: (k: number) => string | undefined,
+  flat: string,
+  sfx: string,
+): string[] => {
+  const lines: string[] = []
+  const loadName = new Map<number, string>()
+  loads.forEach((l, k) => {
+    const at = index(k)
+    loadName.set(l.id, at === undefined ? `x${String(l.id)}` : `x${String(l.id)}${sfx}`)
+    if (at !== undefined) lines.push(`const x${String(l.id)}${sfx} = ${slotVar(plan, l)}[${at}];`)
+  })
+  const operand = (e: Equation, i: number): string => {
+    const a = e.inputs[i]!
+    if (a.kind === 'var') return local.has(a.id) ? `v${String(a.id)}${sfx}` : loadName.get(a.id)!
+    if (a.dtype !== 'weak') return numberSource(a.value)
+    const partner = partnerOf(e, i)
+    const pd = partner === undefined ? 'weak' : dtypeOfAtom(e.inputs[partner]!)
+    return numberSource(pd === 'float32' ? Math.fround(a.value) : a.value)
+  }
+  const value = memberValue(eqns)
+  for (const e of eqns)
+    lines.push(`const v${String(e.out.id)}${sfx} = ${value(e, exprOf(e)!(e.inputs.map((_, i) => operand(e, i)), e.params, e))};`)
+  for (const e of eqns) if (plan.materialised.has(e.out.id)) lines.push(`${slotVar(plan, e.out)}[${flat}] = v${String(e.out.id)}${sfx};`)
+  return lines
+}
+
+/** The declarations of the scalar loads of a group (read once, before its loop). */
+const hoistedLines = (loads: readonly Var[], plan: Plan, scalar: (k: number) => boolean): string[] =>
+  loads.flatMap((l, k) => (scalar(k) ? [`const x${String(l.id)} = ${slotVar(plan, l)}[0];`] : []))
+
 /** The source of a fused group's loop (exported for the tests). */
 export const groupSource = (g: Group, plan: Plan): string => {
-  const inGroup = new Set(g.eqns.map((e) => e.out.id))
-  const loads: Var[] = []
-  for (const e of g.eqns)
-    for (const a of e.inputs)
-      if (a.kind === 'var' && !inGroup.has(a.id) && !loads.some((l) => l.id === a.id)) loads.push(a)
-  const stores = g.eqns.map((e) => e.out).filter((v) => plan.materialised.has(v.id))
+  if (g.producer !== undefined) return producerGroupSource(g, plan)
+  if (g.consumer !== undefined) return consumerGroupSource(g, plan)
+  const local = new Set(g.eqns.map((e) => e.out.id))
+  const { loads, decls } = groupIO(g.eqns, local, plan)
   const shape = g.shape
   // merge dimensions: drop size-1 ones, join neighbours when every load is contiguous across them
   const strides0 = loads.map((l) => broadcastStrides(l.shape, shape))
@@ -107,42 +161,7 @@ export const groupSource = (g: Group, plan: Plan): string => {
     return true
   }
   const scalar = (k: number): boolean => st[k]!.every((s) => s === 0)
-  const lines: string[] = []
-  const slotName = (v: Var): string => `b${String(plan.slotOf.get(v.id)!)}`
-  const declared = new Set<string>()
-  for (const v of [...loads, ...stores]) {
-    const n = slotName(v)
-    if (!declared.has(n)) {
-      declared.add(n)
-      lines.push(`const ${n} = S[${String(plan.slotOf.get(v.id)!)}];`)
-    }
-  }
-  const loadName = new Map<number, string>()
-  loads.forEach((l, k) => {
-    loadName.set(l.id, `x${String(l.id)}`)
-    if (scalar(k)) lines.push(`const x${String(l.id)} = ${slotName(l)}[0];`)
-  })
-  // the element body
-  const body: string[] = []
-  loads.forEach((l, k) => {
-    if (scalar(k)) return
-    const index = contiguous(k) ? 'o' : `q${String(k)}_${String(nd - 1)}`
-    body.push(`const x${String(l.id)} = ${slotName(l)}[${index}];`)
-  })
-  const operand = (e: Equation, i: number): string => {
-    const a = e.inputs[i]!
-    if (a.kind === 'var') return inGroup.has(a.id) ? `v${String(a.id)}` : loadName.get(a.id)!
-    if (a.dtype !== 'weak') return numberSource(a.value)
-    const partner = partnerOf(e, i)
-    const pd = partner === undefined ? 'weak' : dtypeOfAtom(e.inputs[partner]!)
-    return numberSource(pd === 'float32' ? Math.fround(a.value) : a.value)
-  }
-  const value = memberValue(g.eqns)
-  for (const e of g.eqns) {
-    const expr = exprOf(e)!(e.inputs.map((_, i) => operand(e, i)), e.params, e)
-    body.push(`const v${String(e.out.id)} = ${value(e, expr)};`)
-  }
-  for (const v of stores) body.push(`${slotName(v)}[o] = v${String(v.id)};`)
+  const body = elementLines(g.eqns, local, loads, plan, (k) => (scalar(k) ? undefined : contiguous(k) ? 'o' : `q${String(k)}_${String(nd - 1)}`), 'o', '')
   // the loop nest
   const needsQ = loads.map((_, k) => !scalar(k) && !contiguous(k))
   let src = 'let o = 0;\n'
@@ -158,7 +177,7 @@ export const groupSource = (g: Group, plan: Plan): string => {
     open.push(`for (let i${String(d)} = 0; i${String(d)} < ${String(dims[d]!)}; i${String(d)}++) { ${qs}`)
   }
   src += open.join('\n') + '\n' + body.join('\n') + '\no++;\n' + '}'.repeat(nd)
-  return `${lines.join('\n')}\n${src}`
+  return `${[...decls, ...hoistedLines(loads, plan, scalar)].join('\n')}\n${src}`
 }
 
 /** True for a matmul that can run inside the loop of a group that reads it (few products per element). */
@@ -176,32 +195,13 @@ export const producerGroupSource = (g: Group, plan: Plan): string => {
   const e = g.producer!
   const { m, k, n, ta, tb } = smallMatmul(e)!
   const [a, b] = e.inputs as readonly Var[]
-  const inGroup = new Set([e.out.id, ...g.eqns.map((q) => q.out.id)])
-  const loads: Var[] = []
-  for (const q of g.eqns)
-    for (const x of q.inputs)
-      if (x.kind === 'var' && !inGroup.has(x.id) && !loads.some((l) => l.id === x.id)) loads.push(x)
-  const stores = g.eqns.map((q) => q.out).filter((v) => plan.materialised.has(v.id))
-  const slotName = (v: Var): string => `b${String(plan.slotOf.get(v.id)!)}`
-  const decls = new Set<string>()
-  for (const v of [...loads, ...stores]) decls.add(`const ${slotName(v)} = S[${String(plan.slotOf.get(v.id)!)}];`)
+  const local = new Set([e.out.id, ...g.eqns.map((q) => q.out.id)])
+  const { loads, decls } = groupIO(g.eqns, local, plan)
   const index = (l: Var): string => {
     const [s0, s1] = broadcastStrides(l.shape, [m, n])
     return `i * ${String(s0)} + j * ${String(s1)}`
   }
-  const body: string[] = loads.map((l) => `const x${String(l.id)} = ${slotName(l)}[${index(l)}];`)
-  const operand = (q: Equation, i: number): string => {
-    const x = q.inputs[i]!
-    if (x.kind === 'var') return inGroup.has(x.id) ? `v${String(x.id)}` : `x${String(x.id)}`
-    if (x.dtype !== 'weak') return numberSource(x.value)
-    const partner = partnerOf(q, i)
-    const pd = partner === undefined ? 'weak' : dtypeOfAtom(q.inputs[partner]!)
-    return numberSource(pd === 'float32' ? Math.fround(x.value) : x.value)
-  }
-  const value = memberValue(g.eqns)
-  for (const q of g.eqns)
-    body.push(`const v${String(q.out.id)} = ${value(q, exprOf(q)!(q.inputs.map((_, i) => operand(q, i)), q.params, q))};`)
-  for (const v of stores) body.push(`${slotName(v)}[i * ${String(n)} + j] = v${String(v.id)};`)
+  const body = elementLines(g.eqns, local, loads, plan, (q) => index(loads[q]!), `i * ${String(n)} + j`, '')
   const bj = Array.from({ length: k }, (_, u) => `const bc${String(u)} = ${tb ? `bb[j * ${String(k)} + ${String(u)}]` : `bb[${String(u * n)} + j]`};`)
   const sums: string[] = []
   let kk = 0
@@ -213,7 +213,7 @@ export const producerGroupSource = (g: Group, plan: Plan): string => {
     }
   const acc = sums.reduce((x, t) => `(${x} + ${t})`, '0')
   return `const aa = S[${String(plan.slotOf.get(a!.id)!)}], bb = S[${String(plan.slotOf.get(b!.id)!)}];
-${[...decls].join('\n')}
+${decls.join('\n')}
 for (let j = 0; j < ${String(n)}; j++) {
   ${bj.join(' ')}
   for (let i = 0; i < ${String(m)}; i++) {
@@ -224,10 +224,6 @@ for (let j = 0; j < ${String(n)}; j++) {
   }
 }`
 }
-
-/** Compiles a fused group. */
-export const groupLoop = (g: Group, plan: Plan): Loop =>
-  g.producer === undefined ? build('group', groupSource(g, plan)) : build('mmgroup', producerGroupSource(g, plan))
 
 // ---------------------------------------------------------------------------------------------------------------
 // matmul
@@ -263,37 +259,52 @@ export const matmulSource = (e: Equation, plan: Plan): string => {
   const A = `S[${String(plan.slotOf.get(a!.id)!)}]`
   const B = `S[${String(plan.slotOf.get(b!.id)!)}]`
   const C = `S[${String(plan.slotOf.get(e.out.id)!)}]`
-  // general case: one output element at a time, the 8-product chunks in a loop (compact code: V8 compiles it fast)
+  // up to four outputs of a row at a time, sharing each chunk's loads of A; each output sums its products in the
+  // kernel's order (blocks of 128 along k, chunks of 8, then 4, 2, 1, each a balanced tree), the 8-product chunks in a
+  // loop (compact code: V8 compiles it fast)
+  const W = Math.min(4, n)
   const aAt = (kk: string): string => (ta ? `a[(${kk}) * ${String(m)} + i]` : `a[ai + ${kk}]`)
-  const bAt = (kk: string): string => (tb ? `b[bj + ${kk}]` : `b[(${kk}) * ${String(n)} + j]`)
-  const chunk = (base: string, size: number): string =>
-    `acc += ${sumTree(Array.from({ length: size }, (_, u) => `${aAt(`${base} + ${String(u)}`)} * ${bAt(`${base} + ${String(u)}`)}`))};`
-  const parts: string[] = []
-  for (let k0 = 0; k0 < k; k0 += 128) {
-    const k1 = Math.min(k, k0 + 128)
-    const eights = Math.floor((k1 - k0) / 8)
-    if (eights > 0) parts.push(`for (let kk = ${String(k0)}; kk < ${String(k0 + 8 * eights)}; kk += 8) { ${chunk('kk', 8)} }`)
-    let kk = k0 + 8 * eights
-    for (const step of [4, 2, 1])
-      if (kk + step - 1 < k1) {
-        parts.push(chunk(String(kk), step))
-        kk += step
-      }
+  const bAt = (kk: string, t: number): string =>
+    tb ? `b[(j + ${String(t)}) * ${String(k)} + ${kk}]` : `b[(${kk}) * ${String(n)} + j + ${String(t)}]`
+  const chunk = (base: string, size: number, width: number): string => {
+    const as = Array.from({ length: size }, (_, u) => `const a${String(u)} = ${aAt(`${base} + ${String(u)}`)};`)
+    const sums = Array.from(
+      { length: width },
+      (_, t) => `acc${String(t)} += ${sumTree(Array.from({ length: size }, (_, u) => `a${String(u)} * ${bAt(`${base} + ${String(u)}`, t)}`))};`,
+    )
+    return `{ ${as.join(' ')} ${sums.join(' ')} }`
   }
+  const block = (width: number): string => {
+    const parts: string[] = []
+    for (let k0 = 0; k0 < k; k0 += 128) {
+      const k1 = Math.min(k, k0 + 128)
+      const eights = Math.floor((k1 - k0) / 8)
+      if (eights > 0) parts.push(`for (let kk = ${String(k0)}; kk < ${String(k0 + 8 * eights)}; kk += 8) ${chunk('kk', 8, width)}`)
+      let kk = k0 + 8 * eights
+      for (const step of [4, 2, 1])
+        if (kk + step - 1 < k1) {
+          parts.push(chunk(String(kk), step, width))
+          kk += step
+        }
+    }
+    const accs = Array.from({ length: width }, (_, t) => `acc${String(t)} = 0`).join(', ')
+    const stores = Array.from(
+      { length: width },
+      (_, t) => `c[ci + ${String(t)}] = ${e.out.dtype === 'float32' ? `Math.fround(acc${String(t)})` : `acc${String(t)}`};`,
+    )
+    return `{ const ci = i * ${String(n)} + j; let ${accs};
+    ${parts.join('\n    ')}
+    ${stores.join(' ')} }`
+  }
+  const rest = n % W
   return `const a = ${A}, b = ${B}, c = ${C};
 for (let i = 0; i < ${String(m)}; i++) {
   const ai = i * ${String(k)};
-  for (let j = 0; j < ${String(n)}; j++) {
-    const bj = j * ${String(k)};
-    let acc = 0;
-    ${parts.join('\n    ')}
-    c[i * ${String(n)} + j] = ${e.out.dtype === 'float32' ? 'Math.fround(acc)' : 'acc'};
-  }
+  let j = 0;
+  for (; j < ${String(n - rest)}; j += ${String(W)}) ${block(W)}
+  ${rest > 0 ? block(rest) : ''}
 }`
 }
-
-/** Compiles a small matmul. */
-export const matmulLoop = (e: Equation, plan: Plan): Loop => build('matmul', matmulSource(e, plan))
 
 // ---------------------------------------------------------------------------------------------------------------
 // reductions
@@ -304,79 +315,190 @@ type ReduceShape =
   | { readonly kind: 'all'; readonly size: number }
   | { readonly kind: 'copy'; readonly size: number }
 
+/**
+ * A shape as the reduce kernel sees it: size-1 dimensions dropped and neighbours that are both reduced (or both
+ * kept) merged. `of[i]` is the merged dimension of dimension `i` (−1 for a size-1 one).
+ */
+interface Collapsed {
+  readonly dims: readonly number[]
+  readonly reduced: readonly boolean[]
+  readonly of: readonly number[]
+}
+
+const collapse = (shape: readonly number[], axes: readonly number[]): Collapsed => {
+  const dims: number[] = []
+  const reduced: boolean[] = []
+  const of = shape.map((d, i) => {
+    if (d === 1) return -1
+    const r = axes.includes(i)
+    const last = dims.length - 1
+    if (last >= 0 && reduced[last] === r) dims[last]! *= d
+    else {
+      dims.push(d)
+      reduced.push(r)
+    }
+    return dims.length - 1
+  })
+  return { dims, reduced, of }
+}
+
 /** The kernel's collapsed view of a reduction, or undefined when it needs the general (kernel) path. */
 export const reduceShape = (e: Equation): ReduceShape | undefined => {
   if (e.prim.name !== 'sum' && e.prim.name !== 'max' && e.prim.name !== 'min') return undefined
   const x = e.inputs[0]
   if (x === undefined || x.kind !== 'var') return undefined
-  const { axes } = e.params as ReduceParams
-  const dims: number[] = []
-  const red: boolean[] = []
-  x.shape.forEach((d, i) => {
-    if (d === 1) return
-    const r = axes.includes(i)
-    const last = dims.length - 1
-    if (last >= 0 && red[last] === r) dims[last]! *= d
-    else {
-      dims.push(d)
-      red.push(r)
-    }
-  })
+  const { dims, reduced } = collapse(x.shape, (e.params as ReduceParams).axes)
   let size = 1
   for (const d of x.shape) size *= d
   if (size === 0) return undefined
   if (dims.length === 0) return { kind: 'copy', size: 1 }
-  if (dims.length === 1) return red[0] ? { kind: 'all', size: dims[0]! } : { kind: 'copy', size: dims[0]! }
-  if (dims.length === 2) return red[1] ? { kind: 'rows', rows: dims[0]!, cols: dims[1]! } : { kind: 'cols', rows: dims[0]!, cols: dims[1]! }
+  if (dims.length === 1) return reduced[0] ? { kind: 'all', size: dims[0]! } : { kind: 'copy', size: dims[0]! }
+  if (dims.length === 2)
+    return reduced[1] ? { kind: 'rows', rows: dims[0]!, cols: dims[1]! } : { kind: 'cols', rows: dims[0]!, cols: dims[1]! }
   return undefined
 }
 
-/** The source of a reduction (exported for the tests). */
-export const reduceSource = (e: Equation, plan: Plan): string => {
+/**
+ * How a reduction reads element `flat` of its operand, at `row` and `col` of the [rows, cols] view (row 0 when it
+ * reduces everything): the lines that compute it (none for a value in memory) and its value. `sfx` tells apart the
+ * elements a loop iteration reads together.
+ */
+type Element = (row: string, col: string, flat: string, sfx: string) => { readonly lines: string; readonly value: string }
+
+const fromMemory: Element = (_row, _col, flat) => ({ lines: '', value: `a[${flat}]` })
+
+/**
+ * The source of a reduction (exported for the tests): the reduce kernel's order, each element read by `element`
+ * (from the operand's slot, or computed by the fused group the reduction ends, see `consumerGroupSource`).
+ */
+export const reduceSource = (e: Equation, plan: Plan, element: Element = fromMemory): string => {
   const r = reduceShape(e)!
   const x = e.inputs[0] as Var
-  const head = `const a = S[${String(plan.slotOf.get(x.id)!)}], out = S[${String(plan.slotOf.get(e.out.id)!)}];`
+  const out = `const out = S[${String(plan.slotOf.get(e.out.id)!)}];`
+  const head = element === fromMemory ? `const a = S[${String(plan.slotOf.get(x.id)!)}]; ${out}` : out
   const store = (v: string): string => (e.out.dtype === 'float32' ? `Math.fround(${v})` : v)
   const kind = e.prim.name
-  // one contiguous segment [i0, i0 + n), as the kernel's `segment`, combined with the identity as `combine`
-  const segment = (i0: string, n: number): string =>
-    kind === 'sum'
-      ? `{ let s0 = 0, s1 = 0, s2 = 0, s3 = 0, i = ${i0};
-          for (const e4 = ${i0} + ${String(n - (n % 4))}; i < e4; i += 4) { s0 += a[i]; s1 += a[i + 1]; s2 += a[i + 2]; s3 += a[i + 3]; }
-          for (const e1 = ${i0} + ${String(n)}; i < e1; i++) s0 += a[i];
+  const plus = (i: string, u: number): string => (u === 0 ? i : `${i} + ${String(u)}`)
+  // one contiguous segment [i0, i0 + n) of row `row`, as the kernel's `segment`, combined with the identity as `combine`
+  const segment = (row: string, i0: string, n: number): string => {
+    const at = (i: string, u: number, sfx: string): ReturnType<Element> =>
+      element(row, i0 === '0' ? plus(i, u) : `${plus(i, u)} - ${i0}`, plus(i, u), sfx)
+    if (kind === 'sum') {
+      const four = [0, 1, 2, 3].map((u) => at('i', u, `_${String(u)}`))
+      const one = at('i', 0, '')
+      return `{ let s0 = 0, s1 = 0, s2 = 0, s3 = 0, i = ${i0};
+          for (const e4 = ${i0} + ${String(n - (n % 4))}; i < e4; i += 4) { ${four.map((q) => q.lines).join(' ')} ${four.map((q, u) => `s${String(u)} += ${q.value};`).join(' ')} }
+          for (const e1 = ${i0} + ${String(n)}; i < e1; i++) { ${one.lines} s0 += ${one.value}; }
           r = 0 + (s0 + s1 + (s2 + s3)); }`
-      : `{ let m = a[${i0}];
-          for (let i = ${i0} + 1, e1 = ${i0} + ${String(n)}; i < e1; i++) { const x = a[i]; if (x ${kind === 'max' ? '>' : '<'} m || x !== x) m = x; }
+    }
+    const first = at(i0, 0, '_f')
+    const next = at('i', 0, '')
+    return `{ ${first.lines} let m = ${first.value};
+          for (let i = ${i0} + 1, e1 = ${i0} + ${String(n)}; i < e1; i++) { ${next.lines} const x = ${next.value}; if (x ${kind === 'max' ? '>' : '<'} m || x !== x) m = x; }
           const init = ${kind === 'max' ? '-Infinity' : 'Infinity'};
           r = init !== init || m !== m ? NaN : ${kind === 'max' ? 'init > m' : 'init < m'} ? init : m; }`
+  }
   switch (r.kind) {
-    case 'copy':
-      return `${head}\nfor (let i = 0; i < ${String(r.size)}; i++) { const x = a[i]; out[i] = ${store(
+    case 'copy': {
+      const x = element('0', 'i', 'i', '')
+      return `${head}\nfor (let i = 0; i < ${String(r.size)}; i++) { ${x.lines} const x = ${x.value}; out[i] = ${store(
         kind === 'sum' ? '0 + x' : `(x !== x ? NaN : ${kind === 'max' ? '-Infinity > x' : 'Infinity < x'} ? ${kind === 'max' ? '-Infinity' : 'Infinity'} : x)`,
       )}; }`
+    }
     case 'all':
-      return `${head}\nlet r = 0;\n${segment('0', r.size)}\nout[0] = ${store('r')};`
+      return `${head}\nlet r = 0;\n${segment('0', '0', r.size)}\nout[0] = ${store('r')};`
     case 'rows':
-      return `${head}\nfor (let row = 0; row < ${String(r.rows)}; row++) { let r = 0; const base = row * ${String(r.cols)};\n${segment('base', r.cols)}\nout[row] = ${store('r')}; }`
+      return `${head}\nfor (let row = 0; row < ${String(r.rows)}; row++) { let r = 0; const base = row * ${String(r.cols)};\n${segment('row', 'base', r.cols)}\nout[row] = ${store('r')}; }`
     case 'cols': {
       const { rows, cols } = r
-      const acc =
-        kind === 'sum'
-          ? `acc.fill(0);
+      let acc: string
+      if (kind === 'sum') {
+        const four = [0, 1, 2, 3].map((u) => element(plus('row', u), 'j', u === 0 ? 'q' : `q + ${String(u * cols)}`, `_${String(u)}`))
+        const one = element('row', 'j', 'p + j', '')
+        acc = `acc.fill(0);
 let row = 0;
-for (; row + 3 < ${String(rows)}; row += 4) { const p = row * ${String(cols)}; for (let j = 0; j < ${String(cols)}; j++) { const q = p + j; acc[j] += a[q] + a[q + ${String(cols)}] + (a[q + ${String(2 * cols)}] + a[q + ${String(3 * cols)}]); } }
-for (; row < ${String(rows)}; row++) { const p = row * ${String(cols)}; for (let j = 0; j < ${String(cols)}; j++) acc[j] += a[p + j]; }`
-          : `acc.fill(${kind === 'max' ? '-Infinity' : 'Infinity'});
-for (let row = 0; row < ${String(rows)}; row++) { const p = row * ${String(cols)}; for (let j = 0; j < ${String(cols)}; j++) { const x = a[p + j]; if (x ${kind === 'max' ? '>' : '<'} acc[j] || x !== x) acc[j] = x; } }`
+for (; row + 3 < ${String(rows)}; row += 4) { const p = row * ${String(cols)}; for (let j = 0; j < ${String(cols)}; j++) { const q = p + j; ${four.map((q) => q.lines).join(' ')} acc[j] += ${four[0]!.value} + ${four[1]!.value} + (${four[2]!.value} + ${four[3]!.value}); } }
+for (; row < ${String(rows)}; row++) { const p = row * ${String(cols)}; for (let j = 0; j < ${String(cols)}; j++) { ${one.lines} acc[j] += ${one.value}; } }`
+      } else {
+        const one = element('row', 'j', 'p + j', '')
+        acc = `acc.fill(${kind === 'max' ? '-Infinity' : 'Infinity'});
+for (let row = 0; row < ${String(rows)}; row++) { const p = row * ${String(cols)}; for (let j = 0; j < ${String(cols)}; j++) { ${one.lines} const x = ${one.value}; if (x ${kind === 'max' ? '>' : '<'} acc[j] || x !== x) acc[j] = x; } }`
+      }
       return `${head}\n${acc}\nfor (let j = 0; j < ${String(cols)}; j++) out[j] = ${store('acc[j]')};`
     }
   }
 }
 
-/** Compiles a reduction. */
-export const reduceLoop = (e: Equation, plan: Plan): Loop => {
+/**
+ * The strides of each load of a group in the [rows, cols] view of the reduction `e` that ends it (row stride 0
+ * when it reduces everything), or undefined when a load cannot be addressed that way (a broadcast inside a merged
+ * dimension) or the reduction is not one the kernel's order covers.
+ */
+const consumerStrides = (shape: readonly number[], e: Equation, loads: readonly Var[]): (readonly [number, number])[] | undefined => {
+  const r = reduceShape(e)
+  if (r === undefined || r.kind === 'copy') return undefined
+  const { of } = collapse(shape, (e.params as ReduceParams).axes)
+  const out: (readonly [number, number])[] = []
+  for (const l of loads) {
+    const st = broadcastStrides(l.shape, shape)
+    const view = [0, 0]
+    const seen = [false, false]
+    // walking inwards: within a merged dimension each stride is the next one's times that one's size
+    for (let i = shape.length - 1; i >= 0; i--) {
+      const m = of[i]!
+      if (m < 0) continue
+      const v = r.kind === 'all' ? 1 : m
+      if (!seen[v]) {
+        seen[v] = true
+        view[v] = st[i]!
+      } else if (st[i] !== view[v]! * span(shape, of, i)) return undefined
+    }
+    out.push([view[0]!, view[1]!])
+  }
+  return out
+}
+
+/** The product of the sizes of the dimensions after `i` that merge with it. */
+const span = (shape: readonly number[], of: readonly number[], i: number): number => {
+  let n = 1
+  for (let j = i + 1; j < shape.length; j++) if (of[j] === of[i]) n *= shape[j]!
+  return n
+}
+
+/** True when the reduction `e`, whose operand is a value of the group `g`, can be accumulated in `g`'s loop. */
+export const canConsume = (g: Group, e: Equation): boolean => {
+  const local = new Set(g.eqns.map((q) => q.out.id))
+  return consumerStrides(g.shape, e, groupIO(g.eqns, local, { slots: [], slotOf: new Map(), materialised: new Set() }).loads) !== undefined
+}
+
+/**
+ * The source of a group that ends in a reduction: the reduction's loop in the kernel's order (`reduceSource`),
+ * each element of its operand computed by the group's members where the kernel would read it, and the members
+ * read elsewhere stored as they are computed. The reduced operand itself is never stored unless something else
+ * reads it (softmax's `exp(x − m)` is; logsumexp's and a mean squared error's are not).
+ */
+export const consumerGroupSource = (g: Group, plan: Plan): string => {
+  const e = g.consumer!
+  const local = new Set(g.eqns.map((q) => q.out.id))
+  const { loads, decls } = groupIO(g.eqns, local, plan)
+  const strides = consumerStrides(g.shape, e, loads)!
+  const x = e.inputs[0] as Var
+  const scalar = (k: number): boolean => strides[k]![0] === 0 && strides[k]![1] === 0
   const r = reduceShape(e)!
-  return r.kind === 'cols' ? buildWithAcc(e.prim.name, r.cols, reduceSource(e, plan)) : build(e.prim.name, reduceSource(e, plan))
+  const cols = r.kind === 'all' ? r.size : r.kind === 'copy' ? 1 : r.cols
+  const term = (at: string, stride: number): string[] => (stride === 0 ? [] : stride === 1 ? [`(${at})`] : [`(${at}) * ${String(stride)}`])
+  const element: Element = (row, col, flat, sfx) => {
+    const index = (k: number): string | undefined => {
+      if (scalar(k)) return undefined
+      const [sr, sc] = strides[k]!
+      if (sc === 1 && (sr === cols || r.kind === 'all')) return flat
+      return [...term(row, sr), ...term(col, sc)].join(' + ')
+    }
+    const lines = elementLines(g.eqns, local, loads, plan, index, flat, sfx)
+    const v = `v${String(x.id)}${sfx}`
+    return { lines: lines.join(' '), value: x.dtype === 'float32' ? `Math.fround(${v})` : v }
+  }
+  return `${[...decls, ...hoistedLines(loads, plan, scalar)].join('\n')}\n${reduceSource(e, plan, element)}`
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -405,12 +527,19 @@ export const xentShape = (e: Equation): XentShape | undefined => {
 }
 
 /**
+ * What a cross-entropy loop shares with its partner (the forward and backward pass over the same logits and
+ * labels, when a program has both): the forward stores each row's shifted exponentials in `E` and their sum in
+ * `R`, and the backward reads them instead of computing them again — the same values, so the same bits.
+ */
+export type XentShare = 'store' | 'load'
+
+/**
  * The source of a fused cross-entropy loss or backward pass, the same arithmetic as the tensor kernels
  * (`softmaxCrossEntropyLoss`/`Backward`): per row the maximum (0 when not finite), the shifted sum of exponentials
  * in class order, then the loss `log(s) + m − x[label]` summed over the rows, or the cotangent `e·(g/s)` minus `g`
  * at the label. Returns false, computing nothing, when a label is out of range (the kernel then reports it).
  */
-export const xentSource = (e: Equation, plan: Plan): string => {
+export const xentSource = (e: Equation, plan: Plan, share?: XentShare): string => {
   const { rows, classes: c, backward, reduction } = xentShape(e)!
   const [x, y, g] = e.inputs
   const slotOf = (a: Atom): string => `S[${String(plan.slotOf.get((a as Var).id)!)}]`
@@ -427,19 +556,25 @@ for (let r = 0; r < ${String(rows)}; r++) {
     const base = r * ${String(c)};
     ${shift}
     let s = 0;
-    for (let j = 0; j < ${String(c)}; j++) s += Math.exp(x[base + j] - m);
+    for (let j = 0; j < ${String(c)}; j++) ${share === 'store' ? '{ const v = Math.exp(x[base + j] - m); E[base + j] = v; s += v; }' : 's += Math.exp(x[base + j] - m);'}
+    ${share === 'store' ? 'R[r] = s;' : ''}
     total += Math.log(s) + m - x[base + y[r]];
 }
 out[0] = ${store(reduction === 'mean' ? `total / ${String(rows)}` : 'total')};
 return true;`
   const gv = g!.kind === 'lit' ? numberSource(g!.value) : `${slotOf(g!)}[0]`
+  const exps =
+    share === 'load'
+      ? `const s = R[r];
+    for (let j = 0; j < ${String(c)}; j++) acc[j] = E[base + j];`
+      : `${shift}
+    let s = 0;
+    for (let j = 0; j < ${String(c)}; j++) { const v = Math.exp(x[base + j] - m); acc[j] = v; s += v; }`
   return `${head}
 const g = ${reduction === 'mean' ? `${gv} / ${String(rows)}` : gv};
 for (let r = 0; r < ${String(rows)}; r++) {
     const base = r * ${String(c)};
-    ${shift}
-    let s = 0;
-    for (let j = 0; j < ${String(c)}; j++) { const v = Math.exp(x[base + j] - m); acc[j] = v; s += v; }
+    ${exps}
     const w = g / s;
     const yr = y[r];
     for (let j = 0; j < ${String(c)}; j++) out[base + j] = ${store('j === yr ? acc[j] * w - g : acc[j] * w')};

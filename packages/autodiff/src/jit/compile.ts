@@ -12,30 +12,32 @@
  * steps through a table.
  *
  * A call: bind the inputs' storage (read in place, never written), allocate a new array for every fresh output a
- * loop computes, run the program, hand those arrays to the output tensors without a copy (nothing writes them
- * after the call). Scratch arrays belong to the executable and are reused by every call; a re-entrant call
- * (a jitted function reached again from inside its own custom call) runs the interpreter instead.
+ * loop computes (mid-size ones as views of one new buffer), run the program, hand those arrays to the output
+ * tensors without a copy (nothing writes them after the call). Scratch arrays belong to the executable and are
+ * reused by every call; a re-entrant call (a jitted function reached again from inside its own custom call) runs
+ * the interpreter instead.
  * @module
  */
 import * as T from '@cotangent/tensor'
 import type { Storage, Tensor } from '@cotangent/tensor'
 import type { Equation, Program, Var } from '../staging.js'
 import {
+  canConsume,
   canProduce,
   groupSource,
   matmulSource,
-  producerGroupSource,
   reduceShape,
   reduceSource,
   smallMatmul,
   xentAgrees,
   xentShape,
   xentSource,
+  type XentShare,
 } from './codegen.js'
-import { membersOf, schedule } from './fuse.js'
+import { membersOf, schedule, type Single } from './fuse.js'
 import { interpret, type Executable } from './interpret.js'
 import { isView, planBuffers } from './plan.js'
-import { adopt, allocate, copyToTensor, storageOf } from './storage.js'
+import { adopt, allocate, bytesPer, copyToTensor, storageOf, viewOf } from './storage.js'
 
 /** Counts of what a compiled program does per call (for the tests and the README's figures). */
 export interface CompileInfo {
@@ -49,6 +51,8 @@ export interface CompileInfo {
   /** Scratch arrays (reused across calls) and fresh output arrays (per call). */
   readonly scratch: number
   readonly fresh: number
+  /** Cross-entropy backward passes that read their forward pass's exponentials instead of computing them. */
+  readonly xentShared: number
 }
 
 /** An executable with its compile counts. */
@@ -79,9 +83,19 @@ const isGenerated = (e: Equation): boolean =>
 const CHUNK_CHARS = 600
 let programCount = 0
 
+/**
+ * Fresh outputs of one call whose arrays share one buffer: those over V8's on-heap limit for typed arrays (64
+ * bytes; smaller ones are allocated on the heap, about ten times faster) and at most 4 KiB. An off-heap typed
+ * array costs about a microsecond to allocate, one view of a shared buffer a tenth of that (W3's step returns 8 such
+ * arrays). The price: a kept output of that size keeps its call's other outputs of that size alive, at most
+ * 4 KiB each; a loss (one number) and large parameters still have arrays of their own.
+ */
+const SHARED_MIN_BYTES = 65
+const SHARED_MAX_BYTES = 4096
+
 /** Compiles an optimised program (its constants concrete tensors). */
 export const compile = (p: Program): Compiled => {
-  const steps = schedule(p, canProduce)
+  const steps = schedule(p, canProduce, canConsume)
   const plan = planBuffers(p, steps, (e) => !isGenerated(e))
   const nSlots = plan.slots.length
   const S: Storage[] = new Array<Storage>(nSlots).fill(new Float64Array(0))
@@ -103,6 +117,17 @@ export const compile = (p: Program): Compiled => {
     if (sl.kind === 'scratch') S[i] = allocate(sl.dtype, sl.size)
   })
   const freshSlots = plan.slots.flatMap((sl, i) => (sl.kind === 'fresh' ? [i] : []))
+  const bytesOf = (i: number): number => plan.slots[i]!.size * bytesPer(plan.slots[i]!.dtype)
+  const sharable = freshSlots.filter((i) => bytesOf(i) >= SHARED_MIN_BYTES && bytesOf(i) <= SHARED_MAX_BYTES)
+  // one shared buffer only pays for two or more arrays; offsets are 8-byte aligned
+  const shared = sharable.length > 1 ? sharable : []
+  const ownSlots = freshSlots.filter((i) => !shared.includes(i))
+  const offsets: number[] = []
+  let sharedBytes = 0
+  for (const i of shared) {
+    offsets.push(sharedBytes)
+    sharedBytes += Math.ceil(bytesOf(i) / 8) * 8
+  }
   const inputSlots = p.inVars.map(slot)
   const inputNeedsStorage = inputSlots.map((s) => readByLoop.has(s))
   // scratch values a kernel reads are copied into a tensor once per call (cache cleared after the call)
@@ -146,14 +171,38 @@ export const compile = (p: Program): Compiled => {
     calls.push(f)
     return `K[${String(calls.length - 1)}]();`
   }
-  const withAcc = (n: number): string => {
+  /** A private float64 array of the step (allocated once), bound to `name` in its source. */
+  const withAcc = (n: number, name = 'acc'): string => {
     accs.push(new Float64Array(n))
-    return `const acc = A[${String(accs.length - 1)}];`
+    return `const ${name} = A[${String(accs.length - 1)}];`
   }
+  // a cross-entropy backward pass after the forward pass over the same logits and labels reads the forward's
+  // exponentials and row sums (the buffers, bound as E and R, are made with the forward's source)
+  const xentShares = new Map<Equation, { readonly share: XentShare; readonly buffers: string }>()
+  steps.forEach((s, i) => {
+    if (s.kind !== 'single' || !isXent(s.eqn) || !xentShape(s.eqn)!.backward) return
+    const [x, y] = s.eqn.inputs as readonly Var[]
+    const fwd = steps
+      .slice(0, i)
+      .find(
+        (f): f is Single =>
+          f.kind === 'single' &&
+          isXent(f.eqn) &&
+          !xentShape(f.eqn)!.backward &&
+          (f.eqn.inputs[0] as Var).id === x!.id &&
+          (f.eqn.inputs[1] as Var).id === y!.id,
+      )
+    if (fwd === undefined) return
+    const { rows, classes } = xentShape(s.eqn)!
+    const buffers = xentShares.get(fwd.eqn)?.buffers ?? `${withAcc(rows * classes, 'E')} ${withAcc(rows, 'R')}`
+    xentShares.set(fwd.eqn, { share: 'store', buffers })
+    xentShares.set(s.eqn, { share: 'load', buffers })
+  })
   const pieces: string[] = steps.map((s): string => {
     if (s.kind === 'group') {
       loops++
-      return `{\n${s.producer === undefined ? groupSource(s, plan) : producerGroupSource(s, plan)}\n}`
+      const r = s.consumer === undefined ? undefined : reduceShape(s.consumer)
+      return `{ ${r?.kind === 'cols' ? withAcc(r.cols) : ''}\n${groupSource(s, plan)}\n}`
     }
     const e = s.eqn
     if (isView(e.prim.name)) {
@@ -172,7 +221,8 @@ export const compile = (p: Program): Compiled => {
       const fallback = call(() => {
         e.prim.impl(args(), e.params)
       })
-      return `if (!(function () { ${withAcc(xentShape(e)!.classes)}\n${xentSource(e, plan)}\n})()) ${fallback}`
+      const shared = xentShares.get(e)
+      return `if (!(function () { ${withAcc(xentShape(e)!.classes)} ${shared?.buffers ?? ''}\n${xentSource(e, plan, shared?.share)}\n})()) ${fallback}`
     }
     if (smallMatmul(e) !== undefined) {
       loops++
@@ -239,6 +289,7 @@ export const compile = (p: Program): Compiled => {
       fusedEqns: steps.reduce((n, s) => n + (s.kind === 'group' ? membersOf(s).length : 0), 0),
       scratch: plan.slots.filter((s) => s.kind === 'scratch').length,
       fresh: freshSlots.length,
+      xentShared: [...xentShares.values()].filter((x) => x.share === 'load').length,
     },
     run: (ins) => {
       if (busy) return fallback.run(ins)
@@ -249,11 +300,19 @@ export const compile = (p: Program): Compiled => {
           Tn[s] = ins[i]
           if (inputNeedsStorage[i]) S[s] = storageOf(ins[i]!)
         }
-        // every fresh output of the call in an array of its own (it becomes the returned tensor's storage, so a
-        // kept output holds only its own values alive), never written after this call
-        for (const i of freshSlots) {
+        // every fresh output of the call in a new array (it becomes the returned tensor's storage), never written
+        // after this call: its own, or a view of this call's shared buffer (see SHARED_MIN_BYTES)
+        for (const i of ownSlots) {
           const sl = plan.slots[i]!
           S[i] = allocate(sl.dtype, sl.size)
+        }
+        if (shared.length > 0) {
+          const buffer = new ArrayBuffer(sharedBytes)
+          for (let k = 0; k < shared.length; k++) {
+            const i = shared[k]!
+            const sl = plan.slots[i]!
+            S[i] = viewOf(sl.dtype, buffer, offsets[k]!, sl.size)
+          }
         }
         runSteps()
         return outputs.map((o) => o())

@@ -25,11 +25,18 @@ export interface Group {
    * value is a loop local, never stored), e.g. `relu(x @ W + b)` in one loop.
    */
   readonly producer?: Equation
+  /**
+   * A sum, max or min of one of the group's values, accumulated in the group's loop in the kernel's order (the
+   * operand need not be stored), e.g. `sum(exp(x − m))` or `mean((y − t)²)` in one loop.
+   */
+  readonly consumer?: Equation
 }
 
-/** The equations a step computes: a group's producer first, then its members. */
+/** The equations a step computes: a group's producer first, then its members, then its consumer. */
 export const membersOf = (s: Step): readonly Equation[] =>
-  s.kind === 'group' ? (s.producer === undefined ? s.eqns : [s.producer, ...s.eqns]) : [s.eqn]
+  s.kind === 'group'
+    ? [...(s.producer === undefined ? [] : [s.producer]), ...s.eqns, ...(s.consumer === undefined ? [] : [s.consumer])]
+    : [s.eqn]
 
 /** One equation run on its own (view, matmul, reduction or kernel call). */
 export interface Single {
@@ -51,8 +58,15 @@ export const isFusible = (e: Equation): boolean => {
   return e.inputs.every((a) => a.kind === 'lit' || a.shape.length <= e.out.shape.length)
 }
 
-/** The steps of a program: fused groups and single equations, in an order where operands come first. */
-export const schedule = (p: Program, canProduce: (e: Equation) => boolean = () => false): Step[] => {
+/**
+ * The steps of a program: fused groups and single equations, in an order where operands come first. `canProduce`
+ * accepts the matmuls a group may compute inside its loop, `canConsume` the reductions a group may end with.
+ */
+export const schedule = (
+  p: Program,
+  canProduce: (e: Equation) => boolean = () => false,
+  canConsume: (g: Group, e: Equation) => boolean = () => false,
+): Step[] => {
   const steps: Step[] = []
   interface Open {
     readonly shape: readonly number[]
@@ -96,7 +110,7 @@ export const schedule = (p: Program, canProduce: (e: Equation) => boolean = () =
     groupOf.set(e.out.id, g)
   }
   while (open.length > 0) close(open[0]!)
-  return fuseProducers(p, steps, canProduce)
+  return fuseConsumers(fuseProducers(p, steps, canProduce), canConsume)
 }
 
 /**
@@ -127,4 +141,29 @@ const fuseProducers = (p: Program, steps: Step[], canProduce: (e: Equation) => b
     return s
   })
   return out.filter((_, i) => !removed.has(i))
+}
+
+/**
+ * Moves a reduction into the group that defines its operand, when `canConsume` accepts it (one per group, and
+ * not a group that already has a producer): the reduction then runs at the group's position, which is valid
+ * because its only operand is ready there; whatever reads its result comes later in any case.
+ */
+const fuseConsumers = (steps: readonly Step[], canConsume: (g: Group, e: Equation) => boolean): Step[] => {
+  const groupAt = new Map<number, number>()
+  steps.forEach((s, i) => {
+    if (s.kind === 'group') for (const e of s.eqns) groupAt.set(e.out.id, i)
+  })
+  const out: (Step | null)[] = [...steps]
+  steps.forEach((s, i) => {
+    if (s.kind !== 'single') return
+    const x = s.eqn.inputs[0]
+    if (s.eqn.inputs.length !== 1 || x === undefined || x.kind !== 'var') return
+    const at = groupAt.get(x.id)
+    if (at === undefined) return
+    const g = out[at] as Group
+    if (g.producer !== undefined || g.consumer !== undefined || !canConsume(g, s.eqn)) return
+    out[at] = { ...g, consumer: s.eqn }
+    out[i] = null
+  })
+  return out.filter((s): s is Step => s !== null)
 }

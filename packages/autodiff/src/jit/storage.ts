@@ -24,3 +24,14 @@ export const copyToTensor = (data: Storage, shape: readonly number[], dtype: DTy
 /** Zeroed storage of a dtype. */
 export const allocate = (dtype: DType, n: number): Storage =>
   dtype === 'float64' ? new Float64Array(n) : dtype === 'float32' ? new Float32Array(n) : new Int32Array(n)
+
+/** Bytes per element of a dtype. */
+export const bytesPer = (dtype: DType): number => (dtype === 'float64' ? 8 : 4)
+
+/** An array of `n` elements of `dtype` over `buffer` from `byteOffset` (a view: it shares the buffer). */
+export const viewOf = (dtype: DType, buffer: ArrayBuffer, byteOffset: number, n: number): Storage =>
+  dtype === 'float64'
+    ? new Float64Array(buffer, byteOffset, n)
+    : dtype === 'float32'
+      ? new Float32Array(buffer, byteOffset, n)
+      : new Int32Array(buffer, byteOffset, n)
