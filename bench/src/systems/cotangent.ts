@@ -81,6 +81,7 @@ interface CompiledStep {
   readonly step: (params: Params, state: unknown, x: ct.Tensor, y: ct.Tensor) => readonly [Params, unknown, ct.Value]
   readonly init: (params: Params) => unknown
   readonly compiles: () => number
+  readonly compileMs: () => number
 }
 
 /**
@@ -112,6 +113,7 @@ const compiledStep = <S extends { readonly count: number }>(
       return [next, { ...rest, count: count + 1 }, l]
     },
     compiles: () => jitted.stats().compiles,
+    compileMs: () => jitted.stats().compileMs,
   }
 }
 
@@ -150,7 +152,7 @@ const jitTrainRunner = (d: DataFile, spec: MlpSpec, dtype: DType): Runner => {
       onceCompiled('training step', c.compiles())
       const lb = (spec.steps - 1) % spec.nBatches
       const last = ct.item(loss(params, xs[lb]!, ys[lb]!))
-      return Promise.resolve({ ms, first, last, compileMs, compiles: c.compiles() })
+      return Promise.resolve({ ms, first, last, compileMs, stagingMs: c.compileMs(), compiles: c.compiles() })
     },
   }
 }
@@ -190,7 +192,7 @@ export const setupCotangentJit: SetupFn = (d, dtype) => {
           }
           onceCompiled('loss', f.stats().compiles)
           onceCompiled('value and gradient', vg.stats().compiles)
-          return Promise.resolve({ ms: both, baseMs: base, compileMs, compiles: vg.stats().compiles })
+          return Promise.resolve({ ms: both, baseMs: base, compileMs, stagingMs: vg.stats().compileMs, compiles: vg.stats().compiles })
         },
       })
     }

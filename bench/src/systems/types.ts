@@ -27,6 +27,8 @@ export interface Sample {
    * generation and one run), measured once at setup; the same number in every sample.
    */
   readonly compileMs?: number
+  /** Compiled systems: the part of that first call spent staging and compiling (`ct.jit`'s `stats().compileMs`). */
+  readonly stagingMs?: number
   /** Compiled systems: the jitted step's `stats().compiles` after this run (1 when nothing recompiled). */
   readonly compiles?: number
 }

@@ -56,6 +56,11 @@ export interface JitStats {
   readonly hits: number
   /** Signatures compiled now. */
   readonly cacheSize: number
+  /**
+   * Milliseconds spent staging, optimising and compiling, over all compiles so far (not running: a first call
+   * takes this plus one run, whose first use of a kernel or a generated loop is itself slower).
+   */
+  readonly compileMs: number
 }
 
 /** A jitted function: `f`'s signature, plus its counters and the optimised program of a call. */
@@ -220,6 +225,7 @@ export const jit = <A extends readonly unknown[], R>(f: (...args: A) => R, optio
   const cache = new Map<string, Entry>()
   let compiles = 0
   let hits = 0
+  let compileMs = 0
   const bake = (l: unknown): boolean => typeof l === 'number' && !traceNumbers
   const fn = f as unknown as (...a: readonly unknown[]) => unknown
 
@@ -280,6 +286,7 @@ export const jit = <A extends readonly unknown[], R>(f: (...args: A) => R, optio
       mru = known
       return { entry: known, ins, traced }
     }
+    const t0 = performance.now()
     const program = optimise(stageProgram(fn, args, staticArgnums, bake, 'jit'))
     compiles++
     const closesOverTracers = program.consts.some((c) => c instanceof Tracer)
@@ -293,6 +300,7 @@ export const jit = <A extends readonly unknown[], R>(f: (...args: A) => R, optio
       unflatten: unflattener(program.outTree),
       inputAt: sigs.flatMap((sg, i) => (sg.kind === 'value' ? [i] : [])),
     }
+    compileMs += performance.now() - t0
     // a program holding values of an enclosing transformation is only valid during this call: not cached
     if (!closesOverTracers) {
       cache.set(key, entry)
@@ -315,7 +323,7 @@ export const jit = <A extends readonly unknown[], R>(f: (...args: A) => R, optio
     if (!traced && (options?.check ?? globalCheck)) compareResults(name, result, fn(...args))
     return result
   }
-  const stats = (): JitStats => ({ compiles, hits, cacheSize: cache.size })
+  const stats = (): JitStats => ({ compiles, hits, cacheSize: cache.size, compileMs })
   const program = (...args: A): Program<A, R> => lookup(args, false).entry.program as Program<A, R>
   return Object.assign(call, { stats, program })
 }
