@@ -696,7 +696,7 @@ describe('the executable', () => {
   })
 
   it('mid-size outputs of a call are disjoint views of one new buffer; tiny and large ones own theirs', () => {
-    const ins = [T.normal(T.key(3), [4, 4]), T.normal(T.key(4), [4, 4]), T.normal(T.key(5), [40, 40])]
+    const ins: [Tensor, Tensor, Tensor] = [T.normal(T.key(3), [4, 4]), T.normal(T.key(4), [4, 4]), T.normal(T.key(5), [40, 40])]
     // outputs of 128, 128, 8, 12,800 and 128 bytes, all computed by generated loops
     const f = (a: Value, b: Value, c: Value): Value[] => [A.tanh(a), A.mul(a, b), A.sum(a), A.exp(c), A.add(b, 1)]
     const p = optimise(stage(f, ...ins))
