@@ -1,8 +1,9 @@
 /**
  * Counts the typed arrays a system allocates per W3 step, in a process of its own (started by the harness):
  * before any other module loads, the global typed-array constructors are replaced by counting subclasses, so every
- * `new Float64Array(n)`, `Float32Array.from(…)` or `.slice()` anywhere in the process is seen (views over an
- * existing buffer are not counted: they allocate no storage). Memory inside a WebAssembly instance is not seen.
+ * `new Float64Array(n)`, `Float32Array.from(…)` or `.slice()` anywhere in the process is seen, and so is the global
+ * `ArrayBuffer`, so a buffer made to hold several views counts once, with its bytes (the views themselves are not
+ * counted: they allocate no storage). Memory inside a WebAssembly instance is not seen.
  *
  * For Cotangent it also counts, through the libraries' instrumentation hooks (no-ops unless installed), the
  * primitive evaluations (`bind` reaching a kernel with no tracer left: `unstable_setPrimitiveObserver` of
@@ -36,6 +37,17 @@ const minus = (a: Counts, b: Counts): Counts => ({
 
 type AnyCtor = new (...args: never[]) => ArrayBufferView
 
+const BaseArrayBuffer = ArrayBuffer
+const CountingArrayBuffer = class extends BaseArrayBuffer {
+  constructor(...args: ConstructorParameters<typeof ArrayBuffer>) {
+    super(...args)
+    counts.arrays += 1
+    counts.bytes += this.byteLength
+  }
+}
+Object.defineProperty(CountingArrayBuffer, 'name', { value: 'ArrayBuffer' })
+;(globalThis as { ArrayBuffer: typeof ArrayBuffer }).ArrayBuffer = CountingArrayBuffer
+
 const patch = (name: 'Float64Array' | 'Float32Array' | 'Int32Array' | 'Uint8Array' | 'Uint32Array'): void => {
   const g = globalThis as unknown as Record<string, AnyCtor>
   const Base = g[name]!
@@ -44,7 +56,7 @@ const patch = (name: 'Float64Array' | 'Float32Array' | 'Int32Array' | 'Uint8Arra
       super(...args)
       const a0 = args[0]
       if (
-        !(a0 instanceof ArrayBuffer) &&
+        !(a0 instanceof BaseArrayBuffer) &&
         !(typeof SharedArrayBuffer !== 'undefined' && a0 instanceof SharedArrayBuffer)
       ) {
         counts.arrays += 1
