@@ -31,7 +31,10 @@ export type Loop = (S: readonly (Float64Array | Float32Array | Int32Array)[]) =>
 
 /* eslint-disable @typescript-eslint/no-implied-eval */
 let loopCount = 0
-/** Compiles a loop body over `S` with a private float64 accumulator of `n` elements, allocated once (named `jit_<kind>_<n>`). */
+/**
+ * Compiles a loop body over `S` with a private float64 accumulator `acc` of `n` elements, allocated once (named
+ * `jit_<kind>_<n>`, so profiles can tell the generated loops apart).
+ */
 const buildWithAcc = (kind: string, n: number, src: string): Loop =>
   (new Function('acc', `return function jit_${kind}_${String(loopCount++)}(S) {\n${src}\n}`) as (acc: Float64Array) => Loop)(
     new Float64Array(n),
@@ -71,6 +74,14 @@ const broadcastStrides = (shape: readonly number[], target: readonly number[]): 
 /** The name a generated loop gives a materialised value's slot array. */
 const slotVar = (plan: Plan, v: Var): string => `b${String(plan.slotOf.get(v.id)!)}`
 
+/** The values of earlier steps a group's members read (each once, in order of first use). */
+const loadsOf = (eqns: readonly Equation[], local: ReadonlySet<number>): Var[] => {
+  const loads: Var[] = []
+  for (const e of eqns)
+    for (const a of e.inputs) if (a.kind === 'var' && !local.has(a.id) && !loads.some((l) => l.id === a.id)) loads.push(a)
+  return loads
+}
+
 /**
  * What a group's loop reads and writes: the values of earlier steps it loads (each once), the members it stores
  * (those read elsewhere) and the declarations binding their slot arrays. `local` holds the loop's own values.
@@ -80,9 +91,7 @@ const groupIO = (
   local: ReadonlySet<number>,
   plan: Plan,
 ): { readonly loads: readonly Var[]; readonly decls: readonly string[] } => {
-  const loads: Var[] = []
-  for (const e of eqns)
-    for (const a of e.inputs) if (a.kind === 'var' && !local.has(a.id) && !loads.some((l) => l.id === a.id)) loads.push(a)
+  const loads = loadsOf(eqns, local)
   const stores = eqns.map((e) => e.out).filter((v) => plan.materialised.has(v.id))
   const decls = [...new Set([...loads, ...stores].map((v) => `const ${slotVar(plan, v)} = S[${String(plan.slotOf.get(v.id)!)}];`))]
   return { loads, decls }
@@ -400,8 +409,8 @@ export const reduceSource = (e: Equation, plan: Plan, element: Element = fromMem
   }
   switch (r.kind) {
     case 'copy': {
-      const x = element('0', 'i', 'i', '')
-      return `${head}\nfor (let i = 0; i < ${String(r.size)}; i++) { ${x.lines} const x = ${x.value}; out[i] = ${store(
+      const el = element('0', 'i', 'i', '')
+      return `${head}\nfor (let i = 0; i < ${String(r.size)}; i++) { ${el.lines} const x = ${el.value}; out[i] = ${store(
         kind === 'sum' ? '0 + x' : `(x !== x ? NaN : ${kind === 'max' ? '-Infinity > x' : 'Infinity < x'} ? ${kind === 'max' ? '-Infinity' : 'Infinity'} : x)`,
       )}; }`
     }
@@ -467,8 +476,7 @@ const span = (shape: readonly number[], of: readonly number[], i: number): numbe
 
 /** True when the reduction `e`, whose operand is a value of the group `g`, can be accumulated in `g`'s loop. */
 export const canConsume = (g: Group, e: Equation): boolean => {
-  const local = new Set(g.eqns.map((q) => q.out.id))
-  return consumerStrides(g.shape, e, groupIO(g.eqns, local, { slots: [], slotOf: new Map(), materialised: new Set() }).loads) !== undefined
+  return consumerStrides(g.shape, e, loadsOf(g.eqns, new Set(g.eqns.map((q) => q.out.id)))) !== undefined
 }
 
 /**
