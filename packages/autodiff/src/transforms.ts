@@ -23,6 +23,7 @@ import {
   type LinTrace,
   type Value,
 } from './core.js'
+import { jitDerived } from './jit/jit.js'
 import { add, astype, concatP, reshape } from './primitives.js'
 import { treeFlatten, treeUnflatten, showTreeDef, treeDefEqual, type TreeDef } from './tree.js'
 
@@ -311,7 +312,8 @@ const valueAndGradCore = (
 
 /**
  * The gradient of a scalar-valued function: `grad(f)(...args)` has the tree type of the differentiated
- * argument (`argnums`, default 0; a list gives a tuple). `f` must return a 0-d tensor.
+ * argument (`argnums`, default 0; a list gives a tuple). `f` must return a 0-d tensor. For a jitted `f`
+ * (`jit(g, options)`), the gradient is `jit(grad(g), options)`, compiled once per signature, as in JAX.
  */
 export function grad<A extends readonly unknown[]>(f: (...args: A) => Value): (...args: A) => A[0]
 export function grad<A extends readonly unknown[], const N extends number | readonly number[]>(
@@ -322,6 +324,8 @@ export function grad<A extends readonly unknown[]>(
   f: (...args: A) => Value,
   options?: GradOptions,
 ): (...args: A) => unknown {
+  const compiled = jitDerived(f, `grad ${JSON.stringify(options?.argnums ?? 0)}`, (fn) => grad(fn as (...a: A) => Value, options as GradOptions<number>))
+  if (compiled !== undefined) return compiled
   return (...args: A) =>
     valueAndGradCore('grad', f as (...a: readonly unknown[]) => unknown, args, options?.argnums, false)[1]
 }
@@ -333,7 +337,7 @@ export interface ValueAndGradOptions<N extends number | readonly number[] = numb
   readonly hasAux?: boolean
 }
 
-/** Like {@link grad}, but also returns the value: `[value, grads]`. */
+/** Like {@link grad}, but also returns the value: `[value, grads]` (compiled for a jitted `f`, as `grad` is). */
 export function valueAndGrad<A extends readonly unknown[]>(f: (...args: A) => Value): (...args: A) => [Value, A[0]]
 export function valueAndGrad<A extends readonly unknown[], const N extends number | readonly number[]>(
   f: (...args: A) => Value,
@@ -349,6 +353,10 @@ export function valueAndGrad<A extends readonly unknown[]>(
   options?: ValueAndGradOptions,
 ): (...args: A) => unknown {
   const hasAux = options?.hasAux === true
+  const compiled = jitDerived(f, `valueAndGrad ${JSON.stringify(options?.argnums ?? 0)} ${String(hasAux)}`, (fn) =>
+    valueAndGrad(fn as (...a: A) => readonly [Value, unknown], options as ValueAndGradOptions<number> & { readonly hasAux: true }),
+  )
+  if (compiled !== undefined) return compiled
   return (...args: A) => {
     const [v, g, aux] = valueAndGradCore('valueAndGrad', f as (...a: readonly unknown[]) => unknown, args, options?.argnums, hasAux)
     return hasAux ? [[v, aux], g] : [v, g]

@@ -215,3 +215,47 @@ describe('custom rules from other packages under jit', () => {
     close('jit(grad)', jit(AD.grad((z: Value) => softmaxCrossEntropy(z, y)))(logits), gradWant)
   })
 })
+
+describe('grad and valueAndGrad of a jitted function compile the derivative (as jit(grad(f)))', () => {
+  type Counted = { readonly stats: () => AD.JitStats }
+  const counted = (g: unknown): Counted => {
+    expect(typeof (g as Partial<Counted>).stats).toBe('function')
+    return g as Counted
+  }
+
+  it('grad(jit(f)) is jitted, made once per jitted function and argnums, and equals grad(f)', () => {
+    const jf = jit(f)
+    const g = AD.grad(jf)
+    expect(AD.grad(jf)).toBe(g)
+    const x2 = t([1.5, 0.25, -0.5, 2])
+    close('grad(jit) at x', g(x), gradClosed)
+    // bit for bit the eager gradient (the same program, run compiled)
+    expect(Array.from(AD.toArray(g(x2)))).toEqual(Array.from(AD.toArray(AD.grad(f)(x2))))
+    expect(counted(g).stats()).toMatchObject({ compiles: 1, hits: 1 })
+    // the jitted function's own cache is untouched
+    expect(jf.stats().compiles).toBe(0)
+    // a second-order derivative through it still composes: grad of the jitted gradient's sum along e₀
+    const dd = AD.grad((v: Value) => AD.sum(AD.mul(AD.grad(jf)(v), t([1, 0, 0, 0]))))(x)
+    close('grad(grad(jit)) row 0', dd, hessClosed.slice(0, 4))
+  })
+
+  it('argnums, hasAux and static arguments carry over', () => {
+    const h = (a: Value, b: Value, k: number): Value => AD.mul(AD.sum(AD.mul(a, b)), k)
+    const jh = jit(h, { staticArgnums: [2] })
+    const a = t([1, 2, 3])
+    const b = t([-1, 0.5, 4])
+    const gb = AD.grad(jh, { argnums: 1 })
+    expect(gb).not.toBe(AD.grad(jh))
+    close('∂/∂b, k = 2', gb(a, b, 2), [2, 4, 6])
+    close('∂/∂b, k = 3', gb(a, b, 3), [3, 6, 9])
+    expect(counted(gb).stats().compiles).toBe(2)
+    const withAux = jit((v: Value) => [AD.sum(AD.mul(v, v)), AD.mul(v, 2)] as const)
+    const [[value, aux], grad] = AD.valueAndGrad(withAux, { hasAux: true })(a)
+    closeArr('value', [AD.item(value)], [14])
+    close('aux', aux, [2, 4, 6])
+    close('grad', grad, [2, 4, 6])
+    const [v2, g2] = AD.valueAndGrad(jit(f))(x)
+    closeArr('valueAndGrad value', [AD.item(v2)], [S * Q])
+    close('valueAndGrad grad', g2, gradClosed)
+  })
+})

@@ -7,10 +7,10 @@
  * machinery as `makeGraph`, runs the passes (folding, CSE, DCE), and compiles the result; later calls with that
  * signature run the compiled program. Signatures live in a bounded least-recently-used cache per jitted function.
  *
- * Composition, as in JAX: `jit(grad(f))` stages the whole derivative program (the fast path); a jitted function
- * called with traced arguments (inside `grad`, `jvp`, `vjp`, `makeGraph` or another `jit`) evaluates its program
- * with `bind`, so the outer transformation traces through it (it is inlined); custom rules stay one equation and
- * keep their rule. Outputs are fresh tensors; inputs are never written.
+ * Composition, as in JAX: `jit(grad(f))` stages the whole derivative program, and `grad`/`valueAndGrad` of a
+ * jitted function return exactly that (`jitDerived`); a jitted function called with traced arguments (inside
+ * `grad`, `jvp`, `vjp`, `makeGraph` or another `jit`) evaluates its program with `bind`, so the outer
+ * transformation traces through it (it is inlined); custom rules stay one equation and keep their rule. Outputs are fresh tensors; inputs are never written.
  * @module
  */
 import * as T from '@cotangent/tensor'
@@ -205,6 +205,32 @@ const compareResults = (name: string, jitted: unknown, eager: unknown): void => 
   })
 }
 
+/** What `jit` was given, kept on the function it returns (non-enumerable), and the jitted functions derived from it. */
+interface JitSource {
+  readonly fn: (...args: readonly unknown[]) => unknown
+  readonly options: JitOptions | undefined
+  readonly derived: Map<string, unknown>
+}
+const SOURCE = Symbol('cotangent.jit.source')
+
+/**
+ * For a jitted `f`, the jitted form of a transformation of the function it compiles, made once per `key` and kept
+ * with `f` (so `grad(jit(f))` is `jit(grad(f))` with `f`'s options, compiled once however often it is asked for);
+ * undefined when `f` was not made by `jit`. Transformations (grad, valueAndGrad) use it, as JAX compiles the
+ * derivative of a jitted function instead of inlining it.
+ */
+export const jitDerived = <D>(f: unknown, key: string, transform: (fn: (...args: readonly unknown[]) => unknown) => D): D | undefined => {
+  if (typeof f !== 'function') return undefined
+  const src = (f as { readonly [SOURCE]?: JitSource })[SOURCE]
+  if (src === undefined) return undefined
+  let d = src.derived.get(key) as D | undefined
+  if (d === undefined) {
+    d = jit(transform(src.fn) as (...args: readonly unknown[]) => unknown, src.options) as D
+    src.derived.set(key, d)
+  }
+  return d
+}
+
 /**
  * Compiles `f` for each input signature and runs the compiled program (see the module comment). `f` takes and
  * returns trees of tensors; reading a traced value's numbers inside it (`item`, `toArray`, a comparison) is a
@@ -325,6 +351,8 @@ export const jit = <A extends readonly unknown[], R>(f: (...args: A) => R, optio
   }
   const stats = (): JitStats => ({ compiles, hits, cacheSize: cache.size, compileMs })
   const program = (...args: A): Program<A, R> => lookup(args, false).entry.program as Program<A, R>
+  const source: JitSource = { fn, options, derived: new Map() }
+  Object.defineProperty(call, SOURCE, { value: source })
   return Object.assign(call, { stats, program })
 }
 
