@@ -559,6 +559,29 @@ describe('reductions at the end of a fused group', () => {
     compiledMatchesKernels(pm, [a, mid])
   })
 
+  it('a small matmul’s group can end in its column sums (the bias gradient): bit for bit the kernels', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(1, 3, 4, 5, 7, 9, 120), fc.constantFrom(2, 3, 16), fc.constantFrom(1, 4, 17), fc.boolean(), fc.integer(), (m, n, k, reluGrad, seed) => {
+        const [k1, k2, k3] = T.splitKey(T.key(seed), 3)
+        const g = T.normal(k1!, [m, k])
+        const w = T.normal(k2!, [n, k])
+        const z = T.normal(k3!, [m, n])
+        // dZ = (g @ wᵀ) masked by z > 0 (a ReLU's backward), and its sum over the batch
+        const f = (u: Value, v: Value, q: Value): Value[] => {
+          const d = reluGrad ? A.bind(P.reluGradP, [q, A.matmul(u, A.transpose(v))], {}) : A.tanh(A.matmul(u, A.transpose(v)))
+          return [d, A.sum(d, { axis: 0 })]
+        }
+        const p = optimise(stage(f, g, w, z))
+        const steps = schedule(p, canProduce, canConsume)
+        const fused = steps.some((s) => s.kind === 'group' && s.producer !== undefined && s.consumer !== undefined)
+        // the kernel's view of a sum over rows is [m, n] only when both are above 1
+        expect(fused).toBe(m > 1 && n > 1 && canProduce(p.eqns.find((e) => e.prim.name === 'matmul')!))
+        compiledMatchesKernels(p, [g, w, z])
+      }),
+      params(60),
+    )
+  })
+
   it('float32: the operand rounded once, then the float32 kernel’s reduction', () => {
     fc.assert(
       fc.property(fc.constantFrom([7, 5], [13], [6, 9]), fc.constantFrom('sum', 'max'), fc.nat(), fc.integer(), (shape, kind, pick, seed) => {

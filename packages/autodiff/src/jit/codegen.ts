@@ -198,7 +198,8 @@ export const canProduce = (e: Equation): boolean => {
 /**
  * The source of a group whose values are computed from a matmul element by element: the matmul's j-outer loop
  * (a column of B in locals, the same per-element sums as the kernel), with the group's members evaluated on each
- * product before it is stored; the product itself stays a local.
+ * product before it is stored; the product itself stays a local. A consumer (a sum down the columns, the bias
+ * gradient of a layer) is accumulated per column as the reduce kernel does: four rows at a time, then one by one.
  */
 export const producerGroupSource = (g: Group, plan: Plan): string => {
   const e = g.producer!
@@ -206,31 +207,63 @@ export const producerGroupSource = (g: Group, plan: Plan): string => {
   const [a, b] = e.inputs as readonly Var[]
   const local = new Set([e.out.id, ...g.eqns.map((q) => q.out.id)])
   const { loads, decls } = groupIO(g.eqns, local, plan)
-  const index = (l: Var): string => {
-    const [s0, s1] = broadcastStrides(l.shape, [m, n])
-    return `i * ${String(s0)} + j * ${String(s1)}`
-  }
-  const body = elementLines(g.eqns, local, loads, plan, (q) => index(loads[q]!), `i * ${String(n)} + j`, '')
-  const bj = Array.from({ length: k }, (_, u) => `const bc${String(u)} = ${tb ? `bb[j * ${String(k)} + ${String(u)}]` : `bb[${String(u * n)} + j]`};`)
-  const sums: string[] = []
-  let kk = 0
-  for (const step of [8, 4, 2, 1])
-    while (kk + step - 1 < k) {
-      sums.push(sumTree(Array.from({ length: step }, (_, u) => `${ta ? `aa[${String((kk + u) * m)} + i]` : `aa[ai + ${String(kk + u)}]`} * bc${String(kk + u)}`)))
-      kk += step
-      if (step < 8) break
+  /** The product at row `row` of column `j` and the group's values on it (locals suffixed `sfx`). */
+  const element = (row: string, sfx: string): string[] => {
+    const index = (q: number): string => {
+      const [s0, s1] = broadcastStrides(loads[q]!.shape, [m, n])
+      return `(${row}) * ${String(s0)} + j * ${String(s1)}`
     }
-  const acc = sums.reduce((x, t) => `(${x} + ${t})`, '0')
-  return `const aa = S[${String(plan.slotOf.get(a!.id)!)}], bb = S[${String(plan.slotOf.get(b!.id)!)}];
-${decls.join('\n')}
+    const sums: string[] = []
+    let kk = 0
+    for (const step of [8, 4, 2, 1])
+      while (kk + step - 1 < k) {
+        sums.push(
+          sumTree(
+            Array.from(
+              { length: step },
+              (_, u) => `${ta ? `aa[${String((kk + u) * m)} + ${row}]` : `aa[ai${sfx} + ${String(kk + u)}]`} * bc${String(kk + u)}`,
+            ),
+          ),
+        )
+        kk += step
+        if (step < 8) break
+      }
+    const mm = sums.reduce((x, t) => `(${x} + ${t})`, '0')
+    return [
+      `const ai${sfx} = (${row}) * ${String(k)};`,
+      `const v${String(e.out.id)}${sfx} = ${e.out.dtype === 'float32' ? `Math.fround(${mm})` : mm};`,
+      ...elementLines(g.eqns, local, loads, plan, index, `(${row}) * ${String(n)} + j`, sfx),
+    ]
+  }
+  const bj = Array.from({ length: k }, (_, u) => `const bc${String(u)} = ${tb ? `bb[j * ${String(k)} + ${String(u)}]` : `bb[${String(u * n)} + j]`};`)
+  const head = `const aa = S[${String(plan.slotOf.get(a!.id)!)}], bb = S[${String(plan.slotOf.get(b!.id)!)}];
+${decls.join('\n')}`
+  const c = g.consumer
+  if (c === undefined)
+    return `${head}
 for (let j = 0; j < ${String(n)}; j++) {
   ${bj.join(' ')}
   for (let i = 0; i < ${String(m)}; i++) {
-    const ai = i * ${String(k)};
-    const acc = ${acc};
-    const v${String(e.out.id)} = ${e.out.dtype === 'float32' ? 'Math.fround(acc)' : 'acc'};
-    ${body.join('\n    ')}
+    ${element('i', '').join('\n    ')}
   }
+}`
+  const x = c.inputs[0] as Var
+  const value = (sfx: string): string => (x.dtype === 'float32' ? `Math.fround(v${String(x.id)}${sfx})` : `v${String(x.id)}${sfx}`)
+  const four = [0, 1, 2, 3].map((u) => element(u === 0 ? 'i' : `i + ${String(u)}`, `_${String(u)}`))
+  return `${head}
+const out = S[${String(plan.slotOf.get(c.out.id)!)}];
+for (let j = 0; j < ${String(n)}; j++) {
+  ${bj.join(' ')}
+  let s = 0, i = 0;
+  for (; i + 3 < ${String(m)}; i += 4) {
+    ${four.flat().join('\n    ')}
+    s += ${value('_0')} + ${value('_1')} + (${value('_2')} + ${value('_3')});
+  }
+  for (; i < ${String(m)}; i++) {
+    ${element('i', '').join('\n    ')}
+    s += ${value('')};
+  }
+  out[j] = ${c.out.dtype === 'float32' ? 'Math.fround(s)' : 's'};
 }`
 }
 
@@ -476,6 +509,12 @@ const span = (shape: readonly number[], of: readonly number[], i: number): numbe
 
 /** True when the reduction `e`, whose operand is a value of the group `g`, can be accumulated in `g`'s loop. */
 export const canConsume = (g: Group, e: Equation): boolean => {
+  if (g.producer !== undefined) {
+    // a matmul's loop runs down the columns: it can end in a sum over the rows of its [m, n] result
+    const r = reduceShape(e)
+    const mm = smallMatmul(g.producer)
+    return e.prim.name === 'sum' && mm !== undefined && r?.kind === 'cols' && r.rows === mm.m && r.cols === mm.n
+  }
   return consumerStrides(g.shape, e, loadsOf(g.eqns, new Set(g.eqns.map((q) => q.out.id)))) !== undefined
 }
 

@@ -201,7 +201,8 @@ export const compile = (p: Program): Compiled => {
   const pieces: string[] = steps.map((s): string => {
     if (s.kind === 'group') {
       loops++
-      const r = s.consumer === undefined ? undefined : reduceShape(s.consumer)
+      // a consumer summing columns keeps its sums in a private array (a matmul's loop keeps each in a local)
+      const r = s.consumer === undefined || s.producer !== undefined ? undefined : reduceShape(s.consumer)
       return `{ ${r?.kind === 'cols' ? withAcc(r.cols) : ''}\n${groupSource(s, plan)}\n}`
     }
     const e = s.eqn

@@ -144,9 +144,9 @@ const fuseProducers = (p: Program, steps: Step[], canProduce: (e: Equation) => b
 }
 
 /**
- * Moves a reduction into the group that defines its operand, when `canConsume` accepts it (one per group, and
- * not a group that already has a producer): the reduction then runs at the group's position, which is valid
- * because its only operand is ready there; whatever reads its result comes later in any case.
+ * Moves a reduction into the group that defines its operand, when `canConsume` accepts it (one per group): the
+ * reduction then runs at the group's position, which is valid because its only operand is ready there; whatever
+ * reads its result comes later in any case.
  */
 const fuseConsumers = (steps: readonly Step[], canConsume: (g: Group, e: Equation) => boolean): Step[] => {
   const groupAt = new Map<number, number>()
@@ -161,7 +161,7 @@ const fuseConsumers = (steps: readonly Step[], canConsume: (g: Group, e: Equatio
     const at = groupAt.get(x.id)
     if (at === undefined) return
     const g = out[at] as Group
-    if (g.producer !== undefined || g.consumer !== undefined || !canConsume(g, s.eqn)) return
+    if (g.consumer !== undefined || !canConsume(g, s.eqn)) return
     out[at] = { ...g, consumer: s.eqn }
     out[i] = null
   })
