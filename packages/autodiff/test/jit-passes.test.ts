@@ -568,7 +568,7 @@ describe('reductions at the end of a fused group', () => {
         const z = T.normal(k3!, [m, n])
         // dZ = (g @ wᵀ) masked by z > 0 (a ReLU's backward), and its sum over the batch
         const f = (u: Value, v: Value, q: Value): Value[] => {
-          const d = reluGrad ? A.bind(P.reluGradP, [q, A.matmul(u, A.transpose(v))], {}) : A.tanh(A.matmul(u, A.transpose(v)))
+          const d = reluGrad ? A.bind(P.reluGradP, [q, A.matmul(u, A.transpose(v))], undefined) : A.tanh(A.matmul(u, A.transpose(v)))
           return [d, A.sum(d, { axis: 0 })]
         }
         const p = optimise(stage(f, g, w, z))
