@@ -324,7 +324,9 @@ export function grad<A extends readonly unknown[]>(
   f: (...args: A) => Value,
   options?: GradOptions,
 ): (...args: A) => unknown {
-  const compiled = jitDerived(f, `grad ${JSON.stringify(options?.argnums ?? 0)}`, (fn) => grad(fn as (...a: A) => Value, options as GradOptions<number>))
+  const compiled = jitDerived(f, `grad ${JSON.stringify(options?.argnums ?? 0)}`, (fn) =>
+    grad(fn as (...a: A) => Value, options as GradOptions<number>),
+  )
   if (compiled !== undefined) return compiled
   return (...args: A) =>
     valueAndGradCore('grad', f as (...a: readonly unknown[]) => unknown, args, options?.argnums, false)[1]

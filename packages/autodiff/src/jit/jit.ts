@@ -10,7 +10,8 @@
  * Composition, as in JAX: `jit(grad(f))` stages the whole derivative program, and `grad`/`valueAndGrad` of a
  * jitted function return exactly that (`jitDerived`); a jitted function called with traced arguments (inside
  * `grad`, `jvp`, `vjp`, `makeGraph` or another `jit`) evaluates its program with `bind`, so the outer
- * transformation traces through it (it is inlined); custom rules stay one equation and keep their rule. Outputs are fresh tensors; inputs are never written.
+ * transformation traces through it (it is inlined); custom rules stay one equation and keep their rule. Outputs
+ * are fresh tensors; inputs are never written.
  * @module
  */
 import * as T from '@cotangent/tensor'
@@ -205,7 +206,7 @@ const compareResults = (name: string, jitted: unknown, eager: unknown): void => 
   })
 }
 
-/** What `jit` was given, kept on the function it returns (non-enumerable), and the jitted functions derived from it. */
+/** What `jit` was given, kept on the function it returns (non-enumerable), and the jitted functions made from it. */
 interface JitSource {
   readonly fn: (...args: readonly unknown[]) => unknown
   readonly options: JitOptions | undefined
@@ -219,7 +220,11 @@ const SOURCE = Symbol('cotangent.jit.source')
  * undefined when `f` was not made by `jit`. Transformations (grad, valueAndGrad) use it, as JAX compiles the
  * derivative of a jitted function instead of inlining it.
  */
-export const jitDerived = <D>(f: unknown, key: string, transform: (fn: (...args: readonly unknown[]) => unknown) => D): D | undefined => {
+export const jitDerived = <D>(
+  f: unknown,
+  key: string,
+  transform: (fn: (...args: readonly unknown[]) => unknown) => D,
+): D | undefined => {
   if (typeof f !== 'function') return undefined
   const src = (f as { readonly [SOURCE]?: JitSource })[SOURCE]
   if (src === undefined) return undefined
