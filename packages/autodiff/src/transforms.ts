@@ -54,7 +54,8 @@ const checkSameShape = (op: string, what: string, a: Value, b: Value, i: number,
 
 /**
  * Forward-mode derivative: evaluates `f(...primals)` and the directional derivative along `tangents`
- * (same tree structure as `primals`). Returns `[out, tangentOut]` with `tangentOut` shaped like `out`.
+ * (same tree structure as `primals`). Returns `[out, tangentOut]` with `tangentOut` shaped like `out`. For a
+ * jitted `f` without static arguments, the derivative runs compiled (`jit` of the jvp, made once per jitted `f`).
  */
 export const jvp = <A extends readonly unknown[], R>(
   f: (...args: A) => R,
@@ -72,6 +73,13 @@ export const jvp = <A extends readonly unknown[], R>(
   pl.forEach((p, i) => {
     checkSameShape('jvp', 'tangent', p, tl[i]!, i)
   })
+  const compiled = jitDerived(
+    f,
+    'jvp',
+    (fn) => (ps: A, ts: A) => jvp(fn as (...a: A) => R, ps, ts),
+    false,
+  )
+  if (compiled !== undefined) return compiled(primals, tangents)
   const trace = pushJvpTrace(null)
   try {
     // a tangent takes its primal's (float) dtype, as cotangents do in reverse mode

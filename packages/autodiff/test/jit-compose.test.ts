@@ -14,6 +14,7 @@ import * as AD from '../src/index.js'
 import type { Value } from '../src/index.js'
 import { softmaxCrossEntropy } from '@cotangent/losses'
 import { checkGrads, formatFailure } from '@cotangent/gradcheck'
+import { jitDerived } from '../src/jit/jit.js'
 
 const { jit } = AD
 
@@ -257,5 +258,49 @@ describe('grad and valueAndGrad of a jitted function compile the derivative (as 
     const [v2, g2] = AD.valueAndGrad(jit(f))(x)
     closeArr('valueAndGrad value', [AD.item(v2)], [S * Q])
     close('valueAndGrad grad', g2, gradClosed)
+  })
+})
+
+describe('jvp of a jitted function runs compiled', () => {
+  /** The primitives `run` evaluates eagerly (a compiled program evaluates none: its kernels run inside it). */
+  const eagerEvaluations = (run: () => unknown): number => {
+    let n = 0
+    AD.unstable_setPrimitiveObserver(() => {
+      n++
+    })
+    try {
+      run()
+    } finally {
+      AD.unstable_setPrimitiveObserver(null)
+    }
+    return n
+  }
+
+  it('jvp(jit(f)) equals jvp(f) bit for bit and, once compiled, evaluates no primitive eagerly', () => {
+    const jf = jit(f)
+    const v = t([1, -2, 0.5, 3])
+    const [y, dy] = AD.jvp(jf, [x], [v])
+    const [ye, dye] = AD.jvp(f, [x], [v])
+    expect(AD.item(y)).toBe(AD.item(ye))
+    expect(AD.item(dy)).toBe(AD.item(dye))
+    closeArr('tangent', [AD.item(dy)], [gradClosed.reduce((s, g, i) => s + g * AD.toArray(v)[i]!, 0)])
+    expect(eagerEvaluations(() => AD.jvp(jf, [x], [v]))).toBe(0)
+    // the same function behind a closure is inlined: its primitives run one by one
+    expect(eagerEvaluations(() => AD.jvp((u: Value) => jf(u), [x], [v]))).toBeGreaterThan(0)
+    // a Hessian-vector product as jvp of grad of a jitted function: both layers compiled
+    const hv = AD.jvp(AD.grad(jf), [x], [v])[1]
+    close('Hessian-vector product', hv, xs.map((_, j) => xs.reduce((s, _, k) => s + hessClosed[j * 4 + k]! * AD.toArray(v)[k]!, 0)))
+    expect(eagerEvaluations(() => AD.jvp(AD.grad(jf), [x], [v]))).toBe(0)
+  })
+
+  it('static positions carry over only to transformations that keep the arguments in place', () => {
+    const jh = jit((u: Value, k: number) => AD.sum(AD.mul(AD.mul(u, u), k)), { staticArgnums: [1] })
+    const made = (positional: boolean): unknown => jitDerived(jh, `probe ${String(positional)}`, (fn) => fn, positional)
+    // jvp takes (primals, tangents): position 1 would be the tangents, so it does not compile through jh
+    expect(made(false)).toBeUndefined()
+    expect(typeof made(true)).toBe('function')
+    expect(jitDerived((u: Value) => u, 'probe', (fn) => fn)).toBeUndefined()
+    const [, d] = AD.jvp((u: Value) => jh(u, 3), [x], [t([1, 0, 0, 0])])
+    closeArr('∂/∂x₀ of 3·Σx²', [AD.item(d)], [6 * xs[0]!])
   })
 })

@@ -217,17 +217,21 @@ const SOURCE = Symbol('cotangent.jit.source')
 /**
  * For a jitted `f`, the jitted form of a transformation of the function it compiles, made once per `key` and kept
  * with `f` (so `grad(jit(f))` is `jit(grad(f))` with `f`'s options, compiled once however often it is asked for);
- * undefined when `f` was not made by `jit`. Transformations (grad, valueAndGrad) use it, as JAX compiles the
- * derivative of a jitted function instead of inlining it.
+ * undefined when `f` was not made by `jit`, or when `positional` is false (the derived function does not take
+ * `f`'s arguments in their places) and `f` has static arguments. Transformations (grad, valueAndGrad, jvp) use it,
+ * as JAX compiles the derivative of a jitted function instead of inlining it.
  */
 export const jitDerived = <D>(
   f: unknown,
   key: string,
   transform: (fn: (...args: readonly unknown[]) => unknown) => D,
+  positional = true,
 ): D | undefined => {
   if (typeof f !== 'function') return undefined
   const src = (f as { readonly [SOURCE]?: JitSource })[SOURCE]
   if (src === undefined) return undefined
+  // a transformation that moves the arguments (jvp takes them as two lists) cannot carry static positions over
+  if (!positional && (src.options?.staticArgnums?.length ?? 0) > 0) return undefined
   let d = src.derived.get(key) as D | undefined
   if (d === undefined) {
     d = jit(transform(src.fn) as (...args: readonly unknown[]) => unknown, src.options) as D
