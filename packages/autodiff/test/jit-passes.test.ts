@@ -743,6 +743,48 @@ describe('the executable', () => {
     for (const x of a1) for (const y of a2) expect(x.buffer).not.toBe(y.buffer)
   })
 
+  it('large matmuls write into the plan’s storage: no tensor per product, scratch operands never stale', () => {
+    // two products the kernel takes (64·96·80 and 64·80·70 ≥ 20³ in float64); the second one's A is scratch
+    const f = (x: Value, w: Value, v: Value): Value => A.matmul(A.relu(A.matmul(x, w)), v)
+    const ws = [T.normal(T.key(7), [96, 80]), T.normal(T.key(8), [80, 70])] as const
+    const ex = compile(optimise(stage(f, T.normal(T.key(6), [64, 96]), ...ws)))
+    let created = 0
+    T.unstable_setTensorObserver(() => {
+      created++
+    })
+    const runs: { got: Tensor; x: Tensor; created: number }[] = []
+    try {
+      for (let call = 0; call < 4; call++) {
+        // a new x each call: a packed copy of the scratch operand kept from an earlier call would be stale
+        const x = T.normal(T.key(10 + call), [64, 96])
+        created = 0
+        const [got] = ex.run([x, ...ws]) as Tensor[]
+        runs.push({ got: got!, x, created })
+      }
+    } finally {
+      T.unstable_setTensorObserver(null)
+    }
+    for (const r of runs) {
+      // only the output is a new tensor (a kernel call would make one per product)
+      expect(r.created).toBe(1)
+      // the same kernel on the same operands as eager: bit for bit
+      sameBits(r.got, A.toTensor(f(r.x, ...ws)))
+      // and close to the naive product
+      const h = T.toArray(T.relu(T.matmul(r.x, ws[0])))
+      const v = T.toArray(ws[1])
+      const y = T.toArray(r.got)
+      for (const [i, j] of [
+        [0, 0],
+        [13, 41],
+        [63, 69],
+      ] as const) {
+        let s = 0
+        for (let q = 0; q < 80; q++) s += h[i * 80 + q]! * v[q * 70 + j]!
+        expect(Math.abs(y[i * 70 + j]! - s)).toBeLessThan(1e-12)
+      }
+    }
+  })
+
   it('leaves of a program are what evalGraph binds', () => {
     const p = stage((a: Value) => A.add(a, 1), x3)
     expect(leaves(p, [x3]).length).toBe(p.inVars.length)

@@ -26,6 +26,8 @@ export {
   DTypeError,
   showShape,
   random,
+  numThreads,
+  setNumThreads,
   type DType,
   type FloatDType,
   type NestedArray,

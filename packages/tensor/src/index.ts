@@ -26,6 +26,8 @@ export {
   item,
   isTensor,
 } from './tensor.js'
+/** How many threads large matrix products may use (Node.js; always 1 in browsers), like `torch.set_num_threads`. */
+export { numThreads, setNumThreads } from './kernels/wasm/threads.js'
 /** Instrumentation (benchmarks, profilers): counts the tensors kernels create; see its doc comment. */
 export { setTensorObserver as unstable_setTensorObserver } from './tensor.js'
 export type { TensorLike, UnaryOp, BinaryOp } from './kernels/elementwise.js'
@@ -73,7 +75,7 @@ export {
   clip,
 } from './kernels/elementwise.js'
 export * from './kernels/reduce.js'
-export * from './kernels/linalg.js'
+export { matmul, dot, outer, matmulTransposed, type TransposeOptions } from './kernels/linalg.js'
 export * from './kernels/manip.js'
 export {
   type FusedOutput,

@@ -8,3 +8,7 @@
 export { dataOf, wrap } from './tensor.js'
 /** The kernels' balanced-sum source helper: generated code that must sum as the matmul kernel does uses it. */
 export { sumTree } from './kernels/sum-tree.js'
+/** A large 2-D product written into given storage by the wasm kernel (the jit's matmuls into scratch). */
+export { matmulInto } from './kernels/linalg.js'
+/** The helper threads of large products: how many, and the chunks helpers ran (tests, benchmarks). */
+export { gemmThreadStats, gemmThreadsReady } from './kernels/wasm/gemm.js'

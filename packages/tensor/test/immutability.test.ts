@@ -382,6 +382,8 @@ const noTensorInputs = new Set([
   'Tensor',
   'showShape',
   'unstable_setTensorObserver',
+  'numThreads',
+  'setNumThreads',
   'promote',
   'sizeOf',
   'stridesOf',

@@ -279,8 +279,8 @@ for (let j = 0; j < ${String(n)}; j++) {
 const kernelUsesWasm = (dtype: DType, m: number, k: number, n: number): boolean =>
   dtype === 'float32' ? m * k * n > 1 << 16 : m * k * n >= 20 ** 3
 
-/** Sizes of a 2-D matmul equation (after its transpose flags), or undefined when jit leaves it to the kernel. */
-export const smallMatmul = (e: Equation): { m: number; k: number; n: number; ta: boolean; tb: boolean } | undefined => {
+/** Sizes of a 2-D matmul equation of two variables (after its transpose flags), or undefined for any other. */
+const matmulDims = (e: Equation): { m: number; k: number; n: number; ta: boolean; tb: boolean } | undefined => {
   if (e.prim.name !== 'matmul') return undefined
   const [a, b] = e.inputs
   if (a === undefined || b === undefined || a.kind !== 'var' || b.kind !== 'var') return undefined
@@ -289,9 +289,21 @@ export const smallMatmul = (e: Equation): { m: number; k: number; n: number; ta:
   const m = transA ? a.shape[1]! : a.shape[0]!
   const k = transA ? a.shape[0]! : a.shape[1]!
   const n = transB ? b.shape[0]! : b.shape[1]!
-  if (m * n === 0 || k === 0 || kernelUsesWasm(e.out.dtype, m, k, n) || m * k * n > 1 << 22) return undefined
-  return { m, k, n, ta: transA, tb: transB }
+  return m * n === 0 || k === 0 ? undefined : { m, k, n, ta: transA, tb: transB }
 }
+
+/** Sizes of a 2-D matmul equation that jit runs as a generated loop, or undefined when it calls the kernel. */
+export const smallMatmul = (e: Equation): { m: number; k: number; n: number; ta: boolean; tb: boolean } | undefined => {
+  const d = matmulDims(e)
+  return d === undefined || kernelUsesWasm(e.out.dtype, d.m, d.k, d.n) || d.m * d.k * d.n > 1 << 22 ? undefined : d
+}
+
+/**
+ * Sizes of a float 2-D matmul equation that jit leaves to the kernel, which then writes into the plan's storage
+ * (`matmulInto`: no fresh result per call), or undefined.
+ */
+export const largeMatmul = (e: Equation): { m: number; k: number; n: number; ta: boolean; tb: boolean } | undefined =>
+  (e.out.dtype === 'float32' || e.out.dtype === 'float64') && smallMatmul(e) === undefined ? matmulDims(e) : undefined
 
 
 /** The source of a small matmul (exported for the tests). */

@@ -20,11 +20,13 @@
  */
 import * as T from '@cotangent/tensor'
 import type { Storage, Tensor } from '@cotangent/tensor'
+import { matmulInto } from '@cotangent/tensor/internal'
 import type { Equation, Program, Var } from '../staging.js'
 import {
   canConsume,
   canProduce,
   groupSource,
+  largeMatmul,
   matmulSource,
   reduceShape,
   reduceSource,
@@ -72,8 +74,9 @@ const isXent = (e: Equation): boolean => {
   return ok
 }
 
+/** Equations whose step reads and writes the plan's storage (generated loops, and large matmuls into it). */
 const isGenerated = (e: Equation): boolean =>
-  smallMatmul(e) !== undefined || reduceShape(e) !== undefined || isXent(e)
+  smallMatmul(e) !== undefined || reduceShape(e) !== undefined || isXent(e) || largeMatmul(e) !== undefined
 
 /**
  * Generated source per function. Small functions are optimised by V8 sooner (and concurrently), which shortens the
@@ -228,6 +231,21 @@ export const compile = (p: Program): Compiled => {
     if (smallMatmul(e) !== undefined) {
       loops++
       return `{\n${matmulSource(e, plan)}\n}`
+    }
+    const big = largeMatmul(e)
+    if (big !== undefined) {
+      kernels++
+      const { m, k, n, ta, tb } = big
+      const [sa, sb] = (e.inputs as readonly Var[]).map(slot) as [number, number]
+      const so = slot(e.out)
+      // tensors' storage may stay in the kernel's packed-operand cache; scratch is written again by later calls
+      const [ca, cb] = [sa, sb].map((i) => plan.slots[i]!.kind === 'input' || plan.slots[i]!.kind === 'const')
+      const args = operands(e)
+      return call(() => {
+        const out = S[so] as Float32Array | Float64Array
+        if (!matmulInto(S[sa]!, S[sb]!, m, k, n, ta, tb, out, ca!, cb!))
+          out.set(storageOf(e.prim.impl(args(), e.params)))
+      })
     }
     const r = reduceShape(e)
     if (r !== undefined) {

@@ -184,6 +184,40 @@ const forEachMatrix = (
   }
 }
 
+/** Element strides of A (m×k, stored transposed when `ta`) and B (k×n, transposed when `tb`), row-major storage. */
+const stridesOf = (m: number, k: number, n: number, ta: boolean, tb: boolean) => ({
+  sai: ta ? 1 : k,
+  sak: ta ? m : 1,
+  sbk: tb ? 1 : n,
+  sbj: tb ? k : 1,
+})
+
+/**
+ * For the jit compiler (through `@cotangent/tensor/internal`): the product of the m×k matrix `a` (stored k×m when
+ * `transA`) and the k×n matrix `b` (stored n×k when `transB`), written into `out` (m·n elements, its dtype the
+ * result's) by the WebAssembly kernel, exactly as {@link matmulTransposed} computes it when it takes that kernel.
+ * `cacheA` / `cacheB` false keep an operand out of the packed-operand cache (storage that is written again later,
+ * unlike a tensor's). Returns false, having written nothing, when the size-based choice is the JS kernel or the wasm kernel is not
+ * available; the caller then runs the kernel itself.
+ */
+export const matmulInto = (
+  a: Storage,
+  b: Storage,
+  m: number,
+  k: number,
+  n: number,
+  transA: boolean,
+  transB: boolean,
+  out: Float32Array | Float64Array,
+  cacheA: boolean,
+  cacheB: boolean,
+): boolean => {
+  if (m * n === 0 || k === 0 || !useWasm(out instanceof Float32Array ? 'float32' : 'float64', m, k, n, 1))
+    return false
+  const { sai, sak, sbk, sbj } = stridesOf(m, k, n, transA, transB)
+  return gemmWasm(a, 0, sai, sak, b, 0, sbk, sbj, out, 0, m, k, n, false, cacheA, cacheB)
+}
+
 /** The matrix product proper, shared by every export. `op` names the caller in errors. */
 const product = (op: string, a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor => {
   const as = checkTensor(op, a).shape
@@ -225,15 +259,12 @@ const product = (op: string, a: Tensor, b: Tensor, transA: boolean, transB: bool
   let count = 1
   for (const d of batch) count *= d
   const dtype = promote(a.dtype, b.dtype)
-  const sai = ta ? 1 : k
-  const sak = ta ? m : 1
+  const { sai, sak, sbk, sbj } = stridesOf(m, k, n, ta, tb)
   if (count * m * n > 0 && k > 0 && useWasm(dtype, m, k, n, count)) {
     // WebAssembly SIMD: B is read through strides (no transposed copy), the result is written in its dtype
     const out = dtype === 'float64' ? new Float64Array(count * m * n) : new Float32Array(count * m * n)
     const ad = dataOf(a)
     const bd = dataOf(b)
-    const sbk = tb ? 1 : n
-    const sbj = tb ? k : 1
     let ok = true
     let lastB = -1
     forEachMatrix(batchA, batchB, batch, count, (q, ao, bo) => {

@@ -121,12 +121,26 @@ export interface FuncDef {
 
 /**
  * The bytes of a module with one memory of `minPages` 64 KiB pages (exported as `memory`, growable) and the given
- * functions, each with its own type and exported under its name.
+ * functions, each with its own type and exported under its name. Given `sharedMaxPages`, the memory is not the
+ * module's own but imported as `env.memory`: a shared memory (threads) of at most that many pages, which every
+ * thread's instance of the module uses.
  */
-export const encodeModule = (funcs: readonly FuncDef[], minPages: number): Uint8Array => {
+export const encodeModule = (
+  funcs: readonly FuncDef[],
+  minPages: number,
+  sharedMaxPages?: number,
+): Uint8Array => {
   const types = section(1, vec(funcs.map((f) => [0x60, ...vec(f.params.map((t) => [t])), ...vec([])])))
+  // limits: 0x00 min (own memory); 0x03 min, max, shared (the threads proposal)
+  const imports =
+    sharedMaxPages === undefined
+      ? []
+      : section(
+          2,
+          vec([[...name('env'), ...name('memory'), 0x02, 0x03, ...uleb(minPages), ...uleb(sharedMaxPages)]]),
+        )
   const functions = section(3, vec(funcs.map((_, i) => uleb(i))))
-  const memory = section(5, vec([[0x00, ...uleb(minPages)]]))
+  const memory = sharedMaxPages === undefined ? section(5, vec([[0x00, ...uleb(minPages)]])) : []
   const exports = section(
     7,
     vec([...funcs.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]), [...name('memory'), 0x02, ...uleb(0)]]),
@@ -150,6 +164,7 @@ export const encodeModule = (funcs: readonly FuncDef[], minPages: number): Uint8
     0x00,
     0x00,
     ...types,
+    ...imports,
     ...functions,
     ...memory,
     ...exports,

@@ -36,6 +36,7 @@
  */
 import type { Storage } from '../../dtype.js'
 import { encodeModule, I32, op, V128, type FuncDef } from './encoder.js'
+import { makePool, MIN_THREADED_MACS, threadsSupported, type Kernel, type Pool } from './threads.js'
 
 /** Which kernel the matrix products use: `auto` picks by size; `js` and `wasm` force one (tests, benchmarks). */
 export type MatmulPath = 'auto' | 'js' | 'wasm'
@@ -285,9 +286,10 @@ const compactFunc = (fname: string): FuncDef => {
 
 /**
  * The module's bytes: exports `gemm_f32`, `gemm_f64`, the packing functions `pack_a32`, `pack_b32`, `pack_a64`,
- * `pack_b64` (panels of MR rows of A, of W columns of B), `compact` (C without its padding) and `memory`. With `fma`, the kernels use relaxed SIMD.
+ * `pack_b64` (panels of MR rows of A, of W columns of B), `compact` (C without its padding) and `memory`. With `fma`,
+ * the kernels use relaxed SIMD. Given `sharedMaxPages`, the memory is imported (`env.memory`, shared, for threads).
  */
-export const gemmModuleBytes = (fma = false): Uint8Array =>
+export const gemmModuleBytes = (fma = false, sharedMaxPages?: number): Uint8Array =>
   encodeModule(
     [
       gemmFunc('gemm_f32', F32, SIMD32, fma),
@@ -299,6 +301,7 @@ export const gemmModuleBytes = (fma = false): Uint8Array =>
       compactFunc('compact'),
     ],
     1,
+    sharedMaxPages,
   )
 
 /**
@@ -322,18 +325,12 @@ export const relaxedProbeBytes = (): Uint8Array =>
     1,
   )
 
-type KernelFn = (
-  ap: number,
-  bp: number,
-  cp: number,
-  mp: number,
-  kk: number,
-  np: number,
-  ldc: number,
-  kc: number,
-) => void
+type KernelFn = Kernel
 type PackFn = (src: number, rs: number, cs: number, dst: number, rows: number, cols: number) => void
 type CompactFn = (src: number, ldc: number, dst: number, rows: number, rowBytes: number) => void
+
+/** Largest scratch memory the kernel will use (i32 addresses stay below 2³¹), a whole number of pages. */
+const MAX_BYTES = 2 ** 31 - 65536
 
 /** The part of the WebAssembly JS API used here (this package's TS libs do not declare it). */
 interface WasmMemory {
@@ -341,6 +338,7 @@ interface WasmMemory {
   grow: (deltaPages: number) => number
 }
 interface WasmApi {
+  readonly Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory
   readonly Module: new (bytes: Uint8Array) => object
   readonly Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> }
   readonly validate: (bytes: Uint8Array) => boolean
@@ -356,6 +354,8 @@ interface Instance {
   readonly packA64: PackFn
   readonly packB64: PackFn
   readonly compact: CompactFn
+  /** The helper threads (Node.js), when the memory is shared. */
+  readonly pool: Pool | undefined
 }
 
 const wasmApi = (): WasmApi | undefined => (globalThis as { WebAssembly?: WasmApi }).WebAssembly
@@ -384,17 +384,31 @@ const instantiate = (variant: GemmVariant): Instance | null => {
   try {
     const api = wasmApi()
     if (api === undefined) throw new Error('no WebAssembly')
-    const ex = new api.Instance(new api.Module(gemmModuleBytes(variant === 'fma')), {}).exports
+    // a shared memory where helper threads can use it, else the module's own
+    let shared: WasmMemory | undefined
+    if (threadsSupported())
+      try {
+        shared = new api.Memory({ initial: 1, maximum: MAX_BYTES / 65536, shared: true })
+      } catch {
+        shared = undefined
+      }
+    const module = new api.Module(
+      gemmModuleBytes(variant === 'fma', shared === undefined ? undefined : MAX_BYTES / 65536),
+    )
+    const ex = new api.Instance(module, shared === undefined ? {} : { env: { memory: shared } }).exports
+    const f32 = ex.gemm_f32 as KernelFn
+    const f64 = ex.gemm_f64 as KernelFn
     made = {
       variant,
       memory: ex.memory as WasmMemory,
-      f32: ex.gemm_f32 as KernelFn,
-      f64: ex.gemm_f64 as KernelFn,
+      f32,
+      f64,
       packA32: ex.pack_a32 as PackFn,
       packB32: ex.pack_b32 as PackFn,
       packA64: ex.pack_a64 as PackFn,
       packB64: ex.pack_b64 as PackFn,
       compact: ex.compact as CompactFn,
+      pool: shared === undefined ? undefined : makePool(module, shared, f32, f64),
     }
   } catch {
     made = null
@@ -415,6 +429,15 @@ const load = (): Instance | null => {
 
 /** True when the SIMD module instantiates on this engine (tried once, at the first call). */
 export const wasmGemmAvailable = (): boolean => load() !== null
+
+/** The helper threads of the instance products use now: started helpers and the chunks they ran (tests). */
+export const gemmThreadStats = (): { readonly helpers: number; readonly helperChunks: number } =>
+  load()?.pool?.stats() ?? { helpers: 0, helperChunks: 0 }
+
+/** Resolves when the helper threads wanted now have started (at once where there are none). */
+export const gemmThreadsReady = async (): Promise<void> => {
+  await load()?.pool?.ready()
+}
 
 /** The wasm kernel variant large products run on now, or null when there is no wasm SIMD (JS kernel). */
 export const gemmVariant = (): GemmVariant | null => load()?.variant ?? null
@@ -491,15 +514,13 @@ export const clearPackCache = (): void => {
   misses = 0
 }
 
-/** Largest scratch memory the kernel will use (i32 addresses stay below 2³¹). */
-const MAX_BYTES = 2 ** 31 - 65536
-
 const align16 = (x: number): number => Math.ceil(x / 16) * 16
 
 /**
  * Writes the panels of P rows of the `rows×cols` matrix whose element (r, q) is `src[off + r·rs + q·cs]` at
  * element `dstE` of `view`, from the cache when this storage was packed in this layout before, else through the
- * staging area at element `stageE` (a copy of the operand's span) and `pack`.
+ * staging area at element `stageE` (a copy of the operand's span) and `pack`. Without `cache` (storage that will be
+ * written again, such as a jitted program's scratch) the operand is neither looked up nor kept.
  */
 const packOperand = (
   view: Float32Array | Float64Array,
@@ -513,10 +534,11 @@ const packOperand = (
   cols: number,
   dstE: number,
   stageE: number,
+  cache: boolean,
 ): void => {
   const len = Math.ceil(rows / P) * P * cols
   const es = view.BYTES_PER_ELEMENT
-  const cacheable = rows * cols >= MIN_CACHED_ELEMENTS
+  const cacheable = cache && rows * cols >= MIN_CACHED_ELEMENTS
   let layouts: Map<string, PackEntry> | undefined
   let key = ''
   let entry: PackEntry | undefined
@@ -563,7 +585,9 @@ const packOperand = (
  * `out[outOff + i·n + j] = Σₖ a[aOff + i·sai + k·sak] · b[bOff + k·sbk + j·sbj]` for i < m, j < n, in float32
  * (`out` a Float32Array) or float64 (`out` a Float64Array). Any operand storage is accepted (converted while
  * copying); a transposed operand is just other strides (all non-negative). `reuseB` skips packing B when the
- * previous call packed the same B with the same k and n (consecutive matrices of one batched product). Returns
+ * previous call packed the same B with the same k and n (consecutive matrices of one batched product). `cacheA`
+ * and `cacheB` false keep an operand out of the packed-operand cache: storage that will be written again, unlike a
+ * tensor's. Returns
  * false, having done nothing, when the module is unavailable or the operands do not fit the scratch memory; the
  * caller then uses its JS kernel. Requires m, k, n ≥ 1.
  */
@@ -582,6 +606,8 @@ export const gemmWasm = (
   k: number,
   n: number,
   reuseB: boolean,
+  cacheA = true,
+  cacheB = true,
 ): boolean => {
   const inst = load()
   if (inst === null) return false
@@ -611,14 +637,20 @@ export const gemmWasm = (
   const view = f32 ? new Float32Array(mem.buffer, 0, total / 4) : new Float64Array(mem.buffer, 0, total / 8)
   const stageE = (bBytes + aBytes + cBytes) / es
   // B panels at 0: B's columns are the panels' rows
-  if (!reuseB) packOperand(view, f32 ? inst.packB32 : inst.packB64, W, b, bOff, sbj, sbk, n, k, 0, stageE)
+  if (!reuseB)
+    packOperand(view, f32 ? inst.packB32 : inst.packB64, W, b, bOff, sbj, sbk, n, k, 0, stageE, cacheB)
   // A panels after B
   const aE = bBytes / es
-  packOperand(view, f32 ? inst.packA32 : inst.packA64, MR, a, aOff, sai, sak, m, k, aE, stageE)
+  packOperand(view, f32 ? inst.packA32 : inst.packA64, MR, a, aOff, sai, sak, m, k, aE, stageE, cacheA)
   // C after A (the kernel overwrites every tile)
   const cE = (bBytes + aBytes) / es
   const kc = Math.ceil(k / Math.ceil(k / bl.KC)) // equal k blocks, none much shorter than the others
-  ;(f32 ? inst.f32 : inst.f64)(bBytes, 0, bBytes + aBytes, mp, k, np, ldcE * es, kc)
+  const ldc = ldcE * es
+  if (
+    m * k * n < MIN_THREADED_MACS ||
+    inst.pool?.run(!f32, bBytes, 0, bBytes + aBytes, mp, k, np, ldc, kc, MR, W, es) !== true
+  )
+    (f32 ? inst.f32 : inst.f64)(bBytes, 0, bBytes + aBytes, mp, k, np, ldc, kc)
   if (ldcE === n) out.set(view.subarray(cE, cE + m * n), outOff)
   else {
     // rows without their padding into the staging area (free again), then one copy out

@@ -1,0 +1,9 @@
+/**
+ * The thread host everywhere but Node.js (browsers, Deno without the `node` condition): none, so large products
+ * run on the calling thread. (Web workers could host helpers on cross-origin-isolated pages; not done yet.)
+ * @module
+ */
+import type { ThreadHost } from './host.js'
+
+/** No helper threads here. */
+export const host: ThreadHost | undefined = undefined
