@@ -268,6 +268,29 @@ describe('schedule', () => {
     expect(steps.length).toBe(1)
     expect(steps[0]!.kind).toBe('group')
   })
+
+  it('a large group splits into parts that share no value and no operand; a small one stays whole', () => {
+    // two Adam-like updates of one shape: independent but for a 0-d step size
+    const chains = (a: Value, b: Value, c: Value, s: Value): Value[] => [
+      A.add(a, A.mul(A.sqrt(A.abs(b)), s)),
+      A.sub(c, A.mul(A.exp(c), s)),
+    ]
+    const groupsOf = (n: number, shared: boolean): readonly (readonly number[])[] => {
+      const [a, b, c] = [T.normal(T.key(11), [n, n]), T.normal(T.key(12), [n, n]), T.normal(T.key(13), [n, n])]
+      const s = T.scalar(0.5)
+      // shared: the second chain also reads a, so both parts load it
+      const f = shared ? (u: Value, v: Value, w: Value, z: Value) => [...chains(u, v, w, z), A.mul(u, w)] : chains
+      const p = optimise(stage(f, a, b, c, s))
+      compiledMatchesKernels(p, [a, b, c, s])
+      return schedule(p).flatMap((st) => (st.kind === 'group' ? [st.eqns.map((e) => e.out.id)] : []))
+    }
+    // 32² = 1024 elements: split in two
+    expect(groupsOf(32, false).length).toBe(2)
+    // a shared operand keeps one loop
+    expect(groupsOf(32, true).length).toBe(1)
+    // 31² < 1024: one loop, whatever they share
+    expect(groupsOf(31, false).length).toBe(1)
+  })
 })
 
 describe('buffer plan', () => {

@@ -110,7 +110,52 @@ export const schedule = (
     groupOf.set(e.out.id, g)
   }
   while (open.length > 0) close(open[0]!)
-  return fuseConsumers(fuseProducers(p, steps, canProduce), canConsume)
+  const split = steps.flatMap((s): Step[] => (s.kind === 'group' ? splitIndependent(s) : [s]))
+  return fuseConsumers(fuseProducers(p, split, canProduce), canConsume)
+}
+
+/** Groups of fewer elements keep their independent parts together (a loop's fixed cost outweighs). */
+const SPLIT_MIN_ELEMENTS = 1024
+
+/**
+ * Splits a large group into its independent parts: members are together when one reads another's value or when
+ * they read the same operand of more than one element. Parts that share nothing gain nothing from one loop (each
+ * element is loaded and stored once either way) and lose by it: V8 has fewer registers than such a loop has arrays.
+ * Measured on W2's Adam update (two 512×512 weights, 14 arrays in one loop): 8.3 ms one loop, 4.8 ms two.
+ */
+const splitIndependent = (g: Group): Group[] => {
+  if (g.shape.reduce((n, d) => n * d, 1) < SPLIT_MIN_ELEMENTS) return [g]
+  const parent = g.eqns.map((_, i) => i)
+  const find = (i: number): number => {
+    let r = i
+    while (parent[r] !== r) r = parent[r]!
+    return r
+  }
+  const join = (i: number, j: number): void => {
+    parent[find(i)] = find(j)
+  }
+  const memberOf = new Map(g.eqns.map((e, i) => [e.out.id, i]))
+  const firstReader = new Map<number, number>()
+  g.eqns.forEach((e, i) => {
+    for (const a of e.inputs) {
+      if (a.kind !== 'var') continue
+      const m = memberOf.get(a.id)
+      if (m !== undefined) join(i, m)
+      else if (a.shape.some((d) => d > 1)) {
+        const r = firstReader.get(a.id)
+        if (r === undefined) firstReader.set(a.id, i)
+        else join(i, r)
+      }
+    }
+  })
+  const parts = new Map<number, Equation[]>()
+  g.eqns.forEach((e, i) => {
+    const r = find(i)
+    const part = parts.get(r) ?? []
+    part.push(e)
+    parts.set(r, part)
+  })
+  return parts.size === 1 ? [g] : [...parts.values()].map((eqns) => ({ kind: 'group', shape: g.shape, eqns }))
 }
 
 /**
