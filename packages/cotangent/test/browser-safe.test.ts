@@ -38,6 +38,24 @@ const sourcesOf = (dir: string): string[] =>
 const packageName = (spec: string): string =>
   spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!
 
+/**
+ * The package-private imports (`#name` in a package.json's `imports`) of the core packages that pick a file by the
+ * `node` condition: `source.node` is Node-only (exempt from the checks below), `source.default` is what a browser
+ * bundle gets (checked like every other source).
+ */
+const conditionalImports = (): { readonly spec: string; readonly node: string; readonly browser: string }[] =>
+  CORE.flatMap((d) => {
+    const dir = join(ROOT, 'packages', d)
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+      imports?: Record<string, { source?: { node?: string; default?: string } }>
+    }
+    return Object.entries(pkg.imports ?? {}).map(([spec, t]) => ({
+      spec,
+      node: join(dir, t.source?.node ?? ''),
+      browser: join(dir, t.source?.default ?? ''),
+    }))
+  })
+
 /** The import specifiers of a source text (static, dynamic, `require`) that a browser bundle could not serve. */
 const nodeOnlyImports = (text: string): string[] =>
   ts
@@ -45,6 +63,7 @@ const nodeOnlyImports = (text: string): string[] =>
     .importedFiles.map((f) => f.fileName)
     .filter((spec) => {
       if (spec.startsWith('./') || spec.startsWith('../')) return false
+      if (conditionalImports().some((c) => c.spec === spec)) return false
       if (NODE_BUILTINS.has(spec)) return true
       const name = packageName(spec)
       return !CORE_NAMES.has(name) && !BROWSER_SAFE.has(name)
@@ -86,7 +105,11 @@ const nodeGlobalsIn = (files: readonly string[], host?: ts.CompilerHost): string
   })
 }
 
-const coreSources = (): string[] => CORE.flatMap((d) => sourcesOf(join(ROOT, 'packages', d, 'src')))
+/** The core packages' sources, but for the Node-only targets of conditional imports. */
+const coreSources = (): string[] => {
+  const nodeOnly = new Set(conditionalImports().map((c) => c.node))
+  return CORE.flatMap((d) => sourcesOf(join(ROOT, 'packages', d, 'src'))).filter((f) => !nodeOnly.has(f))
+}
 
 describe('core packages are browser-safe', () => {
   test('they declare only core packages, fp-ts and io-ts as runtime dependencies', () => {
@@ -108,6 +131,23 @@ describe('core packages are browser-safe', () => {
       nodeOnlyImports(readFileSync(f, 'utf8')).map((s) => `${relative(ROOT, f)}: ${s}`),
     )
     expect(bad).toEqual([])
+  })
+
+  test('a Node-only file is reached only through its conditional import, whose browser file exists', () => {
+    const cs = conditionalImports()
+    // the GEMM's helper threads (tensor's #thread-host)
+    expect(cs.map((c) => c.spec)).toContain('#thread-host')
+    for (const c of cs) {
+      expect(c.node.endsWith('.ts') && c.browser.endsWith('.ts') && c.node !== c.browser).toBe(true)
+      expect(() => readFileSync(c.browser)).not.toThrow()
+      const name = c.node.replace(/^.*\//, '').replace(/\.ts$/, '.js')
+      const importers = CORE.flatMap((d) => sourcesOf(join(ROOT, 'packages', d, 'src'))).filter((f) =>
+        ts
+          .preProcessFile(readFileSync(f, 'utf8'), true, true)
+          .importedFiles.some((i) => i.fileName.startsWith('.') && i.fileName.endsWith(`/${name}`)),
+      )
+      expect(importers, `${c.node} imported directly`).toEqual([])
+    }
   })
 
   test('their sources read no Node global (process, Buffer, require, __dirname, …)', () => {
