@@ -129,20 +129,7 @@ export interface Pool {
    * fewer than {@link MIN_THREADED_MACS} multiply–adds to itself.
    * `MR` and `W` are the panels' rows of A and columns of B, `es` the bytes per element.
    */
-  readonly run: (
-    f64: boolean,
-    ap: number,
-    bp: number,
-    cp: number,
-    mp: number,
-    kk: number,
-    np: number,
-    ldc: number,
-    kc: number,
-    MR: number,
-    W: number,
-    es: number,
-  ) => boolean
+  readonly run: (f64: boolean, ...job: [...Parameters<Kernel>, MR: number, W: number, es: number]) => boolean
   /** Helpers started so far, and the chunks they have run in all. */
   readonly stats: () => { readonly helpers: number; readonly helperChunks: number }
   /** Resolves when every helper wanted now has started (tests). */
