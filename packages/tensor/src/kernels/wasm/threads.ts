@@ -144,10 +144,10 @@ export const setHelpersOnly = (on: boolean): void => {
   helpersOnly = on
 }
 
-/** The helpers of `module` instantiated on the shared `memory`, whose exports `f32` and `f64` this thread uses. */
+/** The helpers of `module` instantiated on the shared `memory`, whose kernels `f32` and `f64k` this thread uses. */
 export const makePool = (module: object, memory: object, f32: Kernel, f64k: Kernel): Pool | undefined => {
-  const h = host
-  if (h === undefined) return undefined
+  const th = host
+  if (th === undefined) return undefined
   const c = new Int32Array(new SharedArrayBuffer((STATE + MAX_HELPERS) * 4))
   for (let h = 0; h < MAX_HELPERS; h++) c[STATE + h] = STARTING
   /* eslint-disable-next-line @typescript-eslint/no-implied-eval */
@@ -163,7 +163,7 @@ export const makePool = (module: object, memory: object, f32: Kernel, f64k: Kern
     while (started.length < want && !broken) {
       const index = started.length
       try {
-        const w = h.spawn(WORKER_SOURCE, { module, memory, control: c.buffer, index, chunk: CHUNK_SOURCE })
+        const w = th.spawn(WORKER_SOURCE, { module, memory, control: c.buffer, index, chunk: CHUNK_SOURCE })
         w.unref()
         started.push(
           new Promise((resolve) => {
