@@ -197,8 +197,8 @@ const stridesOf = (m: number, k: number, n: number, ta: boolean, tb: boolean) =>
  * `transA`) and the k×n matrix `b` (stored n×k when `transB`), written into `out` (m·n elements, its dtype the
  * result's) by the WebAssembly kernel, exactly as {@link matmulTransposed} computes it when it takes that kernel.
  * `cacheA` / `cacheB` false keep an operand out of the packed-operand cache (storage that is written again later,
- * unlike a tensor's). Returns false, having written nothing, when the size-based choice is the JS kernel or the wasm kernel is not
- * available; the caller then runs the kernel itself.
+ * unlike a tensor's). Returns false, having written nothing, when the size-based choice is the JS kernel or the
+ * wasm kernel is not available; the caller then runs the kernel itself.
  */
 export const matmulInto = (
   a: Storage,
