@@ -11,8 +11,8 @@
  * Tensors stay ordinary typed arrays: each product copies its operands into the module's memory (`TypedArray.set`,
  * a memcpy when the dtypes match), packs them there with the module's own packing functions, runs the kernel and
  * copies C out; in Node.js the kernel of a large product also runs on helper threads over the same memory, then
- * shared (see ./threads.ts). The memory grows as needed and is reused by later calls (it never shrinks). Packed operands are
- * also kept in a small cache keyed by the operand's storage and layout (see {@link packCacheStats}): tensors are
+ * shared (see ./threads.ts). The memory grows as needed and is reused by later calls (it never shrinks). Packed
+ * operands are also kept in a small cache keyed by the operand's storage and layout (see {@link packCacheStats}): tensors are
  * immutable, so an operand that is multiplied again in the same layout (the W4 benchmark's repeated product, a
  * fixed batch seen every epoch) is copied in already packed. An operand is cached from its second packing on, so
  * tensors used once (fresh weights each step) cost only a tiny marker in a WeakMap; the cache holds at most
