@@ -233,16 +233,36 @@ export const vjp = <A extends readonly unknown[], R>(
   ...primals: A
 ): [R, (ct: R) => A] => {
   const [pl, pdef] = leafValues('vjp', 'the primals', primals)
-  const { outs, outDef, map } = linearizeLeaves((ins) => f(...(treeUnflatten(pdef, ins) as A)), pl)
-  const pullback = (ct: R): A => {
+  /** The cotangent's leaves, checked against the output's structure and shapes. */
+  const cotangentLeaves = (ct: R, outs: readonly unknown[], outDef: TreeDef): Value[] => {
     const [cl, cdef] = leafValues('vjp', 'the cotangent', ct)
     if (!treeDefEqual(cdef, outDef))
       throw new Error(`vjp: the cotangent has structure ${showTreeDef(cdef)} but the output has ${showTreeDef(outDef)}`)
     cl.forEach((c, i) => {
       checkSameShape('vjp', 'cotangent', outs[i] as Value, c, i, `output leaf ${i}`)
     })
-    return treeUnflatten(pdef, transposeLinear(map, cl)) as A
+    return cl
   }
+  // a jitted f: its compiled forward now, and a pullback that runs the jitted vjp (forward again, then backward)
+  const compiled = jitDerived(
+    f,
+    'vjp',
+    (fn) => (ps: A, ct: R) => vjp(fn as (...a: A) => R, ...ps)[1](ct),
+    false,
+  )
+  if (compiled !== undefined) {
+    const out = f(...primals)
+    const [ol, odef] = leafValues('vjp', 'the output', out)
+    return [
+      out,
+      (ct: R): A => {
+        cotangentLeaves(ct, ol, odef)
+        return compiled(primals, ct)
+      },
+    ]
+  }
+  const { outs, outDef, map } = linearizeLeaves((ins) => f(...(treeUnflatten(pdef, ins) as A)), pl)
+  const pullback = (ct: R): A => treeUnflatten(pdef, transposeLinear(map, cotangentLeaves(ct, outs, outDef))) as A
   return [treeUnflatten(outDef, outs) as R, pullback]
 }
 

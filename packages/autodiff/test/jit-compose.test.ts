@@ -293,6 +293,37 @@ describe('jvp of a jitted function runs compiled', () => {
     expect(eagerEvaluations(() => AD.jvp(AD.grad(jf), [x], [v]))).toBe(0)
   })
 
+  it('vjp(jit(f)): the jitted forward, and a pullback that runs the jitted vjp, equal vjp(f) bit for bit', () => {
+    // two outputs, two arguments: g(x, w) = [S·Q, Σ wᵢxᵢ]
+    const g = (u: Value, w: Value): Value[] => [f(u), AD.sum(AD.mul(u, w))]
+    const jg = jit(g)
+    const w = t([0.5, 2, -1, 4])
+    const ct = [T.scalar(1.5), T.scalar(-2)]
+    const [ys, pb] = AD.vjp(jg, x, w)
+    const [yse, pbe] = AD.vjp(g, x, w)
+    expect(ys.map((y) => AD.item(y))).toEqual(yse.map((y) => AD.item(y)))
+    const [gx, gw] = pb(ct)
+    const [gxe, gwe] = pbe(ct)
+    expect(Array.from(AD.toArray(gx))).toEqual(Array.from(AD.toArray(gxe)))
+    expect(Array.from(AD.toArray(gw))).toEqual(Array.from(AD.toArray(gwe)))
+    // closed form: 1.5·∇f − 2·w for x, −2·x for w
+    close('x cotangent', gx, gradClosed.map((d, i) => 1.5 * d - 2 * AD.toArray(w)[i]!))
+    close('w cotangent', gw, xs.map((v) => -2 * v))
+    // once compiled, neither the forward nor the pullback evaluates a primitive eagerly
+    expect(eagerEvaluations(() => AD.vjp(jg, x, w)[1](ct))).toBe(0)
+    expect(eagerEvaluations(() => AD.vjp((u: Value, v: Value) => jg(u, v), x, w)[1](ct))).toBeGreaterThan(0)
+    // a cotangent of the wrong structure or shape is still the vjp's error
+    expect(() => pb([T.scalar(1)] as unknown as Value[])).toThrow(/vjp: the cotangent has structure/)
+    expect(() => pb([T.scalar(1), t([1, 2])])).toThrow(/vjp/)
+  })
+
+  it('vjp of a jitted function with static arguments inlines it, with the same values', () => {
+    const jh = jit((u: Value, k: number) => AD.sum(AD.mul(AD.mul(u, u), k)), { staticArgnums: [1] })
+    const [y, pb] = AD.vjp((u: Value) => jh(u, 3), x)
+    expect(AD.item(y)).toBe(3 * Q)
+    close('cotangent', pb(T.scalar(2))[0], xs.map((v) => 12 * v))
+  })
+
   it('static positions carry over only to transformations that keep the arguments in place', () => {
     const jh = jit((u: Value, k: number) => AD.sum(AD.mul(AD.mul(u, u), k)), { staticArgnums: [1] })
     const made = (positional: boolean): unknown => jitDerived(jh, `probe ${String(positional)}`, (fn) => fn, positional)
