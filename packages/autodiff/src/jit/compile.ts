@@ -239,11 +239,12 @@ export const compile = (p: Program): Compiled => {
       const [sa, sb] = (e.inputs as readonly Var[]).map(slot) as [number, number]
       const so = slot(e.out)
       // tensors' storage may stay in the kernel's packed-operand cache; scratch is written again by later calls
-      const [ca, cb] = [sa, sb].map((i) => plan.slots[i]!.kind === 'input' || plan.slots[i]!.kind === 'const')
+      const ofTensor = (i: number): boolean => plan.slots[i]!.kind === 'input' || plan.slots[i]!.kind === 'const'
+      const [ca, cb] = [ofTensor(sa), ofTensor(sb)]
       const args = operands(e)
       return call(() => {
         const out = S[so] as Float32Array | Float64Array
-        if (!matmulInto(S[sa]!, S[sb]!, m, k, n, ta, tb, out, ca!, cb!))
+        if (!matmulInto(S[sa]!, S[sb]!, m, k, n, ta, tb, out, ca, cb))
           out.set(storageOf(e.prim.impl(args(), e.params)))
       })
     }

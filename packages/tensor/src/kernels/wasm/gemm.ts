@@ -12,8 +12,8 @@
  * a memcpy when the dtypes match), packs them there with the module's own packing functions, runs the kernel and
  * copies C out; in Node.js the kernel of a large product also runs on helper threads over the same memory, then
  * shared (see ./threads.ts). The memory grows as needed and is reused by later calls (it never shrinks). Packed
- * operands are also kept in a small cache keyed by the operand's storage and layout (see {@link packCacheStats}): tensors are
- * immutable, so an operand that is multiplied again in the same layout (the W4 benchmark's repeated product, a
+ * operands are also kept in a small cache keyed by the operand's storage and layout (see {@link packCacheStats}):
+ * tensors are immutable, so an operand that is multiplied again in the same layout (the W4 benchmark's repeated product, a
  * fixed batch seen every epoch) is copied in already packed. An operand is cached from its second packing on, so
  * tensors used once (fresh weights each step) cost only a tiny marker in a WeakMap; the cache holds at most
  * {@link PACK_CACHE_BYTES} and forgets an operand's packed forms when its storage is garbage-collected.
@@ -326,7 +326,6 @@ export const relaxedProbeBytes = (): Uint8Array =>
     1,
   )
 
-type KernelFn = Kernel
 type PackFn = (src: number, rs: number, cs: number, dst: number, rows: number, cols: number) => void
 type CompactFn = (src: number, ldc: number, dst: number, rows: number, rowBytes: number) => void
 
@@ -348,8 +347,8 @@ interface WasmApi {
 interface Instance {
   readonly variant: GemmVariant
   readonly memory: WasmMemory
-  readonly f32: KernelFn
-  readonly f64: KernelFn
+  readonly f32: Kernel
+  readonly f64: Kernel
   readonly packA32: PackFn
   readonly packB32: PackFn
   readonly packA64: PackFn
@@ -397,8 +396,8 @@ const instantiate = (variant: GemmVariant): Instance | null => {
       gemmModuleBytes(variant === 'fma', shared === undefined ? undefined : MAX_BYTES / 65536),
     )
     const ex = new api.Instance(module, shared === undefined ? {} : { env: { memory: shared } }).exports
-    const f32 = ex.gemm_f32 as KernelFn
-    const f64 = ex.gemm_f64 as KernelFn
+    const f32 = ex.gemm_f32 as Kernel
+    const f64 = ex.gemm_f64 as Kernel
     made = {
       variant,
       memory: ex.memory as WasmMemory,

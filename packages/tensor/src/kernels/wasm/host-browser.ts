@@ -1,6 +1,6 @@
 /**
- * The thread host everywhere but Node.js (browsers, Deno without the `node` condition): none, so large products
- * run on the calling thread. (Web workers could host helpers on cross-origin-isolated pages; not done yet.)
+ * The thread host wherever the `node` condition does not apply (browsers): none, so large products run on the
+ * calling thread. (Web workers could host helpers on cross-origin-isolated pages; not done yet.)
  * @module
  */
 import type { ThreadHost } from './host.js'

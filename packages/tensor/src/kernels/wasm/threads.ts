@@ -144,6 +144,9 @@ export const setHelpersOnly = (on: boolean): void => {
   helpersOnly = on
 }
 
+/** Helpers a product may use now. */
+const wanted = (): number => Math.min(numThreads() - 1, MAX_HELPERS)
+
 /** The helpers of `module` instantiated on the shared `memory`, whose kernels `f32` and `f64k` this thread uses. */
 export const makePool = (module: object, memory: object, f32: Kernel, f64k: Kernel): Pool | undefined => {
   const th = host
@@ -190,7 +193,7 @@ export const makePool = (module: object, memory: object, f32: Kernel, f64k: Kern
   const posted: number[] = []
   return {
     run: (f64, ap, bp, cp, mp, kk, np, ldc, kc, MR, W, es) => {
-      const want = Math.min(numThreads() - 1, MAX_HELPERS)
+      const want = wanted()
       if (want < 1) return false
       ensure(want)
       posted.length = 0
@@ -236,16 +239,17 @@ export const makePool = (module: object, memory: object, f32: Kernel, f64k: Kern
         }
       // wait for the chunks helpers took; a helper that made no progress for a minute has died with its chunk
       let stalls = 0
-      for (let d = Atomics.load(c, DONE); d + mine < count; d = Atomics.load(c, DONE))
-        if (Atomics.wait(c, DONE, d, 1000) === 'timed-out' && ++stalls > 60)
-          throw new Error('matmul: a helper thread stopped in the middle of a product')
+      for (let d = Atomics.load(c, DONE); d + mine < count; d = Atomics.load(c, DONE)) {
+        if (Atomics.wait(c, DONE, d, 1000) !== 'timed-out') stalls = 0
+        else if (++stalls > 60) throw new Error('matmul: a helper thread stopped in the middle of a product')
+      }
       if (c[ERRORS] !== 0)
         throw new Error(`matmul: the wasm kernel failed on a helper thread (${String(c[ERRORS])} chunks)`)
       return true
     },
     stats: () => ({ helpers: started.length, helperChunks: Atomics.load(c, HELPED) }),
     ready: async () => {
-      ensure(Math.min(numThreads() - 1, MAX_HELPERS))
+      ensure(wanted())
       await Promise.all(started)
     },
   }
