@@ -11,7 +11,12 @@ import type { DType } from '../src/dtype.js'
 import { numThreads, setNumThreads } from '../src/index.js'
 import { matmulTransposed } from '../src/kernels/linalg.js'
 import { gemmThreadsReady, gemmThreadStats, wasmGemmAvailable } from '../src/kernels/wasm/gemm.js'
-import { MIN_THREADED_MACS, setHelpersOnly, threadsSupported } from '../src/kernels/wasm/threads.js'
+import {
+  MIN_THREADED_MACS,
+  setHelpersOnly,
+  threadsFrom,
+  threadsSupported,
+} from '../src/kernels/wasm/threads.js'
 import { dataOf, fromArray, type Tensor } from '../src/tensor.js'
 import { params, rng, SEED } from './helpers.js'
 
@@ -62,6 +67,28 @@ describe.runIf(wasmGemmAvailable() && threadsSupported())('matmul on helper thre
         setNumThreads(bad)
       }).toThrow(new RangeError(`setNumThreads: expected an integer from 1 to 16, got ${String(bad)}`))
     setNumThreads(was)
+  })
+
+  it('COTANGENT_NUM_THREADS sets the default; anything but 1 to 16 is an error naming it', () => {
+    const host = (envThreads: string | undefined, cores = 8) => ({
+      cores,
+      envThreads,
+      spawn: () => {
+        throw new Error('not started in this test')
+      },
+    })
+    expect(threadsFrom(undefined)).toBe(1)
+    expect(threadsFrom(host(undefined))).toBe(4)
+    expect(threadsFrom(host(undefined, 2))).toBe(2)
+    expect(threadsFrom(host(''))).toBe(4)
+    expect(threadsFrom(host('3'))).toBe(3)
+    expect(threadsFrom(host('16'))).toBe(16)
+    for (const bad of ['0', '17', '2.5', 'two', '-1'])
+      expect(() => threadsFrom(host(bad))).toThrow(
+        new RangeError(
+          `COTANGENT_NUM_THREADS: expected an integer from 1 to 16, got '${bad}' (set a thread count, or unset it for one per core)`,
+        ),
+      )
   })
 
   it('helpers alone give bitwise the single-thread product, which agrees with a naive loop', () => {

@@ -17,6 +17,7 @@
  * @module
  */
 import { host } from '#thread-host'
+import type { ThreadHost } from './host.js'
 
 /** True when products can use helper threads here (Node.js with shared memory). */
 export const threadsSupported = (): boolean => host !== undefined
@@ -24,15 +25,23 @@ export const threadsSupported = (): boolean => host !== undefined
 /** Most helper threads one product uses (so at most this + 1 threads in all). */
 const MAX_HELPERS = 15
 
-/** The default thread count: `COTANGENT_NUM_THREADS` if set, else the cores Node reports, at most 4; 1 in browsers. */
-const defaultThreads = (): number => {
-  if (host === undefined) return 1
-  const env = host.envThreads
+/**
+ * The default thread count: `COTANGENT_NUM_THREADS` if set, else the cores Node reports, at most 4; 1 without
+ * threads (browsers). Exported for the tests.
+ * @throws RangeError naming the variable when it is set to anything but an integer from 1 to 16
+ */
+export const threadsFrom = (h: ThreadHost | undefined): number => {
+  if (h === undefined) return 1
+  const env = h.envThreads
   if (env !== undefined && env !== '') {
     const n = Number(env)
-    if (Number.isInteger(n) && n >= 1) return Math.min(n, MAX_HELPERS + 1)
+    if (!Number.isInteger(n) || n < 1 || n > MAX_HELPERS + 1)
+      throw new RangeError(
+        `COTANGENT_NUM_THREADS: expected an integer from 1 to ${String(MAX_HELPERS + 1)}, got '${env}' (set a thread count, or unset it for one per core)`,
+      )
+    return n
   }
-  return Math.max(1, Math.min(host.cores, 4))
+  return Math.max(1, Math.min(h.cores, 4))
 }
 
 let threads: number | undefined
@@ -40,8 +49,9 @@ let threads: number | undefined
 /**
  * The number of threads a large matrix product may run on (the caller's included): `COTANGENT_NUM_THREADS` when
  * set, else the number of cores, at most 4; always 1 where threads are not supported (browsers).
+ * @throws RangeError when `COTANGENT_NUM_THREADS` is set to anything but an integer from 1 to 16
  */
-export const numThreads = (): number => (threads ??= defaultThreads())
+export const numThreads = (): number => (threads ??= threadsFrom(host))
 
 /**
  * Sets the number of threads large matrix products run on (like PyTorch's `torch.set_num_threads`): 1 keeps them
