@@ -12,3 +12,6 @@ export { sumTree } from './kernels/sum-tree.js'
 export { matmulInto } from './kernels/linalg.js'
 /** The helper threads of large products: how many, and the chunks helpers ran (tests, benchmarks). */
 export { gemmThreadStats, gemmThreadsReady } from './kernels/wasm/gemm.js'
+/** The WebAssembly encoder of the kernels: the jit's element-wise SIMD loops are emitted with it. */
+export { encodeModule, f64Const, F64, I32, op, simd, uleb, V128 } from './kernels/wasm/encoder.js'
+export type { FuncDef, ImportedMemory } from './kernels/wasm/encoder.js'

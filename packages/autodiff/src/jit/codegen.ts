@@ -14,7 +14,8 @@
  * it is stored (a Float32Array store rounds) or read by a member of another dtype (`Math.fround`): like the eager
  * optimiser kernels, unlike the eager element-wise ops, which round after every op, so float32 results may differ
  * from eager ones in the last units (float64 is unaffected). The reductions and matmuls round their results as the
- * kernels store them.
+ * kernels store them. A large group with a division or square root runs as a WebAssembly SIMD loop instead
+ * (simd.ts), which computes the same bits as the loop generated here.
  * @module
  */
 import * as T from '@cotangent/tensor'

@@ -9,7 +9,8 @@
  * storage ever escapes. Custom-rule equations are kernel calls too (they call their function).
  *
  * The generated loops run in order as small generated functions (tiny neighbours joined), which call the kernel
- * steps through a table.
+ * steps through a table. Large fused groups with a division or square root run as WebAssembly SIMD loops (simd.ts)
+ * called through the same table; the scratch arrays they use are views of the program's WebAssembly memory.
  *
  * A call: bind the inputs' storage (read in place, never written), allocate a new array for every fresh output a
  * loop computes (mid-size ones as views of one new buffer), run the program, hand those arrays to the output
@@ -36,15 +37,18 @@ import {
   xentSource,
   type XentShare,
 } from './codegen.js'
-import { membersOf, schedule, type Single } from './fuse.js'
+import { membersOf, schedule, type Single, type Step } from './fuse.js'
 import { interpret, type Executable } from './interpret.js'
 import { isView, planBuffers } from './plan.js'
+import { regionBytes, simdLoop, simdMemory, simdShape, stagingBytes, type SimdShape } from './simd.js'
 import { adopt, allocate, bytesPer, copyToTensor, storageOf, viewOf } from './storage.js'
 
 /** Counts of what a compiled program does per call (for the tests and the README's figures). */
 export interface CompileInfo {
   /** Generated loops (fused groups, small matmuls, reductions). */
   readonly loops: number
+  /** Of those, fused groups that run as WebAssembly SIMD loops (simd.ts). */
+  readonly simd: number
   /** Kernel calls (large matmuls, other primitives, custom calls). */
   readonly kernels: number
   /** Fused groups, and the equations in them. */
@@ -116,8 +120,30 @@ export const compile = (p: Program): Compiled => {
     Tn[slot(v)] = c
     if (readByLoop.has(slot(v))) S[slot(v)] = storageOf(c)
   })
+  // the large groups that run as SIMD loops, and the memory they share: the scratch slots they use are views of it
+  // (read and written in place), followed by room for the largest group's staging regions
+  const simdShapes = new Map<Step, SimdShape>()
+  for (const s of steps)
+    if (s.kind === 'group') {
+      const sh = simdShape(s, plan)
+      if (sh !== undefined) simdShapes.set(s, sh)
+    }
+  const resident = new Map<number, number>()
+  let simdBytes = 0
+  for (const sh of simdShapes.values())
+    for (const v of [...sh.arrays, ...sh.stores]) {
+      const i = slot(v)
+      if (plan.slots[i]!.kind !== 'scratch' || resident.has(i)) continue
+      resident.set(i, simdBytes)
+      simdBytes += regionBytes(plan.slots[i]!.dtype, plan.slots[i]!.size)
+    }
+  const stagingAt = simdBytes
+  for (const sh of simdShapes.values()) simdBytes = Math.max(simdBytes, stagingAt + stagingBytes(sh))
+  const memory = simdShapes.size === 0 ? undefined : simdMemory(simdBytes)
   plan.slots.forEach((sl, i) => {
-    if (sl.kind === 'scratch') S[i] = allocate(sl.dtype, sl.size)
+    if (sl.kind !== 'scratch') return
+    const at = resident.get(i)
+    S[i] = at === undefined ? allocate(sl.dtype, sl.size) : viewOf(sl.dtype, memory!.buffer, at, sl.size)
   })
   const freshSlots = plan.slots.flatMap((sl, i) => (sl.kind === 'fresh' ? [i] : []))
   const bytesOf = (i: number): number => plan.slots[i]!.size * bytesPer(plan.slots[i]!.dtype)
@@ -165,6 +191,7 @@ export const compile = (p: Program): Compiled => {
     return () => e.inputs.map((a, i) => fixed[i] ?? tensorOf(a as Var))
   }
   let loops = 0
+  let simdLoops = 0
   let kernels = 0
   // Every step becomes a piece of source (generated loops) or a call (views, kernels) made from that source; tiny
   // neighbouring pieces share a function (see CHUNK_CHARS).
@@ -204,6 +231,14 @@ export const compile = (p: Program): Compiled => {
   const pieces: string[] = steps.map((s): string => {
     if (s.kind === 'group') {
       loops++
+      const sh = simdShapes.get(s)
+      if (sh !== undefined) {
+        simdLoops++
+        const loop = simdLoop(s, sh, plan, memory!, stagingAt)
+        return call(() => {
+          loop(S)
+        })
+      }
       // a consumer summing columns keeps its sums in a private array (a matmul's loop keeps each in a local)
       const r = s.consumer === undefined || s.producer !== undefined ? undefined : reduceShape(s.consumer)
       return `{ ${r?.kind === 'cols' ? withAcc(r.cols) : ''}\n${groupSource(s, plan)}\n}`
@@ -304,6 +339,7 @@ export const compile = (p: Program): Compiled => {
   return {
     info: {
       loops,
+      simd: simdLoops,
       kernels,
       groups: steps.filter((s) => s.kind === 'group').length,
       fusedEqns: steps.reduce((n, s) => n + (s.kind === 'group' ? membersOf(s).length : 0), 0),

@@ -11,6 +11,8 @@
 export const I32 = 0x7f
 /** The 128-bit SIMD value type. */
 export const V128 = 0x7b
+/** The float64 value type. */
+export const F64 = 0x7c
 
 /** Unsigned LEB128 encoding of a non-negative integer below 2³². */
 export const uleb = (value: number): number[] => {
@@ -36,6 +38,19 @@ export const sleb = (value: number): number[] => {
     if (done) return out
   }
 }
+
+/**
+ * A SIMD instruction: the prefix byte 0xFD, the LEB128 `opcode`, then the immediates (a memory argument is
+ * `[alignLog2, ...uleb(offset)]`, a lane index one byte).
+ */
+export const simd = (opcode: number, ...immediates: readonly number[]): number[] => [
+  0xfd,
+  ...uleb(opcode),
+  ...immediates,
+]
+
+/** `f64.const`: the 8 little-endian bytes of the double `x`. */
+export const f64Const = (x: number): number[] => [0x44, ...new Uint8Array(new Float64Array([x]).buffer)]
 
 /** A vector: its length (uleb) followed by the concatenated items. */
 const vec = (items: readonly (readonly number[])[]): number[] => [...uleb(items.length), ...items.flat()]
@@ -107,11 +122,17 @@ export const op = {
   f64x2RelaxedMadd: [0xfd, ...uleb(0x107)],
 } as const
 
+/**
+ * A memory a module imports as `env.memory` instead of having its own: shared (threads) with at most `maxPages`
+ * pages, or a plain one (several modules working on the same buffer).
+ */
+export type ImportedMemory = { readonly shared: true; readonly maxPages: number } | { readonly shared: false }
+
 /** One function of a module: its parameter types (no results), extra locals and body (without the final `end`). */
 export interface FuncDef {
   /** Exported under this name. */
   readonly name: string
-  /** Parameter value types ({@link I32}, {@link V128}); they are locals 0, 1, …. */
+  /** Parameter value types ({@link I32}, {@link F64}, {@link V128}); they are locals 0, 1, …. */
   readonly params: readonly number[]
   /** Extra locals, numbered after the parameters, as runs of [count, type]. */
   readonly locals: readonly (readonly [number, number])[]
@@ -121,26 +142,25 @@ export interface FuncDef {
 
 /**
  * The bytes of a module with one memory of `minPages` 64 KiB pages (exported as `memory`, growable) and the given
- * functions, each with its own type and exported under its name. Given `sharedMaxPages`, the memory is not the
- * module's own but imported as `env.memory`: a shared memory (threads) of at most that many pages, which every
- * thread's instance of the module uses.
+ * functions, each with its own type and exported under its name. Given `imported`, the memory is not the module's
+ * own but imported as `env.memory` (of at least `minPages`): a shared memory that every thread's instance of the
+ * module uses, or a plain one that several modules share.
  */
 export const encodeModule = (
   funcs: readonly FuncDef[],
   minPages: number,
-  sharedMaxPages?: number,
+  imported?: ImportedMemory,
 ): Uint8Array => {
   const types = section(1, vec(funcs.map((f) => [0x60, ...vec(f.params.map((t) => [t])), ...vec([])])))
-  // limits: 0x00 min (own memory); 0x03 min, max, shared (the threads proposal)
+  // limits: 0x00 min; 0x03 min, max, shared (the threads proposal)
+  const limits =
+    imported === undefined || !imported.shared
+      ? [0x00, ...uleb(minPages)]
+      : [0x03, ...uleb(minPages), ...uleb(imported.maxPages)]
   const imports =
-    sharedMaxPages === undefined
-      ? []
-      : section(
-          2,
-          vec([[...name('env'), ...name('memory'), 0x02, 0x03, ...uleb(minPages), ...uleb(sharedMaxPages)]]),
-        )
+    imported === undefined ? [] : section(2, vec([[...name('env'), ...name('memory'), 0x02, ...limits]]))
   const functions = section(3, vec(funcs.map((_, i) => uleb(i))))
-  const memory = sharedMaxPages === undefined ? section(5, vec([[0x00, ...uleb(minPages)]])) : []
+  const memory = imported === undefined ? section(5, vec([limits])) : []
   const exports = section(
     7,
     vec([...funcs.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]), [...name('memory'), 0x02, ...uleb(0)]]),

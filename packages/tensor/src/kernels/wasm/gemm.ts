@@ -302,7 +302,7 @@ export const gemmModuleBytes = (fma = false, sharedMaxPages?: number): Uint8Arra
       compactFunc('compact'),
     ],
     1,
-    sharedMaxPages,
+    sharedMaxPages === undefined ? undefined : { shared: true, maxPages: sharedMaxPages },
   )
 
 /**

@@ -1,0 +1,415 @@
+/* eslint-disable functional/no-let, functional/immutable-data -- a compiler: it fills local arrays and maps while emitting a module, and the loop it returns writes the plan's slot arrays (never a tensor's storage) */
+/**
+ * Element-wise groups as WebAssembly SIMD loops: a large fused group of `+ − × ÷ √` and friends runs two elements
+ * per instruction (`f64x2`) instead of one JS double at a time.
+ *
+ * Exactness. The lanes are float64 for both float dtypes, as the JS loop's arithmetic is: a float32 operand is
+ * widened exactly (`f64x2.promote_low_f32x4`) and a stored value rounded once to nearest (`f32x4.demote_f64x2_zero`,
+ * what a Float32Array store does). Every operation supported here is correctly rounded in IEEE 754 or exact
+ * (comparisons and selects through lane masks), so a SIMD loop computes bit for bit what the group's JS loop
+ * (`groupSource`) computes; the tests compare the two. Operations without a WebAssembly instruction of the same
+ * result (`exp`, `log`, `tanh`, `pow`, …) keep their group in JS.
+ *
+ * Memory. All SIMD loops of a compiled program share one plain WebAssembly memory, made once at its final size (it
+ * never grows, so views of it stay valid). The scratch slots the SIMD loops read or write are views of it, read and
+ * written in place. Every other operand (inputs, constants, kernel results, fresh outputs) has a staging region of
+ * its own: an operand is copied in before the loop, a stored value copied out to its slot after it. A slot found
+ * in the memory at run time (whatever the plan said) is used in place; anything else is staged, so the loop never
+ * depends on where a slot's array came from.
+ * @module
+ */
+import type { DType, Storage } from '@cotangent/tensor'
+import {
+  encodeModule,
+  f64Const,
+  F64,
+  I32,
+  op,
+  simd,
+  uleb,
+  V128,
+  type FuncDef,
+} from '@cotangent/tensor/internal'
+import type { Atom, Equation, Var } from '../staging.js'
+import { exprOf, partnerOf } from './exprs.js'
+import type { Group } from './fuse.js'
+import type { Plan } from './plan.js'
+import { bytesPer, viewOf } from './storage.js'
+
+let minElements = 512
+
+/**
+ * Sets the number of elements from which a fused group runs as a SIMD loop (below it, the JS loop) and returns the
+ * previous value. For the tests, which run the SIMD loops on small arrays; programs compiled afterwards use it.
+ */
+export const setSimdMinElements = (n: number): number => {
+  const old = minElements
+  minElements = n
+  return old
+}
+
+/** The part of the WebAssembly JS API used here (the package's TS libs do not declare it). */
+interface WasmApi {
+  readonly Memory: new (descriptor: { initial: number }) => { readonly buffer: ArrayBuffer }
+  readonly Module: new (bytes: Uint8Array) => object
+  readonly Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> }
+  readonly validate: (bytes: Uint8Array) => boolean
+}
+/** A program's memory, as this module uses it. */
+export type SimdMemory = { readonly buffer: ArrayBuffer }
+
+const wasmApi = (): WasmApi | undefined => (globalThis as { WebAssembly?: WasmApi }).WebAssembly
+
+const f64x2 = {
+  eq: simd(0x47),
+  ne: simd(0x48),
+  lt: simd(0x49),
+  gt: simd(0x4a),
+  le: simd(0x4b),
+  ge: simd(0x4c),
+  or: simd(0x50),
+  bitselect: simd(0x52),
+  floor: simd(0x75),
+  abs: simd(0xec),
+  neg: simd(0xed),
+  sqrt: simd(0xef),
+  add: simd(0xf0),
+  sub: simd(0xf1),
+  mul: simd(0xf2),
+  div: simd(0xf3),
+  max: simd(0xf5),
+  splat: simd(0x14),
+  promoteLow: simd(0x5f),
+  demoteZero: simd(0x5e),
+} as const
+
+/** Pushes a v128 operand; `c(x)` pushes the constant `x` in both lanes. */
+type Push = readonly number[]
+type Emit = (x: readonly Push[], c: (value: number) => Push, e: Equation) => number[]
+
+const bin =
+  (code: readonly number[]): Emit =>
+  ([x, y]) => [...x!, ...y!, ...code]
+const un =
+  (code: readonly number[]): Emit =>
+  ([x]) => [...x!, ...code]
+/** `x cmp y ? 1 : 0` (the mask selects 1 or 0). */
+const compare =
+  (code: readonly number[]): Emit =>
+  ([x, y], c) => [...c(1), ...c(0), ...x!, ...y!, ...code, ...f64x2.bitselect]
+/** `(x or y is NaN) ? NaN : (x cmp y ? x : y)`: maximum and minimum as the JS expressions (−0 and +0 kept apart). */
+const extremum =
+  (code: readonly number[]): Emit =>
+  ([x, y], c) => [
+    ...c(NaN),
+    ...x!,
+    ...y!,
+    ...x!,
+    ...y!,
+    ...code,
+    ...f64x2.bitselect,
+    ...x!,
+    ...x!,
+    ...f64x2.ne,
+    ...y!,
+    ...y!,
+    ...f64x2.ne,
+    ...f64x2.or,
+    ...f64x2.bitselect,
+  ]
+const slope = (e: Equation): number => {
+  const s = (e.params as { readonly slope: number }).slope
+  return e.out.dtype === 'float32' ? Math.fround(s) : s
+}
+
+/**
+ * The SIMD code of each primitive jit fuses that has an exact WebAssembly equivalent (the same values as its JS
+ * expression in `exprs.ts`, including NaN, −0 and ±∞).
+ */
+const table: Readonly<Record<string, Emit>> = {
+  add: bin(f64x2.add),
+  sub: bin(f64x2.sub),
+  mul: bin(f64x2.mul),
+  div: bin(f64x2.div),
+  maximum: extremum(f64x2.ge),
+  minimum: extremum(f64x2.le),
+  equal: compare(f64x2.eq),
+  notEqual: compare(f64x2.ne),
+  less: compare(f64x2.lt),
+  greater: compare(f64x2.gt),
+  lessEqual: compare(f64x2.le),
+  greaterEqual: compare(f64x2.ge),
+  // c !== 0 ? a : b (a NaN condition selects a)
+  where: ([cond, a, b], c) => [...a!, ...b!, ...cond!, ...c(0), ...f64x2.ne, ...f64x2.bitselect],
+  neg: un(f64x2.neg),
+  abs: un(f64x2.abs),
+  sqrt: un(f64x2.sqrt),
+  floor: un(f64x2.floor),
+  // x > 0 ? 1 : x < 0 ? −1 : x === 0 ? 0 : NaN, built inside out
+  sign: ([x], c) => [
+    ...c(1),
+    ...c(-1),
+    ...c(0),
+    ...c(NaN),
+    ...x!,
+    ...c(0),
+    ...f64x2.eq,
+    ...f64x2.bitselect,
+    ...x!,
+    ...c(0),
+    ...f64x2.lt,
+    ...f64x2.bitselect,
+    ...x!,
+    ...c(0),
+    ...f64x2.gt,
+    ...f64x2.bitselect,
+  ],
+  isFinite: ([x], c) => [
+    ...c(1),
+    ...c(0),
+    ...x!,
+    ...x!,
+    ...f64x2.sub,
+    ...c(0),
+    ...f64x2.eq,
+    ...f64x2.bitselect,
+  ],
+  stopGradient: un([]),
+  broadcastTo: un([]),
+  astype: un([]),
+  // Math.max(x, 0): NaN stays NaN, −0 gives +0, as f64x2.max does
+  relu: ([x], c) => [...x!, ...c(0), ...f64x2.max],
+  reluGrad: ([x, t], c) => [...c(0), ...t!, ...x!, ...c(0), ...f64x2.le, ...f64x2.bitselect],
+  leakyRelu: ([x], c, e) => [
+    ...x!,
+    ...x!,
+    ...c(slope(e)),
+    ...f64x2.mul,
+    ...x!,
+    ...c(0),
+    ...f64x2.gt,
+    ...f64x2.bitselect,
+  ],
+  leakyReluGrad: ([x, t], c, e) => [
+    ...t!,
+    ...t!,
+    ...c(slope(e)),
+    ...f64x2.mul,
+    ...x!,
+    ...c(0),
+    ...f64x2.gt,
+    ...f64x2.bitselect,
+  ],
+}
+
+/** Operations whose cost in JS doubles (tens of cycles each) is what a SIMD loop saves; a group needs one. */
+const HEAVY = new Set(['div', 'sqrt'])
+
+/** What a SIMD loop reads and writes. */
+export interface SimdShape {
+  readonly dtype: 'float32' | 'float64'
+  readonly size: number
+  /** Operands read element by element (the group's shape, contiguous). */
+  readonly arrays: readonly Var[]
+  /** Operands of one element, read once per call. */
+  readonly scalars: readonly Var[]
+  /** Members read elsewhere, stored element by element. */
+  readonly stores: readonly Var[]
+}
+
+const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1)
+
+let supported: boolean | undefined
+/** True when the engine has WebAssembly with SIMD128 (checked once, on a module using the loops' instructions). */
+const simdSupported = (): boolean => {
+  if (supported === undefined) {
+    const probe: FuncDef = {
+      name: 'probe',
+      params: [F64],
+      locals: [[1, V128]],
+      body: [...op.localGet(0), ...f64x2.splat, ...f64x2.sqrt, ...op.localSet(1)],
+    }
+    try {
+      supported = wasmApi()?.validate(encodeModule([probe], 1, { shared: false })) ?? false
+    } catch {
+      supported = false
+    }
+  }
+  return supported
+}
+
+/** The shape of a group's SIMD loop, or undefined when the group keeps its JS loop. */
+export const simdShape = (g: Group, plan: Plan): SimdShape | undefined => {
+  if (g.producer !== undefined || g.consumer !== undefined) return undefined
+  const size = sizeOf(g.shape)
+  if (size < minElements || !g.eqns.some((e) => HEAVY.has(e.prim.name))) return undefined
+  const dtype = g.eqns[0]!.out.dtype
+  if (dtype !== 'float32' && dtype !== 'float64') return undefined
+  const local = new Set(g.eqns.map((e) => e.out.id))
+  const arrays: Var[] = []
+  const scalars: Var[] = []
+  for (const e of g.eqns) {
+    if (e.out.dtype !== dtype || exprOf(e) === undefined || table[e.prim.name] === undefined) return undefined
+    for (const a of e.inputs) {
+      if (a.dtype !== dtype && a.dtype !== 'weak') return undefined
+      if (a.kind !== 'var' || local.has(a.id) || arrays.includes(a) || scalars.includes(a)) continue
+      const n = sizeOf(a.shape)
+      if (n === 1) scalars.push(a)
+      else if (n === size) arrays.push(a)
+      else return undefined // a broadcast operand: the JS loop's strides
+    }
+  }
+  if (!simdSupported()) return undefined
+  const stores = g.eqns.map((e) => e.out).filter((v) => plan.materialised.has(v.id))
+  return { dtype, size, arrays, scalars, stores }
+}
+
+/** Bytes of a region of `n` elements of `dtype`, rounded up to whole vectors (a loop's last vector may overrun). */
+export const regionBytes = (dtype: DType, n: number): number => Math.ceil((n * bytesPer(dtype)) / 16) * 16
+
+/** Bytes of a group's staging regions (one per array operand and per store). */
+export const stagingBytes = (s: SimdShape): number =>
+  (s.arrays.length + s.stores.length) * regionBytes(s.dtype, s.size)
+
+/** The module of a group's loop: `run(array bases…, store bases…, scalars…)`, byte offsets into the memory. */
+const moduleBytes = (g: Group, s: SimdShape): Uint8Array => {
+  const nA = s.arrays.length
+  const nS = s.stores.length
+  const nP = nA + nS + s.scalars.length
+  let nLocals = 0
+  const newLocal = (): number => nP + 1 + nLocals++ // local nP is the byte offset `o`
+  const o = nP
+  const pre: number[] = []
+  const consts = new Map<string, number>()
+  const c = (value: number): Push => {
+    const key = Object.is(value, -0) ? '-0' : String(value)
+    let l = consts.get(key)
+    if (l === undefined) {
+      l = newLocal()
+      consts.set(key, l)
+      pre.push(...f64Const(value), ...f64x2.splat, ...op.localSet(l))
+    }
+    return op.localGet(l)
+  }
+  const where = new Map<number, number>() // var id → local holding its two lanes
+  s.scalars.forEach((v, k) => {
+    const l = newLocal()
+    pre.push(...op.localGet(nA + nS + k), ...f64x2.splat, ...op.localSet(l))
+    where.set(v.id, l)
+  })
+  const f32 = s.dtype === 'float32'
+  const step = f32 ? 8 : 16
+  const body: number[] = []
+  // memory argument: alignment hint (log2 bytes), offset 0
+  s.arrays.forEach((v, k) => {
+    const l = newLocal()
+    body.push(...op.localGet(k), ...op.localGet(o), ...op.i32Add)
+    body.push(...(f32 ? [...simd(0x5d, 3, ...uleb(0)), ...f64x2.promoteLow] : simd(0x00, 4, ...uleb(0))))
+    body.push(...op.localSet(l))
+    where.set(v.id, l)
+  })
+  const operand = (e: Equation, i: number): Push => {
+    const a: Atom = e.inputs[i]!
+    if (a.kind === 'var') return op.localGet(where.get(a.id)!)
+    if (a.dtype !== 'weak') return c(a.value)
+    // a weak number adopts its partner's dtype (rounded to float32 when that is float32), as exprs.ts does
+    const partner = partnerOf(e, i)
+    const pd = partner === undefined ? 'weak' : e.inputs[partner]!.dtype
+    return c(pd === 'float32' ? Math.fround(a.value) : a.value)
+  }
+  for (const e of g.eqns) {
+    const l = newLocal()
+    body.push(
+      ...table[e.prim.name]!(
+        e.inputs.map((_, i) => operand(e, i)),
+        c,
+        e,
+      ),
+      ...op.localSet(l),
+    )
+    where.set(e.out.id, l)
+  }
+  s.stores.forEach((v, k) => {
+    body.push(...op.localGet(nA + k), ...op.localGet(o), ...op.i32Add, ...op.localGet(where.get(v.id)!))
+    body.push(...(f32 ? [...f64x2.demoteZero, ...simd(0x5b, 3, ...uleb(0), 0)] : simd(0x0b, 4, ...uleb(0))))
+  })
+  const end = Math.ceil(s.size / 2) * step
+  const loop = [
+    ...op.block,
+    ...op.loop,
+    ...op.localGet(o),
+    ...op.i32Const(end),
+    ...op.i32Eq,
+    ...op.brIf(1),
+    ...body,
+    ...op.localGet(o),
+    ...op.i32Const(step),
+    ...op.i32Add,
+    ...op.localSet(o),
+    ...op.br(0),
+    ...op.end,
+    ...op.end,
+  ]
+  const fn: FuncDef = {
+    name: 'run',
+    params: [...new Array<number>(nA + nS).fill(I32), ...new Array<number>(s.scalars.length).fill(F64)],
+    locals: [
+      [1, I32],
+      [nLocals, V128],
+    ],
+    body: [...pre, ...loop],
+  }
+  return encodeModule([fn], 1, { shared: false })
+}
+
+/** Makes a program's memory of at least `bytes` bytes (a whole number of 64 KiB pages; it never grows). */
+export const simdMemory = (bytes: number): SimdMemory =>
+  new (wasmApi()!.Memory)({ initial: Math.max(1, Math.ceil(bytes / 65536)) })
+
+/**
+ * The loop of a group as a SIMD module instance over `memory`, with its staging regions from byte `staging` on:
+ * it reads and writes the slot arrays of `S` as the group's JS loop does.
+ */
+export const simdLoop = (
+  g: Group,
+  s: SimdShape,
+  plan: Plan,
+  memory: SimdMemory,
+  staging: number,
+): ((S: readonly Storage[]) => void) => {
+  const api = wasmApi()!
+  const run = new api.Instance(new api.Module(moduleBytes(g, s)), { env: { memory } }).exports.run as (
+    ...args: number[]
+  ) => void
+  const buffer = memory.buffer
+  const region = regionBytes(s.dtype, s.size)
+  const slotOf = (v: Var): number => plan.slotOf.get(v.id)!
+  const arraySlots = s.arrays.map(slotOf)
+  const storeSlots = s.stores.map(slotOf)
+  const scalarSlots = s.scalars.map(slotOf)
+  const stage = [...s.arrays, ...s.stores].map((_, k) =>
+    viewOf(s.dtype, buffer, staging + k * region, s.size),
+  )
+  const nA = arraySlots.length
+  const args = new Array<number>(nA + storeSlots.length + scalarSlots.length).fill(0)
+  const copyOut: boolean[] = storeSlots.map(() => false)
+  return (S) => {
+    for (let k = 0; k < nA; k++) {
+      const a = S[arraySlots[k]!]!
+      if (a.buffer === buffer) args[k] = a.byteOffset
+      else {
+        stage[k]!.set(a)
+        args[k] = stage[k]!.byteOffset
+      }
+    }
+    for (let k = 0; k < storeSlots.length; k++) {
+      const a = S[storeSlots[k]!]!
+      copyOut[k] = a.buffer !== buffer
+      args[nA + k] = copyOut[k] ? stage[nA + k]!.byteOffset : a.byteOffset
+    }
+    for (let k = 0; k < scalarSlots.length; k++) args[nA + storeSlots.length + k] = S[scalarSlots[k]!]![0]!
+    run(...args)
+    for (let k = 0; k < storeSlots.length; k++)
+      if (copyOut[k]) (S[storeSlots[k]!] as Float32Array | Float64Array).set(stage[nA + k]!)
+  }
+}

@@ -1,0 +1,290 @@
+/**
+ * Fused groups as WebAssembly SIMD loops (simd.ts): every operation they cover against the JS loop of the same
+ * group bit for bit (NaN, ±0, ±∞, odd sizes whose last vector overruns), against the kernels (float64) or the
+ * float64 ops rounded once (float32), an Adam step through `jit` equal to its JS-loop twin over several steps, and
+ * the memory plumbing: scratch read in place, inputs and fresh outputs staged, inputs never written, outputs of
+ * two calls never sharing storage.
+ */
+import { afterEach, describe, expect, it } from 'vitest'
+import fc from 'fast-check'
+import * as T from '@cotangent/tensor'
+import type { Tensor } from '@cotangent/tensor'
+import * as A from '../src/index.js'
+import type { Program, Value } from '../src/index.js'
+import { compile } from '../src/jit/compile.js'
+import { interpret } from '../src/jit/interpret.js'
+import { optimise } from '../src/jit/optimise.js'
+import { setSimdMinElements } from '../src/jit/simd.js'
+
+const SEED = 20261203
+const params = (numRuns: number): fc.Parameters<unknown> => ({ seed: SEED, numRuns })
+const NEVER = Number.MAX_SAFE_INTEGER
+const defaultMin = setSimdMinElements(NEVER)
+setSimdMinElements(defaultMin)
+afterEach(() => {
+  setSimdMinElements(defaultMin)
+})
+
+const bits = (t: Tensor | number): number[] => Array.from(T.toArray(typeof t === 'number' ? T.scalar(t) : t))
+/** Bitwise equality (NaN equals NaN, −0 differs from +0), with the first differing index in the message. */
+const sameBits = (got: Tensor | number, want: Tensor | number, what = ''): void => {
+  const a = bits(got)
+  const b = bits(want)
+  expect(a.length).toBe(b.length)
+  const i = a.findIndex((x, k) => !Object.is(x, b[k]))
+  if (i >= 0) expect({ what, index: i, got: a[i] }).toEqual({ what, index: i, got: b[i] })
+}
+
+const stage = (f: (...a: Value[]) => unknown, ...args: Tensor[]): Program =>
+  optimise(A.makeGraph(f as (...a: readonly unknown[]) => unknown)(...args))
+
+/** The program compiled with SIMD loops from one element, and with JS loops only. */
+const bothWays = (p: Program): { simd: ReturnType<typeof compile>; js: ReturnType<typeof compile> } => {
+  setSimdMinElements(1)
+  const simd = compile(p)
+  setSimdMinElements(NEVER)
+  const js = compile(p)
+  setSimdMinElements(defaultMin)
+  return { simd, js }
+}
+
+const special = [0, -0, 1, -1, 0.5, -2.5, 3.75, 1e-300, -1e300, 1e-40, Infinity, -Infinity, NaN, 2.5, -0.5]
+const valuesArb = (n: number): fc.Arbitrary<number[]> =>
+  fc.array(fc.oneof(fc.constantFrom(...special), fc.double({ min: -50, max: 50, noNaN: true })), {
+    minLength: n,
+    maxLength: n,
+  })
+
+const unaryOps: readonly (readonly [string, (x: Value) => Value])[] = [
+  ['neg', A.neg],
+  ['abs', A.abs],
+  ['sign', A.sign],
+  ['sqrt', A.sqrt],
+  ['floor', A.floor],
+  ['isFinite', A.isFinite],
+  ['relu', A.relu],
+  ['leakyRelu', (x) => A.leakyRelu(x, 0.25)], // a slope float32 holds exactly (the reference widens it)
+  ['stopGradient', A.stopGradient],
+]
+const binaryOps: readonly (readonly [string, (x: Value, y: Value | number) => Value])[] = [
+  ['add', A.add],
+  ['sub', A.sub],
+  ['mul', A.mul],
+  ['div', A.div],
+  ['maximum', A.maximum],
+  ['minimum', A.minimum],
+  ['equal', A.equal],
+  ['notEqual', A.notEqual],
+  ['less', A.less],
+  ['greater', A.greater],
+  ['lessEqual', A.lessEqual],
+  ['greaterEqual', A.greaterEqual],
+]
+
+/**
+ * Runs `p` both ways on `ins`, checks that the SIMD build has SIMD loops, that both agree bit for bit, and returns
+ * the SIMD build's outputs.
+ */
+const agree = (p: Program, ins: readonly Tensor[]): readonly (Tensor | number)[] => {
+  const { simd, js } = bothWays(p)
+  expect(simd.info.simd).toBeGreaterThan(0)
+  expect(js.info.simd).toBe(0)
+  const got = simd.run(ins)
+  const want = js.run(ins)
+  expect(got.length).toBe(want.length)
+  got.forEach((g, i) => {
+    sameBits(g, want[i]!, `output ${String(i)}`)
+  })
+  return got
+}
+
+/** The float64 reference of a float32 program: `f` on the inputs widened, each output rounded once. */
+const roundedOnce = (f: (...a: Value[]) => readonly Value[], ins: readonly Tensor[]): Tensor[] =>
+  f(...ins.map((x) => T.astype(x, 'float64'))).map((v) => T.astype(A.toTensor(v), 'float32'))
+
+describe('SIMD loops compute what the JS loops compute, bit for bit', () => {
+  // 15 elements: an odd count, so the last vector reads and writes one element past the end of each array
+  for (const dtype of ['float64', 'float32'] as const) {
+    for (const [name, op] of unaryOps)
+      it(`${name} (${dtype})`, () => {
+        fc.assert(
+          fc.property(valuesArb(15), (v) => {
+            const x = T.fromArray(v, [3, 5], { dtype })
+            // a division makes the group one that runs as SIMD
+            const f = (a: Value): Value[] => [op(a), A.div(op(a), 3)]
+            const got = agree(stage(f, x), [x])
+            const want = dtype === 'float64' ? interpret(stage(f, x)).run([x]) : roundedOnce(f, [x])
+            got.forEach((g, i) => {
+              sameBits(g, want[i]!, `reference ${String(i)}`)
+            })
+          }),
+          params(25),
+        )
+      })
+    for (const [name, op] of binaryOps)
+      it(`${name} (${dtype}), with a scalar operand and a weak number`, () => {
+        fc.assert(
+          fc.property(
+            valuesArb(15),
+            valuesArb(15),
+            valuesArb(1),
+            fc.constantFrom(...special, 0.1, 1 / 3),
+            (v, w, s, c) => {
+              const x = T.fromArray(v, [3, 5], { dtype })
+              const y = T.fromArray(w, [3, 5], { dtype })
+              const z = T.fromArray(s, [], { dtype })
+              const f =
+                (cw: number) =>
+                (a: Value, b: Value, q: Value): Value[] => [
+                  op(a, b),
+                  op(b, a),
+                  A.sqrt(op(a, cw)),
+                  A.div(op(q, a), b),
+                ]
+              const got = agree(stage(f(c), x, y, z), [x, y, z])
+              const want =
+                dtype === 'float64'
+                  ? interpret(stage(f(c), x, y, z)).run([x, y, z])
+                  : roundedOnce(f(Math.fround(c)), [x, y, z])
+              got.forEach((g, i) => {
+                sameBits(g, want[i]!, `reference ${String(i)}`)
+              })
+            },
+          ),
+          params(25),
+        )
+      })
+    it(`where, reluGrad and leakyReluGrad through grad (${dtype})`, () => {
+      fc.assert(
+        fc.property(valuesArb(15), valuesArb(15), (v, w) => {
+          const x = T.fromArray(v, [15], { dtype })
+          const y = T.fromArray(w, [15], { dtype })
+          const loss = (a: Value, b: Value): Value =>
+            A.sum(A.div(A.add(A.relu(a), A.leakyRelu(b, 0.2)), A.add(A.where(A.greater(a, b), a, b), 4)))
+          const f = (a: Value, b: Value): Value[] => {
+            const [ga, gb] = A.grad(loss, { argnums: [0, 1] })(a, b) as Value[]
+            return [A.div(ga!, 7), A.div(gb!, 7)]
+          }
+          agree(stage(f, x, y), [x, y])
+        }),
+        params(25),
+      )
+    })
+  }
+})
+
+describe('Adam through jit with SIMD loops', () => {
+  for (const dtype of ['float64', 'float32'] as const)
+    it(`five steps equal the JS loops' five steps bit for bit, and agree with a hand-written loop (${dtype})`, () => {
+      const n = 33 * 31 // odd
+      const key = T.key(7)
+      const [k1, k2] = T.random.split(key, 2) as [T.Key, T.Key]
+      const w0 = T.normal(k1, [33, 31], { dtype })
+      const target = T.normal(k2, [33, 31], { dtype })
+      // Adam as @cotangent/optim composes it under jit (PyTorch's arithmetic), the step count a traced scalar
+      const loss = (w: Value): Value => A.sum(A.square(A.sub(w, target)))
+      type State = readonly [Value, Value, Value, Value]
+      const step = (w: Value, m0: Value, v0: Value, t: Value): State => {
+        const g = A.grad(loss)(w)
+        const m = A.add(A.mul(m0, 0.9), A.mul(g, 0.1))
+        const v = A.add(A.mul(v0, 0.999), A.mul(A.square(g), 1 - 0.999))
+        const t1 = A.add(t, 1)
+        const stepSize = A.div(-0.01, A.sub(1, A.pow(0.9, t1)))
+        const sqrtBc2 = A.sqrt(A.sub(1, A.pow(0.999, t1)))
+        const u = A.mul(A.div(m, A.add(A.div(A.sqrt(v), sqrtBc2), 1e-8)), stepSize)
+        return [A.add(w, u), m, v, t1]
+      }
+      setSimdMinElements(1)
+      const fast = A.jit(step)
+      const runs = (f: typeof step): Tensor[] => {
+        let state: State = [
+          w0,
+          T.zeros([33, 31], { dtype }),
+          T.zeros([33, 31], { dtype }),
+          T.scalar(0, { dtype }),
+        ]
+        const out: Tensor[] = []
+        for (let t = 0; t < 5; t++) {
+          state = f(...state)
+          out.push(A.toTensor(state[0]))
+        }
+        return out
+      }
+      const a = runs(fast)
+      setSimdMinElements(NEVER)
+      const b = runs(A.jit(step))
+      expect(fast.stats().compiles).toBe(1)
+      a.forEach((t, i) => {
+        sameBits(t, b[i]!, `step ${String(i)}`)
+      })
+      // the hand-written reference: Adam in float64 from the same start (float32 within its rounding)
+      const w = Float64Array.from(T.toArray(w0))
+      const t0 = Float64Array.from(T.toArray(target))
+      const m = new Float64Array(n)
+      const v = new Float64Array(n)
+      for (let t = 1; t <= 5; t++)
+        for (let i = 0; i < n; i++) {
+          const g = 2 * (w[i]! - t0[i]!)
+          m[i] = 0.9 * m[i]! + 0.1 * g
+          v[i] = 0.999 * v[i]! + 0.001 * g * g
+          w[i] = w[i]! - (0.01 * (m[i]! / (1 - 0.9 ** t))) / (Math.sqrt(v[i]! / (1 - 0.999 ** t)) + 1e-8)
+        }
+      const got = T.toArray(a[4]!)
+      const tol = dtype === 'float64' ? 1e-12 : 1e-5
+      w.forEach((x, i) => {
+        expect(Math.abs(got[i]! - x)).toBeLessThanOrEqual(tol * (1 + Math.abs(x)))
+      })
+    })
+})
+
+describe('the memory a program’s SIMD loops share', () => {
+  it('scratch in place, inputs staged and never written, outputs fresh on every call', () => {
+    const x = T.fromArray(
+      Array.from({ length: 101 }, (_, i) => Math.sin(i) * 3),
+      [101],
+    )
+    const y = T.fromArray(
+      Array.from({ length: 101 }, (_, i) => 1 + Math.cos(i) ** 2),
+      [101],
+    )
+    // exp keeps its group in JS: its result is scratch the SIMD loop reads in place (reshapes end the groups); the
+    // SIMD loop's division is scratch the tanh's JS loop reads, and d / 3 is a fresh output of the SIMD loop
+    const f = (a: Value, b: Value): Value[] => {
+      const e = A.reshape(A.exp(A.mul(a, 0.5)), [1, 101]) // JS
+      const b1 = A.reshape(b, [1, 101])
+      const d = A.div(A.sqrt(A.add(e, b1)), b1) // SIMD: e is scratch, b an input
+      return [A.tanh(A.reshape(d, [101])), A.div(d, 3)] // JS; SIMD
+    }
+    const p = stage(f, x, y)
+    const { simd } = bothWays(p)
+    expect(simd.info.simd).toBeGreaterThan(0)
+    const before = [bits(x), bits(y)]
+    const first = simd.run([x, y])
+    const second = simd.run([x, y])
+    expect([bits(x), bits(y)]).toEqual(before)
+    const want = interpret(p).run([x, y])
+    for (const out of [first, second])
+      out.forEach((g, i) => {
+        sameBits(g, want[i]!, `output ${String(i)}`)
+      })
+    first.forEach((g, i) => {
+      const a = T.toArray(g as Tensor) as Float64Array
+      const b = T.toArray(second[i] as Tensor) as Float64Array
+      expect(a.buffer === b.buffer).toBe(false)
+    })
+  })
+
+  it('groups below the threshold, without a division or square root, or with a broadcast keep their JS loop', () => {
+    const x = T.ones([64, 64])
+    const row = T.ones([64])
+    const plain = (a: Value): Value => A.add(A.mul(a, 3), 1)
+    const broadcast = (a: Value): Value => A.div(a, A.add(row, 1))
+    const heavy = (a: Value): Value => A.div(a, 3)
+    setSimdMinElements(1)
+    expect(compile(stage(plain, x)).info.simd).toBe(0)
+    expect(compile(stage(broadcast, x)).info.simd).toBe(0)
+    expect(compile(stage(heavy, x)).info.simd).toBe(1)
+    setSimdMinElements(64 * 64 + 1)
+    expect(compile(stage(heavy, x)).info.simd).toBe(0)
+  })
+})
