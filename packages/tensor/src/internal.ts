@@ -13,5 +13,5 @@ export { matmulInto } from './kernels/linalg.js'
 /** The helper threads of large products: how many, and the chunks helpers ran (tests, benchmarks). */
 export { gemmThreadStats, gemmThreadsReady } from './kernels/wasm/gemm.js'
 /** The WebAssembly encoder of the kernels: the jit's element-wise SIMD loops are emitted with it. */
-export { encodeModule, f64Const, F64, I32, op, simd, uleb, V128 } from './kernels/wasm/encoder.js'
+export { encodeModule, f32Const, F32, f64Const, F64, I32, op, simd, uleb, V128 } from './kernels/wasm/encoder.js'
 export type { FuncDef, ImportedMemory } from './kernels/wasm/encoder.js'

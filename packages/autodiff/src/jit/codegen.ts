@@ -10,12 +10,11 @@
  *   float64 product the kernel runs in JS is bit for bit the kernel's (see `kernelUsesWasm` for float32).
  * - A sum, max or min over one side of a matrix (or over everything) repeats the reduce kernel's order (four
  *   accumulators along a row, four rows at a time down a column).
- * All arithmetic is in doubles. A fused group computes its float32 values in doubles too and rounds each once, when
- * it is stored (a Float32Array store rounds) or read by a member of another dtype (`Math.fround`): like the eager
- * optimiser kernels, unlike the eager element-wise ops, which round after every op, so float32 results may differ
- * from eager ones in the last units (float64 is unaffected). The reductions and matmuls round their results as the
- * kernels store them. A large group with a division or square root runs as a WebAssembly SIMD loop instead
- * (simd.ts), which computes the same bits as the loop generated here.
+ * All arithmetic is in doubles. A fused group rounds each float32 value to float32 (`Math.fround`) as soon as it is
+ * computed, as the eager element-wise ops round each result when they store it, so a fused float32 chain equals the
+ * eager chain bit for bit (for `+ − × ÷ √` the double result rounded once is the float32 operation's result). The
+ * reductions and matmuls round their results as the kernels store them. A large group with a division or square
+ * root runs as a WebAssembly SIMD loop instead (simd.ts), which computes the same bits as the loop generated here.
  * @module
  */
 import * as T from '@cotangent/tensor'
@@ -46,19 +45,6 @@ const round = (dtype: DType, expr: string): string =>
   dtype === 'float32' ? `Math.fround(${expr})` : dtype === 'int32' ? `((${expr}) | 0)` : expr
 
 const dtypeOfAtom = (a: Atom): DType | 'weak' => (a.kind === 'var' ? a.dtype : a.dtype)
-
-/**
- * How a fused group's member value is kept: float32 values unrounded (they are rounded once, when stored), except
- * those another member reads as a different dtype (an `astype` to float64, say), which must see the float32 value.
- */
-const memberValue = (eqns: readonly Equation[]): ((e: Equation, expr: string) => string) => {
-  const ids = new Set(eqns.map((e) => e.out.id))
-  const crossing = new Set<number>()
-  for (const e of eqns)
-    for (const a of e.inputs)
-      if (a.kind === 'var' && ids.has(a.id) && a.dtype === 'float32' && e.out.dtype !== 'float32') crossing.add(a.id)
-  return (e, expr) => (e.out.dtype === 'float32' && !crossing.has(e.out.id) ? expr : round(e.out.dtype, expr))
-}
 
 /** Row-major strides of `shape` read as `target` (0 along broadcast dimensions, missing leading ones too). */
 const broadcastStrides = (shape: readonly number[], target: readonly number[]): number[] => {
@@ -126,9 +112,8 @@ const elementLines = (
     const pd = partner === undefined ? 'weak' : dtypeOfAtom(e.inputs[partner]!)
     return numberSource(pd === 'float32' ? Math.fround(a.value) : a.value)
   }
-  const value = memberValue(eqns)
   for (const e of eqns)
-    lines.push(`const v${String(e.out.id)}${sfx} = ${value(e, exprOf(e)!(e.inputs.map((_, i) => operand(e, i)), e.params, e))};`)
+    lines.push(`const v${String(e.out.id)}${sfx} = ${round(e.out.dtype, exprOf(e)!(e.inputs.map((_, i) => operand(e, i)), e.params, e))};`)
   for (const e of eqns) if (plan.materialised.has(e.out.id)) lines.push(`${slotVar(plan, e.out)}[${flat}] = v${String(e.out.id)}${sfx};`)
   return lines
 }

@@ -1,14 +1,15 @@
 /* eslint-disable functional/no-let, functional/immutable-data -- a compiler: it fills local arrays and maps while emitting a module, and the loop it returns writes the plan's slot arrays (never a tensor's storage) */
 /**
- * Element-wise groups as WebAssembly SIMD loops: a large fused group of `+ − × ÷ √` and friends runs two elements
- * per instruction (`f64x2`) instead of one JS double at a time.
+ * Element-wise groups as WebAssembly SIMD loops: a large fused group of `+ − × ÷ √` and friends runs four float32
+ * (`f32x4`) or two float64 (`f64x2`) elements per instruction instead of one JS double at a time.
  *
- * Exactness. The lanes are float64 for both float dtypes, as the JS loop's arithmetic is: a float32 operand is
- * widened exactly (`f64x2.promote_low_f32x4`) and a stored value rounded once to nearest (`f32x4.demote_f64x2_zero`,
- * what a Float32Array store does). Every operation supported here is correctly rounded in IEEE 754 or exact
- * (comparisons and selects through lane masks), so a SIMD loop computes bit for bit what the group's JS loop
- * (`groupSource`) computes; the tests compare the two. Operations without a WebAssembly instruction of the same
- * result (`exp`, `log`, `tanh`, `pow`, …) keep their group in JS.
+ * Exactness. The JS loop of a group (`groupSource`) computes each operation in doubles and rounds a float32 result to
+ * float32 at once; for every operation supported here that is the float32 (or float64) operation's own result: `+ −
+ * × ÷ √` are correctly rounded in IEEE 754 (a double result of float32 operands rounded to float32 is the float32
+ * result), and the comparisons, selects (through lane masks), `floor` and `max` are exact. So a SIMD loop computes
+ * bit for bit what the group's JS loop computes, and what the eager kernels compute; the tests compare all three.
+ * Operations without a WebAssembly instruction of the same result (`exp`, `log`, `tanh`, `pow`, …) keep their group
+ * in JS.
  *
  * Memory. All SIMD loops of a compiled program share one plain WebAssembly memory, made once at its final size (it
  * never grows, so views of it stay valid). The scratch slots the SIMD loops read or write are views of it, read and
@@ -21,6 +22,8 @@
 import type { DType, Storage } from '@cotangent/tensor'
 import {
   encodeModule,
+  f32Const,
+  F32,
   f64Const,
   F64,
   I32,
@@ -60,15 +63,40 @@ export type SimdMemory = { readonly buffer: ArrayBuffer }
 
 const wasmApi = (): WasmApi | undefined => (globalThis as { WebAssembly?: WasmApi }).WebAssembly
 
-const f64x2 = {
+/** The lane instructions of one float dtype (the same names for both), plus `or` and `bitselect` on bits. */
+interface Lanes {
+  readonly eq: number[]
+  readonly ne: number[]
+  readonly lt: number[]
+  readonly gt: number[]
+  readonly le: number[]
+  readonly ge: number[]
+  readonly floor: number[]
+  readonly abs: number[]
+  readonly neg: number[]
+  readonly sqrt: number[]
+  readonly add: number[]
+  readonly sub: number[]
+  readonly mul: number[]
+  readonly div: number[]
+  readonly max: number[]
+  readonly splat: number[]
+  readonly or: number[]
+  readonly bitselect: number[]
+  /** Pushes the constant `x` (a float32 lane holds it rounded to float32) as a scalar, for `splat`. */
+  readonly scalar: (x: number) => number[]
+  /** The scalar value type, of the parameters passing the group's one-element operands. */
+  readonly param: number
+}
+const bits = { or: simd(0x50), bitselect: simd(0x52) }
+const f64x2: Lanes = {
+  ...bits,
   eq: simd(0x47),
   ne: simd(0x48),
   lt: simd(0x49),
   gt: simd(0x4a),
   le: simd(0x4b),
   ge: simd(0x4c),
-  or: simd(0x50),
-  bitselect: simd(0x52),
   floor: simd(0x75),
   abs: simd(0xec),
   neg: simd(0xed),
@@ -79,43 +107,66 @@ const f64x2 = {
   div: simd(0xf3),
   max: simd(0xf5),
   splat: simd(0x14),
-  promoteLow: simd(0x5f),
-  demoteZero: simd(0x5e),
-} as const
+  scalar: f64Const,
+  param: F64,
+}
+const f32x4: Lanes = {
+  ...bits,
+  eq: simd(0x41),
+  ne: simd(0x42),
+  lt: simd(0x43),
+  gt: simd(0x44),
+  le: simd(0x45),
+  ge: simd(0x46),
+  floor: simd(0x68),
+  abs: simd(0xe0),
+  neg: simd(0xe1),
+  sqrt: simd(0xe3),
+  add: simd(0xe4),
+  sub: simd(0xe5),
+  mul: simd(0xe6),
+  div: simd(0xe7),
+  max: simd(0xe9),
+  splat: simd(0x13),
+  scalar: f32Const,
+  param: F32,
+}
 
-/** Pushes a v128 operand; `c(x)` pushes the constant `x` in both lanes. */
+/** Pushes a v128 operand; `c(x)` pushes the constant `x` in every lane. */
 type Push = readonly number[]
-type Emit = (x: readonly Push[], c: (value: number) => Push, e: Equation) => number[]
+type Emit = (x: readonly Push[], c: (value: number) => Push, L: Lanes, e: Equation) => number[]
+type Code = keyof Omit<Lanes, 'scalar' | 'param'>
 
 const bin =
-  (code: readonly number[]): Emit =>
-  ([x, y]) => [...x!, ...y!, ...code]
+  (code: Code): Emit =>
+  ([x, y], _c, L) => [...x!, ...y!, ...L[code]]
 const un =
-  (code: readonly number[]): Emit =>
-  ([x]) => [...x!, ...code]
+  (code: Code): Emit =>
+  ([x], _c, L) => [...x!, ...L[code]]
+const same: Emit = ([x]) => [...x!]
 /** `x cmp y ? 1 : 0` (the mask selects 1 or 0). */
 const compare =
-  (code: readonly number[]): Emit =>
-  ([x, y], c) => [...c(1), ...c(0), ...x!, ...y!, ...code, ...f64x2.bitselect]
+  (code: Code): Emit =>
+  ([x, y], c, L) => [...c(1), ...c(0), ...x!, ...y!, ...L[code], ...L.bitselect]
 /** `(x or y is NaN) ? NaN : (x cmp y ? x : y)`: maximum and minimum as the JS expressions (−0 and +0 kept apart). */
 const extremum =
-  (code: readonly number[]): Emit =>
-  ([x, y], c) => [
+  (code: Code): Emit =>
+  ([x, y], c, L) => [
     ...c(NaN),
     ...x!,
     ...y!,
     ...x!,
     ...y!,
-    ...code,
-    ...f64x2.bitselect,
+    ...L[code],
+    ...L.bitselect,
     ...x!,
     ...x!,
-    ...f64x2.ne,
+    ...L.ne,
     ...y!,
     ...y!,
-    ...f64x2.ne,
-    ...f64x2.or,
-    ...f64x2.bitselect,
+    ...L.ne,
+    ...L.or,
+    ...L.bitselect,
   ]
 const slope = (e: Equation): number => {
   const s = (e.params as { readonly slope: number }).slope
@@ -124,81 +175,72 @@ const slope = (e: Equation): number => {
 
 /**
  * The SIMD code of each primitive jit fuses that has an exact WebAssembly equivalent (the same values as its JS
- * expression in `exprs.ts`, including NaN, −0 and ±∞).
+ * expression in `exprs.ts` rounded to the lane's dtype, including NaN, −0 and ±∞).
  */
 const table: Readonly<Record<string, Emit>> = {
-  add: bin(f64x2.add),
-  sub: bin(f64x2.sub),
-  mul: bin(f64x2.mul),
-  div: bin(f64x2.div),
-  maximum: extremum(f64x2.ge),
-  minimum: extremum(f64x2.le),
-  equal: compare(f64x2.eq),
-  notEqual: compare(f64x2.ne),
-  less: compare(f64x2.lt),
-  greater: compare(f64x2.gt),
-  lessEqual: compare(f64x2.le),
-  greaterEqual: compare(f64x2.ge),
+  add: bin('add'),
+  sub: bin('sub'),
+  mul: bin('mul'),
+  div: bin('div'),
+  maximum: extremum('ge'),
+  minimum: extremum('le'),
+  equal: compare('eq'),
+  notEqual: compare('ne'),
+  less: compare('lt'),
+  greater: compare('gt'),
+  lessEqual: compare('le'),
+  greaterEqual: compare('ge'),
   // c !== 0 ? a : b (a NaN condition selects a)
-  where: ([cond, a, b], c) => [...a!, ...b!, ...cond!, ...c(0), ...f64x2.ne, ...f64x2.bitselect],
-  neg: un(f64x2.neg),
-  abs: un(f64x2.abs),
-  sqrt: un(f64x2.sqrt),
-  floor: un(f64x2.floor),
+  where: ([cond, a, b], c, L) => [...a!, ...b!, ...cond!, ...c(0), ...L.ne, ...L.bitselect],
+  neg: un('neg'),
+  abs: un('abs'),
+  sqrt: un('sqrt'),
+  floor: un('floor'),
   // x > 0 ? 1 : x < 0 ? −1 : x === 0 ? 0 : NaN, built inside out
-  sign: ([x], c) => [
+  sign: ([x], c, L) => [
     ...c(1),
     ...c(-1),
     ...c(0),
     ...c(NaN),
     ...x!,
     ...c(0),
-    ...f64x2.eq,
-    ...f64x2.bitselect,
+    ...L.eq,
+    ...L.bitselect,
     ...x!,
     ...c(0),
-    ...f64x2.lt,
-    ...f64x2.bitselect,
+    ...L.lt,
+    ...L.bitselect,
     ...x!,
     ...c(0),
-    ...f64x2.gt,
-    ...f64x2.bitselect,
+    ...L.gt,
+    ...L.bitselect,
   ],
-  isFinite: ([x], c) => [
-    ...c(1),
-    ...c(0),
-    ...x!,
-    ...x!,
-    ...f64x2.sub,
-    ...c(0),
-    ...f64x2.eq,
-    ...f64x2.bitselect,
-  ],
-  stopGradient: un([]),
-  broadcastTo: un([]),
-  astype: un([]),
-  // Math.max(x, 0): NaN stays NaN, −0 gives +0, as f64x2.max does
-  relu: ([x], c) => [...x!, ...c(0), ...f64x2.max],
-  reluGrad: ([x, t], c) => [...c(0), ...t!, ...x!, ...c(0), ...f64x2.le, ...f64x2.bitselect],
-  leakyRelu: ([x], c, e) => [
+  isFinite: ([x], c, L) => [...c(1), ...c(0), ...x!, ...x!, ...L.sub, ...c(0), ...L.eq, ...L.bitselect],
+  stopGradient: same,
+  broadcastTo: same,
+  astype: same,
+  // Math.max(x, 0): NaN stays NaN, −0 gives +0, as the lanes' max does
+  relu: ([x], c, L) => [...x!, ...c(0), ...L.max],
+  reluGrad: ([x, t], c, L) => [...c(0), ...t!, ...x!, ...c(0), ...L.le, ...L.bitselect],
+  leakyRelu: ([x], c, L, e) => [
     ...x!,
     ...x!,
     ...c(slope(e)),
-    ...f64x2.mul,
+    ...L.mul,
     ...x!,
     ...c(0),
-    ...f64x2.gt,
-    ...f64x2.bitselect,
+    ...L.gt,
+    ...L.bitselect,
   ],
-  leakyReluGrad: ([x, t], c, e) => [
+  leakyReluGrad: ([x, t], c, L, e) => [
     ...t!,
     ...t!,
     ...c(slope(e)),
-    ...f64x2.mul,
+    ...L.mul,
     ...x!,
     ...c(0),
-    ...f64x2.gt,
-    ...f64x2.bitselect,
+    ...L.gt,
+    ...L.bitselect,
   ],
 }
 
@@ -227,7 +269,7 @@ const simdSupported = (): boolean => {
       name: 'probe',
       params: [F64],
       locals: [[1, V128]],
-      body: [...op.localGet(0), ...f64x2.splat, ...f64x2.sqrt, ...op.localSet(1)],
+      body: [...op.localGet(0), ...f64x2.splat, ...f64x2.sqrt, ...f32x4.sqrt, ...op.localSet(1)],
     }
     try {
       supported = wasmApi()?.validate(encodeModule([probe], 1, { shared: false })) ?? false
@@ -279,6 +321,7 @@ const moduleBytes = (g: Group, s: SimdShape): Uint8Array => {
   let nLocals = 0
   const newLocal = (): number => nP + 1 + nLocals++ // local nP is the byte offset `o`
   const o = nP
+  const L = s.dtype === 'float32' ? f32x4 : f64x2
   const pre: number[] = []
   const consts = new Map<string, number>()
   const c = (value: number): Push => {
@@ -287,24 +330,22 @@ const moduleBytes = (g: Group, s: SimdShape): Uint8Array => {
     if (l === undefined) {
       l = newLocal()
       consts.set(key, l)
-      pre.push(...f64Const(value), ...f64x2.splat, ...op.localSet(l))
+      pre.push(...L.scalar(value), ...L.splat, ...op.localSet(l))
     }
     return op.localGet(l)
   }
-  const where = new Map<number, number>() // var id → local holding its two lanes
+  const where = new Map<number, number>() // var id → local holding its lanes
   s.scalars.forEach((v, k) => {
     const l = newLocal()
-    pre.push(...op.localGet(nA + nS + k), ...f64x2.splat, ...op.localSet(l))
+    pre.push(...op.localGet(nA + nS + k), ...L.splat, ...op.localSet(l))
     where.set(v.id, l)
   })
-  const f32 = s.dtype === 'float32'
-  const step = f32 ? 8 : 16
   const body: number[] = []
-  // memory argument: alignment hint (log2 bytes), offset 0
+  // four float32 or two float64 elements per vector; memory argument: alignment hint (log2 bytes), offset 0
   s.arrays.forEach((v, k) => {
     const l = newLocal()
     body.push(...op.localGet(k), ...op.localGet(o), ...op.i32Add)
-    body.push(...(f32 ? [...simd(0x5d, 3, ...uleb(0)), ...f64x2.promoteLow] : simd(0x00, 4, ...uleb(0))))
+    body.push(...simd(0x00, 4, ...uleb(0)))
     body.push(...op.localSet(l))
     where.set(v.id, l)
   })
@@ -323,6 +364,7 @@ const moduleBytes = (g: Group, s: SimdShape): Uint8Array => {
       ...table[e.prim.name]!(
         e.inputs.map((_, i) => operand(e, i)),
         c,
+        L,
         e,
       ),
       ...op.localSet(l),
@@ -331,9 +373,9 @@ const moduleBytes = (g: Group, s: SimdShape): Uint8Array => {
   }
   s.stores.forEach((v, k) => {
     body.push(...op.localGet(nA + k), ...op.localGet(o), ...op.i32Add, ...op.localGet(where.get(v.id)!))
-    body.push(...(f32 ? [...f64x2.demoteZero, ...simd(0x5b, 3, ...uleb(0), 0)] : simd(0x0b, 4, ...uleb(0))))
+    body.push(...simd(0x0b, 4, ...uleb(0)))
   })
-  const end = Math.ceil(s.size / 2) * step
+  const end = Math.ceil((s.size * bytesPer(s.dtype)) / 16) * 16
   const loop = [
     ...op.block,
     ...op.loop,
@@ -343,7 +385,7 @@ const moduleBytes = (g: Group, s: SimdShape): Uint8Array => {
     ...op.brIf(1),
     ...body,
     ...op.localGet(o),
-    ...op.i32Const(step),
+    ...op.i32Const(16),
     ...op.i32Add,
     ...op.localSet(o),
     ...op.br(0),
@@ -352,7 +394,7 @@ const moduleBytes = (g: Group, s: SimdShape): Uint8Array => {
   ]
   const fn: FuncDef = {
     name: 'run',
-    params: [...new Array<number>(nA + nS).fill(I32), ...new Array<number>(s.scalars.length).fill(F64)],
+    params: [...new Array<number>(nA + nS).fill(I32), ...new Array<number>(s.scalars.length).fill(L.param)],
     locals: [
       [1, I32],
       [nLocals, V128],

@@ -11,6 +11,8 @@
 export const I32 = 0x7f
 /** The 128-bit SIMD value type. */
 export const V128 = 0x7b
+/** The float32 value type. */
+export const F32 = 0x7d
 /** The float64 value type. */
 export const F64 = 0x7c
 
@@ -48,6 +50,9 @@ export const simd = (opcode: number, ...immediates: readonly number[]): number[]
   ...uleb(opcode),
   ...immediates,
 ]
+
+/** `f32.const`: the 4 little-endian bytes of `x` rounded to float32. */
+export const f32Const = (x: number): number[] => [0x43, ...new Uint8Array(new Float32Array([x]).buffer)]
 
 /** `f64.const`: the 8 little-endian bytes of the double `x`. */
 export const f64Const = (x: number): number[] => [0x44, ...new Uint8Array(new Float64Array([x]).buffer)]
@@ -132,7 +137,7 @@ export type ImportedMemory = { readonly shared: true; readonly maxPages: number 
 export interface FuncDef {
   /** Exported under this name. */
   readonly name: string
-  /** Parameter value types ({@link I32}, {@link F64}, {@link V128}); they are locals 0, 1, …. */
+  /** Parameter value types ({@link I32}, {@link F32}, {@link F64}, {@link V128}); they are locals 0, 1, …. */
   readonly params: readonly number[]
   /** Extra locals, numbered after the parameters, as runs of [count, type]. */
   readonly locals: readonly (readonly [number, number])[]
