@@ -294,7 +294,7 @@ export const simdShape = (g: Group, plan: Plan): SimdShape | undefined => {
     if (e.out.dtype !== dtype || exprOf(e) === undefined || table[e.prim.name] === undefined) return undefined
     for (const a of e.inputs) {
       if (a.dtype !== dtype && a.dtype !== 'weak') return undefined
-      if (a.kind !== 'var' || local.has(a.id) || arrays.includes(a) || scalars.includes(a)) continue
+      if (a.kind !== 'var' || local.has(a.id) || [...arrays, ...scalars].some((v) => v.id === a.id)) continue
       const n = sizeOf(a.shape)
       if (n === 1) scalars.push(a)
       else if (n === size) arrays.push(a)
