@@ -76,7 +76,7 @@ export const app = defineApp({
   flags: {
     hiddenDims: opt(PositiveIntList, [256], 'hidden widths'),
     activation: opt(Activation, 'relu', 'activation between layers'),
-    epochs: opt(PositiveInt, 12, 'epochs'),
+    epochs: opt(PositiveInt, 15, 'epochs'),
     batchSize: opt(PositiveInt, 128, 'mini-batch size'),
     lr: opt(PositiveNumber, 0.001, 'Adam learning rate (the peak of the schedule)'),
     schedule: opt(
