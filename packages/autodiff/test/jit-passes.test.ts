@@ -23,6 +23,7 @@ import { interpret } from '../src/jit/interpret.js'
 import { canConsume, canProduce, reduceShape, smallMatmul } from '../src/jit/codegen.js'
 import { flattener, unflattener } from '../src/jit/trees.js'
 import * as P from '../src/primitives.js'
+import { binaryOps, special, unaryOps, valuesArb } from './elementwise-cases.js'
 
 const SEED = 20261202
 const params = (numRuns: number): fc.Parameters<unknown> => ({ seed: SEED, numRuns })
@@ -325,48 +326,6 @@ describe('buffer plan', () => {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Generated loops against the kernels
-
-const special = [0, -0, 1, -1, 0.5, -2.5, 3.75, 1e-300, -1e300, Infinity, -Infinity, NaN, 2.5, -0.5]
-const valuesArb = (n: number): fc.Arbitrary<number[]> =>
-  fc.array(fc.oneof(fc.constantFrom(...special), fc.double({ min: -50, max: 50, noNaN: true })), {
-    minLength: n,
-    maxLength: n,
-  })
-
-const unaryOps: readonly (readonly [string, (x: Value) => Value])[] = [
-  ['neg', A.neg],
-  ['abs', A.abs],
-  ['sign', A.sign],
-  ['exp', A.exp],
-  ['log', A.log],
-  ['log1p', A.log1p],
-  ['expm1', A.expm1],
-  ['sqrt', A.sqrt],
-  ['sin', A.sin],
-  ['cos', A.cos],
-  ['tanh', A.tanh],
-  ['sigmoid', A.sigmoid],
-  ['floor', A.floor],
-  ['round', A.round],
-  ['isFinite', A.isFinite],
-  ['relu', A.relu],
-  ['stopGradient', A.stopGradient],
-]
-const binaryOps: readonly (readonly [string, (x: Value, y: Value | number) => Value])[] = [
-  ['add', A.add],
-  ['sub', A.sub],
-  ['mul', A.mul],
-  ['div', A.div],
-  ['pow', A.pow],
-  ['maximum', A.maximum],
-  ['minimum', A.minimum],
-  ['equal', A.equal],
-  ['notEqual', A.notEqual],
-  ['less', A.less],
-  ['greater', A.greater],
-  ['lessEqual', A.lessEqual],
-  ['greaterEqual', A.greaterEqual],
-]
 
 describe('fused element-wise loops equal the kernels bit for bit', () => {
   for (const dtype of ['float64', 'float32'] as const) {

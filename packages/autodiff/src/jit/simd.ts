@@ -173,6 +173,18 @@ const slope = (e: Equation): number => {
   return e.out.dtype === 'float32' ? Math.fround(s) : s
 }
 
+/** `x > 0 ? a : a·slope` (leaky ReLU: `a` is `x`; its gradient: `a` is the cotangent). */
+const leaky = (a: Push, x: Push, c: (value: number) => Push, L: Lanes, e: Equation): number[] => [
+  ...a,
+  ...a,
+  ...c(slope(e)),
+  ...L.mul,
+  ...x,
+  ...c(0),
+  ...L.gt,
+  ...L.bitselect,
+]
+
 /**
  * The SIMD code of each primitive jit fuses that has an exact WebAssembly equivalent (the same values as its JS
  * expression in `exprs.ts` rounded to the lane's dtype, including NaN, −0 and ±∞).
@@ -222,26 +234,8 @@ const table: Readonly<Record<string, Emit>> = {
   // Math.max(x, 0): NaN stays NaN, −0 gives +0, as the lanes' max does
   relu: ([x], c, L) => [...x!, ...c(0), ...L.max],
   reluGrad: ([x, t], c, L) => [...c(0), ...t!, ...x!, ...c(0), ...L.le, ...L.bitselect],
-  leakyRelu: ([x], c, L, e) => [
-    ...x!,
-    ...x!,
-    ...c(slope(e)),
-    ...L.mul,
-    ...x!,
-    ...c(0),
-    ...L.gt,
-    ...L.bitselect,
-  ],
-  leakyReluGrad: ([x, t], c, L, e) => [
-    ...t!,
-    ...t!,
-    ...c(slope(e)),
-    ...L.mul,
-    ...x!,
-    ...c(0),
-    ...L.gt,
-    ...L.bitselect,
-  ],
+  leakyRelu: ([x], c, L, e) => leaky(x!, x!, c, L, e),
+  leakyReluGrad: ([x, t], c, L, e) => leaky(t!, x!, c, L, e),
 }
 
 /** Operations whose cost in JS doubles (tens of cycles each) is what a SIMD loop saves; a group needs one. */
