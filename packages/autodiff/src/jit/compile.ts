@@ -140,6 +140,11 @@ export const compile = (p: Program): Compiled => {
   const stagingAt = simdBytes
   for (const sh of simdShapes.values()) simdBytes = Math.max(simdBytes, stagingAt + stagingBytes(sh))
   const memory = simdShapes.size === 0 ? undefined : simdMemory(simdBytes)
+  if (memory === undefined) {
+    // no memory (none needed, or the engine refused one): every group keeps its JS loop
+    simdShapes.clear()
+    resident.clear()
+  }
   plan.slots.forEach((sl, i) => {
     if (sl.kind !== 'scratch') return
     const at = resident.get(i)

@@ -398,9 +398,18 @@ const moduleBytes = (g: Group, s: SimdShape): Uint8Array => {
   return encodeModule([fn], 1, { shared: false })
 }
 
-/** Makes a program's memory of at least `bytes` bytes (a whole number of 64 KiB pages; it never grows). */
-export const simdMemory = (bytes: number): SimdMemory =>
-  new (wasmApi()!.Memory)({ initial: Math.max(1, Math.ceil(bytes / 65536)) })
+/**
+ * Makes a program's memory of at least `bytes` bytes (a whole number of 64 KiB pages; it never grows), or undefined
+ * when the engine refuses one (the address space for WebAssembly memories is finite): the program then runs its JS
+ * loops.
+ */
+export const simdMemory = (bytes: number): SimdMemory | undefined => {
+  try {
+    return new (wasmApi()!.Memory)({ initial: Math.max(1, Math.ceil(bytes / 65536)) })
+  } catch {
+    return undefined
+  }
+}
 
 /**
  * The loop of a group as a SIMD module instance over `memory`, with its staging regions from byte `staging` on:
