@@ -14,6 +14,7 @@ import { compile } from '../src/jit/compile.js'
 import { interpret } from '../src/jit/interpret.js'
 import { optimise } from '../src/jit/optimise.js'
 import { setSimdMinElements } from '../src/jit/simd.js'
+import * as P from '../src/primitives.js'
 import { binaryOps as allBinary, special, unaryOps as allUnary, valuesArb } from './elementwise-cases.js'
 
 const SEED = 20261203
@@ -261,5 +262,124 @@ describe('the memory a program’s SIMD loops share', () => {
     expect(compile(stage(heavy, x)).info.simd).toBe(1)
     setSimdMinElements(64 * 64 + 1)
     expect(compile(stage(heavy, x)).info.simd).toBe(0)
+  })
+})
+
+describe('small matmuls and the groups computed from them as SIMD loops', () => {
+  const matmulArb = fc.record({
+    m: fc.integer({ min: 1, max: 9 }),
+    k: fc.integer({ min: 1, max: 40 }),
+    n: fc.integer({ min: 2, max: 9 }),
+    ta: fc.boolean(),
+    tb: fc.boolean(),
+    dtype: fc.constantFrom<'float64' | 'float32'>('float64', 'float32'),
+    seed: fc.integer(),
+  })
+  const operands = (
+    m: number,
+    k: number,
+    n: number,
+    ta: boolean,
+    tb: boolean,
+    dtype: 'float64' | 'float32',
+    seed: number,
+  ) => {
+    const [k1, k2, k3] = T.random.split(T.key(seed), 3) as [T.Key, T.Key, T.Key]
+    return {
+      a: T.normal(k1, ta ? [k, m] : [m, k], { dtype }),
+      b: T.normal(k2, tb ? [n, k] : [k, n], { dtype }),
+      bias: T.normal(k3, [n], { dtype }),
+    }
+  }
+  /** A naive product (float64 sums in index order): the reference of every value within rounding. */
+  const naive = (
+    a: Tensor,
+    b: Tensor,
+    m: number,
+    k: number,
+    n: number,
+    ta: boolean,
+    tb: boolean,
+  ): number[] => {
+    const A_ = T.toArray(a)
+    const B_ = T.toArray(b)
+    const out: number[] = []
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < n; j++) {
+        let s = 0
+        for (let q = 0; q < k; q++) s += A_[ta ? q * m + i : i * k + q]! * B_[tb ? j * k + q : q * n + j]!
+        out.push(s)
+      }
+    return out
+  }
+  const close = (got: Tensor | number, want: readonly number[], dtype: string): void => {
+    const g = T.toArray(got as Tensor)
+    const tol = dtype === 'float64' ? 1e-12 : 1e-5
+    want.forEach((w, i) => {
+      expect(Math.abs(g[i]! - w)).toBeLessThanOrEqual(tol * (1 + Math.abs(w)) * 8)
+    })
+  }
+
+  it('a product alone, with and without transposed operands, odd and even widths', () => {
+    fc.assert(
+      fc.property(matmulArb, ({ m, k, n, ta, tb, dtype, seed }) => {
+        const { a, b } = operands(m, k, n, ta, tb, dtype, seed)
+        const f = (x: Value, y: Value): Value => A.bind(P.matmulP, [x, y], { transA: ta, transB: tb })
+        const [got] = agree(stage(f, a, b), [a, b])
+        close(got!, naive(a, b, m, k, n, ta, tb), dtype)
+        if (dtype === 'float64') sameBits(got!, interpret(stage(f, a, b)).run([a, b])[0]!, 'kernel')
+      }),
+      params(40),
+    )
+  })
+
+  it('relu(x @ W + b) computed inside the product’s loop', () => {
+    fc.assert(
+      fc.property(matmulArb, ({ m, k, n, dtype, seed }) => {
+        const { a, b, bias } = operands(m, Math.min(k, 32), n, false, false, dtype, seed)
+        const kk = Math.min(k, 32)
+        const f = (x: Value, w: Value, c: Value): Value => A.relu(A.add(A.matmul(x, w), c))
+        const [got] = agree(stage(f, a, b, bias), [a, b, bias])
+        const bs = T.toArray(bias)
+        close(
+          got!,
+          naive(a, b, m, kk, n, false, false).map((v, i) => Math.max(v + bs[i % n]!, 0)),
+          dtype,
+        )
+      }),
+      params(40),
+    )
+  })
+
+  it('a ReLU layer’s gradient: the backprop product, its ReLU gradient and the bias gradient summed down columns', () => {
+    fc.assert(
+      fc.property(matmulArb, ({ m, k, n, dtype, seed }) => {
+        const kk = Math.min(k, 32)
+        const { a, b, bias } = operands(m, kk, n, false, false, dtype, seed)
+        const loss = (w: Value, c: Value, x: Value): Value =>
+          A.sum(A.square(A.relu(A.add(A.matmul(x, w), c))))
+        const f = (w: Value, c: Value, x: Value): Value[] =>
+          A.grad(loss, { argnums: [0, 1] })(w, c, x) as Value[]
+        const [gw, gc] = agree(stage(f, b, bias, a), [b, bias, a])
+        // the reference: d = 2·relu(z)·[z > 0], dW = xᵀ d, db = column sums of d
+        const z = naive(a, b, m, kk, n, false, false).map((v, i) => v + T.toArray(bias)[i % n]!)
+        const d = z.map((v) => (v > 0 ? 2 * v : 0))
+        const X = T.toArray(a)
+        const dw: number[] = []
+        for (let q = 0; q < kk; q++)
+          for (let j = 0; j < n; j++) {
+            let s = 0
+            for (let i = 0; i < m; i++) s += X[i * kk + q]! * d[i * n + j]!
+            dw.push(s)
+          }
+        close(gw!, dw, dtype)
+        close(
+          gc!,
+          Array.from({ length: n }, (_, j) => d.filter((_, i) => i % n === j).reduce((p, q) => p + q, 0)),
+          dtype,
+        )
+      }),
+      params(40),
+    )
   })
 })

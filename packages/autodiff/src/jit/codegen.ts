@@ -14,7 +14,8 @@
  * computed, as the eager element-wise ops round each result when they store it, so a fused float32 chain equals the
  * eager chain bit for bit (for `+ − × ÷ √` the double result rounded once is the float32 operation's result). The
  * reductions and matmuls round their results as the kernels store them. A large group with a division or square
- * root runs as a WebAssembly SIMD loop instead (simd.ts), which computes the same bits as the loop generated here.
+ * root (simd.ts), and a small matmul or a group computed from one (simd-matmul.ts), runs as a WebAssembly SIMD loop
+ * instead, which computes the same bits as the loop generated here.
  * @module
  */
 import * as T from '@cotangent/tensor'
@@ -47,7 +48,7 @@ const round = (dtype: DType, expr: string): string =>
 const dtypeOfAtom = (a: Atom): DType | 'weak' => (a.kind === 'var' ? a.dtype : a.dtype)
 
 /** Row-major strides of `shape` read as `target` (0 along broadcast dimensions, missing leading ones too). */
-const broadcastStrides = (shape: readonly number[], target: readonly number[]): number[] => {
+export const broadcastStrides = (shape: readonly number[], target: readonly number[]): number[] => {
   const out = new Array<number>(target.length).fill(0)
   let acc = 1
   for (let i = shape.length - 1, j = target.length - 1; i >= 0; i--, j--) {

@@ -9,8 +9,9 @@
  * storage ever escapes. Custom-rule equations are kernel calls too (they call their function).
  *
  * The generated loops run in order as small generated functions (tiny neighbours joined), which call the kernel
- * steps through a table. Large fused groups with a division or square root run as WebAssembly SIMD loops (simd.ts)
- * called through the same table; the scratch arrays they use are views of the program's WebAssembly memory.
+ * steps through a table. Large fused groups with a division or square root (simd.ts) and small matmuls with the
+ * groups computed from them (simd-matmul.ts) run as WebAssembly SIMD loops called through the same table; the scratch
+ * arrays they use are views of the program's WebAssembly memory.
  *
  * A call: bind the inputs' storage (read in place, never written), allocate a new array for every fresh output a
  * loop computes (mid-size ones as views of one new buffer), run the program, hand those arrays to the output
@@ -41,13 +42,14 @@ import { membersOf, schedule, type Single, type Step } from './fuse.js'
 import { interpret, type Executable } from './interpret.js'
 import { isView, planBuffers } from './plan.js'
 import { regionBytes, simdLoop, simdMemory, simdShape, stagingBytes, type SimdShape } from './simd.js'
+import { simdMatmulShape } from './simd-matmul.js'
 import { adopt, allocate, bytesPer, copyToTensor, storageOf, viewOf } from './storage.js'
 
 /** Counts of what a compiled program does per call (for the tests and the README's figures). */
 export interface CompileInfo {
   /** Generated loops (fused groups, small matmuls, reductions). */
   readonly loops: number
-  /** Of those, fused groups that run as WebAssembly SIMD loops (simd.ts). */
+  /** Of those, the ones that run as WebAssembly SIMD loops (simd.ts, simd-matmul.ts). */
   readonly simd: number
   /** Kernel calls (large matmuls, other primitives, custom calls). */
   readonly kernels: number
@@ -123,11 +125,10 @@ export const compile = (p: Program): Compiled => {
   // the large groups that run as SIMD loops, and the memory they share: the scratch slots they use are views of it
   // (read and written in place), followed by room for the largest group's staging regions
   const simdShapes = new Map<Step, SimdShape>()
-  for (const s of steps)
-    if (s.kind === 'group') {
-      const sh = simdShape(s, plan)
-      if (sh !== undefined) simdShapes.set(s, sh)
-    }
+  for (const s of steps) {
+    const sh = s.kind === 'group' ? (simdShape(s, plan) ?? simdMatmulShape(s, plan)) : simdMatmulShape(s, plan)
+    if (sh !== undefined) simdShapes.set(s, sh)
+  }
   const resident = new Map<number, number>()
   let simdBytes = 0
   for (const sh of simdShapes.values())
@@ -233,17 +234,19 @@ export const compile = (p: Program): Compiled => {
     xentShares.set(fwd.eqn, { share: 'store', buffers })
     xentShares.set(s.eqn, { share: 'load', buffers })
   })
+  /** A SIMD loop's step: a call through the table. */
+  const simdCall = (sh: SimdShape): string => {
+    simdLoops++
+    const loop = simdLoop(sh, plan, memory!, stagingAt)
+    return call(() => {
+      loop(S)
+    })
+  }
   const pieces: string[] = steps.map((s): string => {
     if (s.kind === 'group') {
       loops++
       const sh = simdShapes.get(s)
-      if (sh !== undefined) {
-        simdLoops++
-        const loop = simdLoop(s, sh, plan, memory!, stagingAt)
-        return call(() => {
-          loop(S)
-        })
-      }
+      if (sh !== undefined) return simdCall(sh)
       // a consumer summing columns keeps its sums in a private array (a matmul's loop keeps each in a local)
       const r = s.consumer === undefined || s.producer !== undefined ? undefined : reduceShape(s.consumer)
       return `{ ${r?.kind === 'cols' ? withAcc(r.cols) : ''}\n${groupSource(s, plan)}\n}`
@@ -270,6 +273,8 @@ export const compile = (p: Program): Compiled => {
     }
     if (smallMatmul(e) !== undefined) {
       loops++
+      const sh = simdShapes.get(s)
+      if (sh !== undefined) return simdCall(sh)
       return `{\n${matmulSource(e, plan)}\n}`
     }
     const big = largeMatmul(e)

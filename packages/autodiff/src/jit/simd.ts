@@ -51,6 +51,9 @@ export const setSimdMinElements = (n: number): number => {
   return old
 }
 
+/** The number of elements from which a fused group runs as a SIMD loop (see {@link setSimdMinElements}). */
+export const simdMinElements = (): number => minElements
+
 /** The part of the WebAssembly JS API used here (the package's TS libs do not declare it). */
 interface WasmApi {
   readonly Memory: new (descriptor: { initial: number }) => { readonly buffer: ArrayBuffer }
@@ -64,7 +67,7 @@ export type SimdMemory = { readonly buffer: ArrayBuffer }
 const wasmApi = (): WasmApi | undefined => (globalThis as { WebAssembly?: WasmApi }).WebAssembly
 
 /** The lane instructions of one float dtype (the same names for both), plus `or` and `bitselect` on bits. */
-interface Lanes {
+export interface Lanes {
   readonly eq: number[]
   readonly ne: number[]
   readonly lt: number[]
@@ -89,7 +92,7 @@ interface Lanes {
   readonly param: number
 }
 const bits = { or: simd(0x50), bitselect: simd(0x52) }
-const f64x2: Lanes = {
+export const f64x2: Lanes = {
   ...bits,
   eq: simd(0x47),
   ne: simd(0x48),
@@ -133,7 +136,7 @@ const f32x4: Lanes = {
 }
 
 /** Pushes a v128 operand; `c(x)` pushes the constant `x` in every lane. */
-type Push = readonly number[]
+export type Push = readonly number[]
 type Emit = (x: readonly Push[], c: (value: number) => Push, L: Lanes, e: Equation) => number[]
 type Code = keyof Omit<Lanes, 'scalar' | 'param'>
 
@@ -189,7 +192,7 @@ const leaky = (a: Push, x: Push, c: (value: number) => Push, L: Lanes, e: Equati
  * The SIMD code of each primitive jit fuses that has an exact WebAssembly equivalent (the same values as its JS
  * expression in `exprs.ts` rounded to the lane's dtype, including NaN, −0 and ±∞).
  */
-const table: Readonly<Record<string, Emit>> = {
+export const table: Readonly<Record<string, Emit>> = {
   add: bin('add'),
   sub: bin('sub'),
   mul: bin('mul'),
@@ -241,23 +244,25 @@ const table: Readonly<Record<string, Emit>> = {
 /** Operations whose cost in JS doubles (tens of cycles each) is what a SIMD loop saves; a group needs one. */
 const HEAVY = new Set(['div', 'sqrt'])
 
-/** What a SIMD loop reads and writes. */
+/** What a SIMD loop reads and writes, and its module. */
 export interface SimdShape {
   readonly dtype: 'float32' | 'float64'
-  readonly size: number
-  /** Operands read element by element (the group's shape, contiguous). */
+  /** Operands read element by element (each its own size). */
   readonly arrays: readonly Var[]
   /** Operands of one element, read once per call. */
   readonly scalars: readonly Var[]
-  /** Members read elsewhere, stored element by element. */
+  /** Values stored element by element. */
   readonly stores: readonly Var[]
+  /** The module: `run(array bases…, store bases…, scalars…)`, byte offsets into the memory. */
+  readonly module: () => Uint8Array
 }
 
-const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1)
+/** Elements of a shape. */
+export const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1)
 
 let supported: boolean | undefined
 /** True when the engine has WebAssembly with SIMD128 (checked once, on a module using the loops' instructions). */
-const simdSupported = (): boolean => {
+export const simdSupported = (): boolean => {
   if (supported === undefined) {
     const probe: FuncDef = {
       name: 'probe',
@@ -297,25 +302,36 @@ export const simdShape = (g: Group, plan: Plan): SimdShape | undefined => {
   }
   if (!simdSupported()) return undefined
   const stores = g.eqns.map((e) => e.out).filter((v) => plan.materialised.has(v.id))
-  return { dtype, size, arrays, scalars, stores }
+  const shape = { dtype, arrays, scalars, stores }
+  return { ...shape, module: () => moduleBytes(g, shape, size) }
 }
 
 /** Bytes of a region of `n` elements of `dtype`, rounded up to whole vectors (a loop's last vector may overrun). */
 export const regionBytes = (dtype: DType, n: number): number => Math.ceil((n * bytesPer(dtype)) / 16) * 16
 
-/** Bytes of a group's staging regions (one per array operand and per store). */
-export const stagingBytes = (s: SimdShape): number =>
-  (s.arrays.length + s.stores.length) * regionBytes(s.dtype, s.size)
+/**
+ * Bytes of a loop's staging regions (one per array operand and per store), plus a vector of slack: a loop's last
+ * vector may read past the end of an array that fills its region.
+ */
+export const stagingBytes = (s: Omit<SimdShape, 'module'>): number =>
+  [...s.arrays, ...s.stores].reduce((n, v) => n + regionBytes(s.dtype, sizeOf(v.shape)), 16)
 
-/** The module of a group's loop: `run(array bases…, store bases…, scalars…)`, byte offsets into the memory. */
-const moduleBytes = (g: Group, s: SimdShape): Uint8Array => {
-  const nA = s.arrays.length
-  const nS = s.stores.length
-  const nP = nA + nS + s.scalars.length
-  let nLocals = 0
-  const newLocal = (): number => nP + 1 + nLocals++ // local nP is the byte offset `o`
-  const o = nP
-  const L = s.dtype === 'float32' ? f32x4 : f64x2
+/**
+ * How a loop's code reads operands: `c(x)` pushes a constant in every lane (made once, before the loop), `where` maps
+ * a value to the local holding its lanes (one-element operands are splatted from their parameters, the first at
+ * `firstParam`, before the loop), `operand(e, i)` pushes operand `i` of `e`; `pre` is the code before the loop.
+ */
+export const operandsOf = (
+  L: Lanes,
+  newLocal: () => number,
+  scalars: readonly Var[],
+  firstParam: number,
+): {
+  readonly pre: number[]
+  readonly c: (value: number) => Push
+  readonly where: Map<number, number>
+  readonly operand: (e: Equation, i: number) => Push
+} => {
   const pre: number[] = []
   const consts = new Map<string, number>()
   const c = (value: number): Push => {
@@ -328,19 +344,10 @@ const moduleBytes = (g: Group, s: SimdShape): Uint8Array => {
     }
     return op.localGet(l)
   }
-  const where = new Map<number, number>() // var id → local holding its lanes
-  s.scalars.forEach((v, k) => {
+  const where = new Map<number, number>()
+  scalars.forEach((v, k) => {
     const l = newLocal()
-    pre.push(...op.localGet(nA + nS + k), ...L.splat, ...op.localSet(l))
-    where.set(v.id, l)
-  })
-  const body: number[] = []
-  // four float32 or two float64 elements per vector; memory argument: alignment hint (log2 bytes), offset 0
-  s.arrays.forEach((v, k) => {
-    const l = newLocal()
-    body.push(...op.localGet(k), ...op.localGet(o), ...op.i32Add)
-    body.push(...simd(0x00, 4, ...uleb(0)))
-    body.push(...op.localSet(l))
+    pre.push(...op.localGet(firstParam + k), ...L.splat, ...op.localSet(l))
     where.set(v.id, l)
   })
   const operand = (e: Equation, i: number): Push => {
@@ -352,6 +359,28 @@ const moduleBytes = (g: Group, s: SimdShape): Uint8Array => {
     const pd = partner === undefined ? 'weak' : e.inputs[partner]!.dtype
     return c(pd === 'float32' ? Math.fround(a.value) : a.value)
   }
+  return { pre, c, where, operand }
+}
+
+/** The module of a group's loop: `run(array bases…, store bases…, scalars…)`, byte offsets into the memory. */
+const moduleBytes = (g: Group, s: Omit<SimdShape, 'module'>, size: number): Uint8Array => {
+  const nA = s.arrays.length
+  const nS = s.stores.length
+  const nP = nA + nS + s.scalars.length
+  let nLocals = 0
+  const newLocal = (): number => nP + 1 + nLocals++ // local nP is the byte offset `o`
+  const o = nP
+  const L = s.dtype === 'float32' ? f32x4 : f64x2
+  const { pre, c, where, operand } = operandsOf(L, newLocal, s.scalars, nA + nS)
+  const body: number[] = []
+  // four float32 or two float64 elements per vector; memory argument: alignment hint (log2 bytes), offset 0
+  s.arrays.forEach((v, k) => {
+    const l = newLocal()
+    body.push(...op.localGet(k), ...op.localGet(o), ...op.i32Add)
+    body.push(...simd(0x00, 4, ...uleb(0)))
+    body.push(...op.localSet(l))
+    where.set(v.id, l)
+  })
   for (const e of g.eqns) {
     const l = newLocal()
     body.push(
@@ -369,7 +398,7 @@ const moduleBytes = (g: Group, s: SimdShape): Uint8Array => {
     body.push(...op.localGet(nA + k), ...op.localGet(o), ...op.i32Add, ...op.localGet(where.get(v.id)!))
     body.push(...simd(0x0b, 4, ...uleb(0)))
   })
-  const end = Math.ceil((s.size * bytesPer(s.dtype)) / 16) * 16
+  const end = Math.ceil((size * bytesPer(s.dtype)) / 16) * 16
   const loop = [
     ...op.block,
     ...op.loop,
@@ -412,29 +441,31 @@ export const simdMemory = (bytes: number): SimdMemory | undefined => {
 }
 
 /**
- * The loop of a group as a SIMD module instance over `memory`, with its staging regions from byte `staging` on:
- * it reads and writes the slot arrays of `S` as the group's JS loop does.
+ * A SIMD loop as a module instance over `memory`, with its staging regions from byte `staging` on: it reads and
+ * writes the slot arrays of `S` as the JS code it replaces does.
  */
 export const simdLoop = (
-  g: Group,
   s: SimdShape,
   plan: Plan,
   memory: SimdMemory,
   staging: number,
 ): ((S: readonly Storage[]) => void) => {
   const api = wasmApi()!
-  const run = new api.Instance(new api.Module(moduleBytes(g, s)), { env: { memory } }).exports.run as (
+  const run = new api.Instance(new api.Module(s.module()), { env: { memory } }).exports.run as (
     ...args: number[]
   ) => void
   const buffer = memory.buffer
-  const region = regionBytes(s.dtype, s.size)
   const slotOf = (v: Var): number => plan.slotOf.get(v.id)!
   const arraySlots = s.arrays.map(slotOf)
   const storeSlots = s.stores.map(slotOf)
   const scalarSlots = s.scalars.map(slotOf)
-  const stage = [...s.arrays, ...s.stores].map((_, k) =>
-    viewOf(s.dtype, buffer, staging + k * region, s.size),
-  )
+  let at = staging
+  const stage = [...s.arrays, ...s.stores].map((v) => {
+    const n = sizeOf(v.shape)
+    const view = viewOf(s.dtype, buffer, at, n)
+    at += regionBytes(s.dtype, n)
+    return view
+  })
   const nA = arraySlots.length
   const args = new Array<number>(nA + storeSlots.length + scalarSlots.length).fill(0)
   const copyOut: boolean[] = storeSlots.map(() => false)
