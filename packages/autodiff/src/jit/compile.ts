@@ -41,7 +41,7 @@ import {
 import { membersOf, schedule, type Single, type Step } from './fuse.js'
 import { interpret, type Executable } from './interpret.js'
 import { isView, planBuffers } from './plan.js'
-import { regionBytes, simdLoop, simdMemory, simdShape, stagingBytes, type SimdShape } from './simd.js'
+import { regionBytes, simdInstance, simdLoop, simdMemory, simdShape, stagingBytes, type SimdShape } from './simd.js'
 import { simdMatmulShape } from './simd-matmul.js'
 import { adopt, allocate, bytesPer, copyToTensor, storageOf, viewOf } from './storage.js'
 
@@ -234,10 +234,13 @@ export const compile = (p: Program): Compiled => {
     xentShares.set(fwd.eqn, { share: 'store', buffers })
     xentShares.set(s.eqn, { share: 'load', buffers })
   })
+  // every SIMD loop of the program in one module
+  const simdSteps = [...simdShapes.keys()]
+  const simdRuns = memory === undefined ? [] : simdInstance([...simdShapes.values()], memory)
   /** A SIMD loop's step: a call through the table. */
-  const simdCall = (sh: SimdShape): string => {
+  const simdCall = (st: Step, sh: SimdShape): string => {
     simdLoops++
-    const loop = simdLoop(sh, plan, memory!, stagingAt)
+    const loop = simdLoop(sh, simdRuns[simdSteps.indexOf(st)]!, plan, memory!, stagingAt)
     return call(() => {
       loop(S)
     })
@@ -246,7 +249,7 @@ export const compile = (p: Program): Compiled => {
     if (s.kind === 'group') {
       loops++
       const sh = simdShapes.get(s)
-      if (sh !== undefined) return simdCall(sh)
+      if (sh !== undefined) return simdCall(s, sh)
       // a consumer summing columns keeps its sums in a private array (a matmul's loop keeps each in a local)
       const r = s.consumer === undefined || s.producer !== undefined ? undefined : reduceShape(s.consumer)
       return `{ ${r?.kind === 'cols' ? withAcc(r.cols) : ''}\n${groupSource(s, plan)}\n}`
@@ -274,7 +277,7 @@ export const compile = (p: Program): Compiled => {
     if (smallMatmul(e) !== undefined) {
       loops++
       const sh = simdShapes.get(s)
-      if (sh !== undefined) return simdCall(sh)
+      if (sh !== undefined) return simdCall(s, sh)
       return `{\n${matmulSource(e, plan)}\n}`
     }
     const big = largeMatmul(e)

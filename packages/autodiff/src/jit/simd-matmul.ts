@@ -15,22 +15,13 @@
  * An odd last column is the low lane of a pair: its high lane reads whatever follows (harmless) and is never stored.
  * @module
  */
-import { encodeModule, F64, I32, op, simd, uleb, V128, type FuncDef } from '@cotangent/tensor/internal'
+import { F64, I32, op, simd, uleb, V128, type FuncDef } from '@cotangent/tensor/internal'
 import type { Equation, Var } from '../staging.js'
 import { broadcastStrides, reduceShape, smallMatmul } from './codegen.js'
 import { exprOf } from './exprs.js'
 import type { Step } from './fuse.js'
 import type { Plan } from './plan.js'
-import {
-  f64x2,
-  operandsOf,
-  simdMinElements,
-  simdSupported,
-  sizeOf,
-  table,
-  type Push,
-  type SimdShape,
-} from './simd.js'
+import { f64x2, operandsOf, simdMinElements, simdSupported, sizeOf, table, type SimdShape } from './simd.js'
 import { bytesPer } from './storage.js'
 
 /** Largest inner size: one block of the kernel's summation order. */
@@ -63,10 +54,18 @@ const chunksOf = (k: number): (readonly [number, number])[] => {
 }
 
 /** A balanced sum of the pushed terms (sizes 8, 4, 2, 1), as `sumTree` builds it. */
-const tree = (terms: readonly Push[]): number[] =>
+/**
+ * Code as nested arrays of bytes, flattened once when the function is done: the loops repeat large pieces (the
+ * product of an element), and copying them at every level made emitting them cost more than compiling them.
+ */
+type Code = number | readonly Code[]
+const flat = (c: Code): number[] => [c].flat(Infinity as 1) as number[]
+
+/** A balanced sum of the terms (sizes 8, 4, 2, 1), as `sumTree` builds it. */
+const tree = (terms: readonly Code[]): Code =>
   terms.length === 1
-    ? [...terms[0]!]
-    : [...tree(terms.slice(0, terms.length / 2)), ...tree(terms.slice(terms.length / 2)), ...f64x2.add]
+    ? terms[0]!
+    : [tree(terms.slice(0, terms.length / 2)), tree(terms.slice(terms.length / 2)), f64x2.add]
 
 /** The SIMD shape of a small matmul step or a group computed from one, or undefined when it keeps its JS loop. */
 export const simdMatmulShape = (st: Step, plan: Plan): SimdShape | undefined => {
@@ -105,16 +104,17 @@ export const simdMatmulShape = (st: Step, plan: Plan): SimdShape | undefined => 
   const values = [e.out, ...members.map((q) => q.out)].filter((v) => plan.materialised.has(v.id))
   const stores = consumer === undefined ? values : [...values, consumer.out]
   const shape = { dtype, arrays: [a!, b!, ...loads], scalars, stores }
-  return { ...shape, module: () => moduleBytes(e, members, consumer, shape, values) }
+  return { ...shape, func: (name) => loopFunc(e, members, consumer, shape, values, name) }
 }
 
-const moduleBytes = (
+const loopFunc = (
   e: Equation,
   members: readonly Equation[],
   consumer: Equation | undefined,
-  s: Omit<SimdShape, 'module'>,
+  s: Omit<SimdShape, 'func'>,
   values: readonly Var[],
-): Uint8Array => {
+  name: string,
+): FuncDef => {
   const { m, k, n, ta, tb } = smallMatmul(e)!
   const f32 = s.dtype === 'float32'
   const es = bytesPer(s.dtype)
@@ -126,187 +126,186 @@ const moduleBytes = (
   let nV = 0
   const v128 = (): number => nP + 4 + nV++
   const { pre, c, where, operand } = operandsOf(f64x2, v128, s.scalars, nA + nS)
-  const round: number[] = f32 ? [...demoteZero, ...promoteLow] : []
+  const round: Code = f32 ? [demoteZero, promoteLow] : []
   const get = op.localGet
   // A[i, kk] in both lanes; B[kk, j], B[kk, j + 1]
-  const aAt = (kk: number): number[] => {
+  const aAt = (kk: number): Code => {
     const off = kk * (ta ? m : 1) * es
-    return f32
-      ? [...get(AROW), ...f32Load(off), ...promote, ...f64x2.splat]
-      : [...get(AROW), ...op.v128Load64Splat(off)]
+    return f32 ? [get(AROW), f32Load(off), promote, f64x2.splat] : [get(AROW), op.v128Load64Splat(off)]
   }
-  const bAt = (kk: number): number[] => {
+  const bAt = (kk: number): Code => {
     if (!tb) {
       const off = kk * n * es
       return f32
-        ? [...get(BCOL), ...simd(0x5d, 3, ...uleb(off)), ...promoteLow]
-        : [...get(BCOL), ...simd(0x00, 4, ...uleb(off))]
+        ? [get(BCOL), simd(0x5d, 3, ...uleb(off)), promoteLow]
+        : [get(BCOL), simd(0x00, 4, ...uleb(off))]
     }
-    const lane = (off: number): number[] =>
-      f32 ? [...get(BCOL), ...f32Load(off), ...promote] : [...get(BCOL), ...f64Load(off)]
-    return [...lane(kk * es), ...f64x2.splat, ...lane((k + kk) * es), ...replaceLane1]
+    const lane = (off: number): Code => (f32 ? [get(BCOL), f32Load(off), promote] : [get(BCOL), f64Load(off)])
+    return [lane(kk * es), f64x2.splat, lane((k + kk) * es), replaceLane1]
   }
-  const product = chunksOf(k).map(([k0, size]) =>
-    tree(Array.from({ length: size }, (_, u) => [...aAt(k0 + u), ...bAt(k0 + u), ...f64x2.mul])),
-  )
+  const product: Code = chunksOf(k).map(([k0, size]) => [
+    tree(Array.from({ length: size }, (_, u) => [aAt(k0 + u), bAt(k0 + u), f64x2.mul])),
+    f64x2.add,
+  ])
   const mmLocal = v128()
   where.set(e.out.id, mmLocal)
   const memberLocals = members.map(() => v128())
   members.forEach((q, t) => where.set(q.out.id, memberLocals[t]!))
   const loadLocals = s.arrays.slice(2).map(() => v128())
   s.arrays.slice(2).forEach((v, t) => where.set(v.id, loadLocals[t]!))
-  /** `base + row·rowBytes (+ jB)` into ADDR. */
-  const address = (base: number, rowBytes: number, withJ: boolean): number[] => [
-    ...get(base),
-    ...get(R),
-    ...op.i32Const(rowBytes),
-    ...i32.mul,
-    ...i32.add,
-    ...(withJ ? [...get(JB), ...i32.add] : []),
+  /** `base + row·rowBytes (+ jB)`. */
+  const address = (base: number, rowBytes: number, withJ: boolean): Code => [
+    get(base),
+    get(R),
+    op.i32Const(rowBytes),
+    i32.mul,
+    i32.add,
+    withJ ? [get(JB), i32.add] : [],
   ]
   /** Stores the low lane (`half`) or both of `local` at the address on the stack. */
-  const store = (local: number, half: boolean): number[] => [
-    ...get(local),
-    ...(f32 ? demoteZero : []),
-    ...(f32
+  const store = (local: number, half: boolean): Code => [
+    get(local),
+    f32 ? demoteZero : [],
+    f32
       ? half
         ? simd(0x5a, 2, ...uleb(0), 0)
         : simd(0x5b, 3, ...uleb(0), 0)
       : half
         ? simd(0x5b, 3, ...uleb(0), 0)
-        : simd(0x0b, 4, ...uleb(0))),
+        : simd(0x0b, 4, ...uleb(0)),
   ]
-  /** One element pair at row R: the product, the members, the stores; `half`: only the low lane is stored. */
-  const element = (half: boolean): number[] => {
-    const code: number[] = [
-      ...address(0, ta ? es : k * es, false),
-      ...op.localSet(AROW),
-      ...c(0),
-      ...product.flatMap((t) => [...t, ...f64x2.add]),
-      ...round,
-      ...op.localSet(mmLocal),
-    ]
-    s.arrays.slice(2).forEach((v, t) => {
+  /** The element pair at row R without its stores: the product, then the members. */
+  const compute: Code = [
+    address(0, ta ? es : k * es, false),
+    op.localSet(AROW),
+    c(0),
+    product,
+    round,
+    op.localSet(mmLocal),
+    s.arrays.slice(2).map((v, t) => {
       const [s0, s1] = broadcastStrides(v.shape, [m, n])
-      code.push(...address(2 + t, s0! * es, s1 === 1))
-      if (s1 === 1)
-        code.push(...(f32 ? [...simd(0x5d, 3, ...uleb(0)), ...promoteLow] : simd(0x00, 4, ...uleb(0))))
-      else code.push(...(f32 ? [...f32Load(0), ...promote, ...f64x2.splat] : op.v128Load64Splat(0)))
-      code.push(...op.localSet(loadLocals[t]!))
-    })
-    members.forEach((q, t) => {
-      code.push(
-        ...table[q.prim.name]!(
-          q.inputs.map((_, i) => operand(q, i)),
-          c,
-          f64x2,
-          q,
-        ),
-        ...round,
-        ...op.localSet(memberLocals[t]!),
-      )
-    })
-    values.forEach((v, t) => {
-      code.push(...address(nA + t, n * es, true), ...store(where.get(v.id)!, half))
-    })
-    return code
-  }
+      const load =
+        s1 === 1
+          ? f32
+            ? [simd(0x5d, 3, ...uleb(0)), promoteLow]
+            : simd(0x00, 4, ...uleb(0))
+          : f32
+            ? [f32Load(0), promote, f64x2.splat]
+            : op.v128Load64Splat(0)
+      return [address(2 + t, s0! * es, s1 === 1), load, op.localSet(loadLocals[t]!)]
+    }),
+    members.map((q, t) => [
+      table[q.prim.name]!(
+        q.inputs.map((_, i) => operand(q, i)),
+        c,
+        f64x2,
+        q,
+      ),
+      round,
+      op.localSet(memberLocals[t]!),
+    ]),
+  ]
+  /** One element pair at row R: computed, then stored (`half`: only the low lane). */
+  const element = (half: boolean): Code => [
+    compute,
+    values.map((v, t) => [address(nA + t, n * es, true), store(where.get(v.id)!, half)]),
+  ]
   const sum = consumer === undefined ? 0 : v128()
   const fours = consumer === undefined ? [] : [v128(), v128(), v128(), v128()]
   const x = consumer?.inputs[0] as Var | undefined
   /** The column pair at JB: every row, and the column sums when the group ends in one. */
-  const columnPair = (half: boolean): number[] => {
-    const rowLoop = (step: number, body: number[]): number[] => [
-      ...op.block,
-      ...op.loop,
-      ...get(R),
-      ...op.i32Const(m - step + 1),
-      ...i32.lt,
-      ...[0x45], // i32.eqz
-      ...op.brIf(1),
-      ...body,
-      ...get(R),
-      ...op.i32Const(step),
-      ...i32.add,
-      ...op.localSet(R),
-      ...op.br(0),
-      ...op.end,
-      ...op.end,
+  const columnPair = (half: boolean): Code => {
+    const rowLoop = (step: number, body: Code): Code => [
+      op.block,
+      op.loop,
+      get(R),
+      op.i32Const(m - step + 1),
+      i32.lt,
+      0x45, // i32.eqz
+      op.brIf(1),
+      body,
+      get(R),
+      op.i32Const(step),
+      i32.add,
+      op.localSet(R),
+      op.br(0),
+      op.end,
+      op.end,
     ]
-    const head = [
-      ...op.i32Const(0),
-      ...op.localSet(R),
-      ...get(1),
-      ...(tb ? [...get(JB), ...op.i32Const(k), ...i32.mul] : get(JB)),
-      ...i32.add,
-      ...op.localSet(BCOL),
+    const head: Code = [
+      op.i32Const(0),
+      op.localSet(R),
+      get(1),
+      tb ? [get(JB), op.i32Const(k), i32.mul] : get(JB),
+      i32.add,
+      op.localSet(BCOL),
     ]
-    if (x === undefined) return [...head, ...rowLoop(1, element(half))]
+    const el = element(half)
+    if (x === undefined) return [head, rowLoop(1, el)]
     const xl = where.get(x.id)!
-    const four = [0, 1, 2, 3].flatMap((d) => [
-      ...(d === 0 ? [] : [...get(R), ...op.i32Const(1), ...i32.add, ...op.localSet(R)]),
-      ...element(half),
-      ...get(xl),
-      ...op.localSet(fours[d]!),
+    const four = [0, 1, 2, 3].map((d) => [
+      d === 0 ? [] : [get(R), op.i32Const(1), i32.add, op.localSet(R)],
+      el,
+      get(xl),
+      op.localSet(fours[d]!),
     ])
-    const quad = [
-      ...four,
-      ...op.localGet(R),
-      ...op.i32Const(3),
-      ...op.i32Sub,
-      ...op.localSet(R),
-      ...get(sum),
-      ...get(fours[0]!),
-      ...get(fours[1]!),
-      ...f64x2.add,
-      ...get(fours[2]!),
-      ...get(fours[3]!),
-      ...f64x2.add,
-      ...f64x2.add,
-      ...f64x2.add,
-      ...op.localSet(sum),
+    const quad: Code = [
+      four,
+      get(R),
+      op.i32Const(3),
+      op.i32Sub,
+      op.localSet(R),
+      get(sum),
+      get(fours[0]!),
+      get(fours[1]!),
+      f64x2.add,
+      get(fours[2]!),
+      get(fours[3]!),
+      f64x2.add,
+      f64x2.add,
+      f64x2.add,
+      op.localSet(sum),
     ]
-    const one = [...element(half), ...get(sum), ...get(xl), ...f64x2.add, ...op.localSet(sum)]
+    const one: Code = [el, get(sum), get(xl), f64x2.add, op.localSet(sum)]
     return [
-      ...head,
-      ...c(0),
-      ...op.localSet(sum),
-      ...rowLoop(4, quad),
-      ...rowLoop(1, one),
-      ...get(nA + nS - 1),
-      ...get(JB),
-      ...i32.add,
-      ...store(sum, half),
+      head,
+      c(0),
+      op.localSet(sum),
+      rowLoop(4, quad),
+      rowLoop(1, one),
+      get(nA + nS - 1),
+      get(JB),
+      i32.add,
+      store(sum, half),
     ]
   }
   const pairs = Math.floor(n / 2)
-  const body = [
-    ...op.i32Const(0),
-    ...op.localSet(JB),
-    ...op.block,
-    ...op.loop,
-    ...get(JB),
-    ...op.i32Const(pairs * 2 * es),
-    ...op.i32Eq,
-    ...op.brIf(1),
-    ...columnPair(false),
-    ...get(JB),
-    ...op.i32Const(2 * es),
-    ...i32.add,
-    ...op.localSet(JB),
-    ...op.br(0),
-    ...op.end,
-    ...op.end,
-    ...(n % 2 === 1 ? columnPair(true) : []),
+  const body: Code = [
+    op.i32Const(0),
+    op.localSet(JB),
+    op.block,
+    op.loop,
+    get(JB),
+    op.i32Const(pairs * 2 * es),
+    op.i32Eq,
+    op.brIf(1),
+    columnPair(false),
+    get(JB),
+    op.i32Const(2 * es),
+    i32.add,
+    op.localSet(JB),
+    op.br(0),
+    op.end,
+    op.end,
+    n % 2 === 1 ? columnPair(true) : [],
   ]
-  const fn: FuncDef = {
-    name: 'run',
+  return {
+    name,
     params: [...new Array<number>(nA + nS).fill(I32), ...new Array<number>(s.scalars.length).fill(F64)],
     locals: [
       [4, I32],
       [nV, V128],
     ],
-    body: [...pre, ...body],
+    body: flat([pre, body]),
   }
-  return encodeModule([fn], 1, { shared: false })
 }

@@ -244,7 +244,7 @@ export const table: Readonly<Record<string, Emit>> = {
 /** Operations whose cost in JS doubles (tens of cycles each) is what a SIMD loop saves; a group needs one. */
 const HEAVY = new Set(['div', 'sqrt'])
 
-/** What a SIMD loop reads and writes, and its module. */
+/** What a SIMD loop reads and writes, and its code. */
 export interface SimdShape {
   readonly dtype: 'float32' | 'float64'
   /** Operands read element by element (each its own size). */
@@ -253,8 +253,8 @@ export interface SimdShape {
   readonly scalars: readonly Var[]
   /** Values stored element by element. */
   readonly stores: readonly Var[]
-  /** The module: `run(array bases…, store bases…, scalars…)`, byte offsets into the memory. */
-  readonly module: () => Uint8Array
+  /** The loop as a function of a module, named `name`: `(array bases…, store bases…, scalars…)`, byte offsets. */
+  readonly func: (name: string) => FuncDef
 }
 
 /** Elements of a shape. */
@@ -303,7 +303,7 @@ export const simdShape = (g: Group, plan: Plan): SimdShape | undefined => {
   if (!simdSupported()) return undefined
   const stores = g.eqns.map((e) => e.out).filter((v) => plan.materialised.has(v.id))
   const shape = { dtype, arrays, scalars, stores }
-  return { ...shape, module: () => moduleBytes(g, shape, size) }
+  return { ...shape, func: (name) => loopFunc(g, shape, size, name) }
 }
 
 /** Bytes of a region of `n` elements of `dtype`, rounded up to whole vectors (a loop's last vector may overrun). */
@@ -313,7 +313,7 @@ export const regionBytes = (dtype: DType, n: number): number => Math.ceil((n * b
  * Bytes of a loop's staging regions (one per array operand and per store), plus a vector of slack: a loop's last
  * vector may read past the end of an array that fills its region.
  */
-export const stagingBytes = (s: Omit<SimdShape, 'module'>): number =>
+export const stagingBytes = (s: Omit<SimdShape, 'func'>): number =>
   [...s.arrays, ...s.stores].reduce((n, v) => n + regionBytes(s.dtype, sizeOf(v.shape)), 16)
 
 /**
@@ -363,7 +363,7 @@ export const operandsOf = (
 }
 
 /** The module of a group's loop: `run(array bases…, store bases…, scalars…)`, byte offsets into the memory. */
-const moduleBytes = (g: Group, s: Omit<SimdShape, 'module'>, size: number): Uint8Array => {
+const loopFunc = (g: Group, s: Omit<SimdShape, 'func'>, size: number, name: string): FuncDef => {
   const nA = s.arrays.length
   const nS = s.stores.length
   const nP = nA + nS + s.scalars.length
@@ -415,8 +415,8 @@ const moduleBytes = (g: Group, s: Omit<SimdShape, 'module'>, size: number): Uint
     ...op.end,
     ...op.end,
   ]
-  const fn: FuncDef = {
-    name: 'run',
+  return {
+    name,
     params: [...new Array<number>(nA + nS).fill(I32), ...new Array<number>(s.scalars.length).fill(L.param)],
     locals: [
       [1, I32],
@@ -424,7 +424,6 @@ const moduleBytes = (g: Group, s: Omit<SimdShape, 'module'>, size: number): Uint
     ],
     body: [...pre, ...loop],
   }
-  return encodeModule([fn], 1, { shared: false })
 }
 
 /**
@@ -441,19 +440,34 @@ export const simdMemory = (bytes: number): SimdMemory | undefined => {
 }
 
 /**
- * A SIMD loop as a module instance over `memory`, with its staging regions from byte `staging` on: it reads and
- * writes the slot arrays of `S` as the JS code it replaces does.
+ * The SIMD loops of a program as one module instance over `memory` (one module: each compile of a module costs a
+ * fixed wait), in the order of `shapes`.
+ */
+export const simdInstance = (
+  shapes: readonly SimdShape[],
+  memory: SimdMemory,
+): ((...args: number[]) => void)[] => {
+  const api = wasmApi()!
+  const bytes = encodeModule(
+    shapes.map((s, i) => s.func(`loop${String(i)}`)),
+    1,
+    { shared: false },
+  )
+  const ex = new api.Instance(new api.Module(bytes), { env: { memory } }).exports
+  return shapes.map((_, i) => ex[`loop${String(i)}`] as (...args: number[]) => void)
+}
+
+/**
+ * A SIMD loop (`run`, from {@link simdInstance}) with its staging regions from byte `staging` of `memory` on: it
+ * reads and writes the slot arrays of `S` as the JS code it replaces does.
  */
 export const simdLoop = (
   s: SimdShape,
+  run: (...args: number[]) => void,
   plan: Plan,
   memory: SimdMemory,
   staging: number,
 ): ((S: readonly Storage[]) => void) => {
-  const api = wasmApi()!
-  const run = new api.Instance(new api.Module(s.module()), { env: { memory } }).exports.run as (
-    ...args: number[]
-  ) => void
   const buffer = memory.buffer
   const slotOf = (v: Var): number => plan.slotOf.get(v.id)!
   const arraySlots = s.arrays.map(slotOf)

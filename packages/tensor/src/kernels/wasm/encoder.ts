@@ -63,6 +63,17 @@ const vec = (items: readonly (readonly number[])[]): number[] => [...uleb(items.
 /** A name: UTF-8 bytes (the kernels only use ASCII) as a vector. */
 const name = (s: string): number[] => vec(Array.from(s, (ch) => [ch.charCodeAt(0)]))
 
+/** The byte sequences one after the other, in one array. */
+const concat = (parts: readonly (readonly number[])[]): Uint8Array => {
+  const out = new Uint8Array(parts.reduce((n, x) => n + x.length, 0))
+  let at = 0
+  for (const x of parts) {
+    out.set(x, at)
+    at += x.length
+  }
+  return out
+}
+
 /** A section: id, byte length, contents. */
 const section = (id: number, contents: readonly number[]): number[] => [
   id,
@@ -170,29 +181,22 @@ export const encodeModule = (
     7,
     vec([...funcs.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]), [...name('memory'), 0x02, ...uleb(0)]]),
   )
-  const code = section(
-    10,
-    vec(
-      funcs.map((f) => {
-        const body = [...vec(f.locals.map(([count, type]) => [...uleb(count), type])), ...f.body, ...op.end]
-        return [...uleb(body.length), ...body]
-      }),
-    ),
-  )
-  return new Uint8Array([
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    0x01,
-    0x00,
-    0x00,
-    0x00,
-    ...types,
-    ...imports,
-    ...functions,
-    ...memory,
-    ...exports,
-    ...code,
+  // the code section by concatenation into one array (function bodies can be large: no copies of them on the way)
+  const entries = funcs.map((f) => {
+    const locals = vec(f.locals.map(([count, type]) => [...uleb(count), type]))
+    return [uleb(locals.length + f.body.length + 1), locals, f.body, op.end]
+  })
+  const count = uleb(funcs.length)
+  const codeBytes = entries.reduce((n, parts) => n + parts.reduce((q, x) => q + x.length, 0), count.length)
+  return concat([
+    [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    types,
+    imports,
+    functions,
+    memory,
+    exports,
+    [10, ...uleb(codeBytes)],
+    count,
+    ...entries.flat(),
   ])
 }
