@@ -13,7 +13,7 @@ import type { Program, Value } from '../src/index.js'
 import { compile } from '../src/jit/compile.js'
 import { interpret } from '../src/jit/interpret.js'
 import { optimise } from '../src/jit/optimise.js'
-import { setSimdMinElements } from '../src/jit/simd.js'
+import { setSimdMaxStagingBytes, setSimdMinElements } from '../src/jit/simd.js'
 import * as P from '../src/primitives.js'
 import { binaryOps as allBinary, special, unaryOps as allUnary, valuesArb } from './elementwise-cases.js'
 
@@ -262,6 +262,21 @@ describe('the memory a program’s SIMD loops share', () => {
     expect(compile(stage(heavy, x)).info.simd).toBe(1)
     setSimdMinElements(64 * 64 + 1)
     expect(compile(stage(heavy, x)).info.simd).toBe(0)
+  })
+
+  it('a loop whose staging would exceed the bound keeps its JS loop', () => {
+    // x / 3 on 64×64 float64: x and the result staged, 2 · 32 KiB plus a vector of slack
+    const x = T.ones([64, 64])
+    const heavy = (a: Value): Value => A.div(a, 3)
+    setSimdMinElements(1)
+    const old = setSimdMaxStagingBytes(2 * 64 * 64 * 8 + 16)
+    try {
+      expect(compile(stage(heavy, x)).info.simd).toBe(1)
+      setSimdMaxStagingBytes(2 * 64 * 64 * 8 + 15)
+      expect(compile(stage(heavy, x)).info.simd).toBe(0)
+    } finally {
+      setSimdMaxStagingBytes(old)
+    }
   })
 })
 

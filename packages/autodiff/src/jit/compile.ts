@@ -41,7 +41,16 @@ import {
 import { membersOf, schedule, type Single, type Step } from './fuse.js'
 import { interpret, type Executable } from './interpret.js'
 import { isView, planBuffers } from './plan.js'
-import { regionBytes, simdInstance, simdLoop, simdMemory, simdShape, stagingBytes, type SimdShape } from './simd.js'
+import {
+  regionBytes,
+  simdInstance,
+  simdLoop,
+  simdMaxStagingBytes,
+  simdMemory,
+  simdShape,
+  stagingBytes,
+  type SimdShape,
+} from './simd.js'
 import { simdMatmulShape } from './simd-matmul.js'
 import { adopt, allocate, bytesPer, copyToTensor, storageOf, viewOf } from './storage.js'
 
@@ -127,7 +136,8 @@ export const compile = (p: Program): Compiled => {
   const simdShapes = new Map<Step, SimdShape>()
   for (const s of steps) {
     const sh = s.kind === 'group' ? (simdShape(s, plan) ?? simdMatmulShape(s, plan)) : simdMatmulShape(s, plan)
-    if (sh !== undefined) simdShapes.set(s, sh)
+    // staging is memory the JS loop does not need: a loop that needs too much of it keeps its JS loop
+    if (sh !== undefined && stagingBytes(sh) <= simdMaxStagingBytes()) simdShapes.set(s, sh)
   }
   const resident = new Map<number, number>()
   let simdBytes = 0

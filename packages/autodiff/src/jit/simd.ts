@@ -54,6 +54,22 @@ export const setSimdMinElements = (n: number): number => {
 /** The number of elements from which a fused group runs as a SIMD loop (see {@link setSimdMinElements}). */
 export const simdMinElements = (): number => minElements
 
+let maxStaging = 2 ** 25
+
+/**
+ * Sets the most bytes of staging regions one SIMD loop may have (default 32 MiB; a loop that needs more keeps its JS
+ * loop) and returns the previous value. Staging is memory the JS loop does not need (a copy of each operand that is
+ * not scratch), so this bounds what a compiled program holds beyond its scratch. For the tests.
+ */
+export const setSimdMaxStagingBytes = (n: number): number => {
+  const old = maxStaging
+  maxStaging = n
+  return old
+}
+
+/** The most bytes of staging regions one SIMD loop may have (see {@link setSimdMaxStagingBytes}). */
+export const simdMaxStagingBytes = (): number => maxStaging
+
 /** The part of the WebAssembly JS API used here (the package's TS libs do not declare it). */
 interface WasmApi {
   readonly Memory: new (descriptor: { initial: number }) => { readonly buffer: ArrayBuffer }
