@@ -13,9 +13,9 @@
  * All arithmetic is in doubles. A fused group rounds each float32 value to float32 (`Math.fround`) as soon as it is
  * computed, as the eager element-wise ops round each result when they store it, so a fused float32 chain equals the
  * eager chain bit for bit (for `+ − × ÷ √` the double result rounded once is the float32 operation's result). The
- * reductions and matmuls round their results as the kernels store them. A large group with a division or square
- * root (simd.ts), and a small matmul or a group computed from one (simd-matmul.ts), runs as a WebAssembly SIMD loop
- * instead, which computes the same bits as the loop generated here.
+ * reductions and matmuls round their results as the kernels store them. A large element-wise group (simd.ts), and a
+ * small matmul or a group computed from one (simd-matmul.ts), runs as a WebAssembly SIMD loop instead, which computes
+ * the same bits as the loop generated here.
  * @module
  */
 import * as T from '@cotangent/tensor'

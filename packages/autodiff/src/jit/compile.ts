@@ -9,7 +9,7 @@
  * storage ever escapes. Custom-rule equations are kernel calls too (they call their function).
  *
  * The generated loops run in order as small generated functions (tiny neighbours joined), which call the kernel
- * steps through a table. Large fused groups with a division or square root (simd.ts) and small matmuls with the
+ * steps through a table. Large fused element-wise groups (simd.ts) and small matmuls with the
  * groups computed from them (simd-matmul.ts) run as WebAssembly SIMD loops called through the same table; the scratch
  * arrays they use are views of the program's WebAssembly memory.
  *

@@ -257,9 +257,6 @@ export const table: Readonly<Record<string, Emit>> = {
   leakyReluGrad: ([x, t], c, L, e) => leaky(t!, x!, c, L, e),
 }
 
-/** Operations whose cost in JS doubles (tens of cycles each) is what a SIMD loop saves; a group needs one. */
-const HEAVY = new Set(['div', 'sqrt'])
-
 /** What a SIMD loop reads and writes, and its code. */
 export interface SimdShape {
   readonly dtype: 'float32' | 'float64'
@@ -299,7 +296,7 @@ export const simdSupported = (): boolean => {
 export const simdShape = (g: Group, plan: Plan): SimdShape | undefined => {
   if (g.producer !== undefined || g.consumer !== undefined) return undefined
   const size = sizeOf(g.shape)
-  if (size < minElements || !g.eqns.some((e) => HEAVY.has(e.prim.name))) return undefined
+  if (size < minElements) return undefined
   const dtype = g.eqns[0]!.out.dtype
   if (dtype !== 'float32' && dtype !== 'float64') return undefined
   const local = new Set(g.eqns.map((e) => e.out.id))
