@@ -400,3 +400,44 @@ describe('small matmuls and the groups computed from them as SIMD loops', () => 
     )
   })
 })
+
+describe('element-wise groups that end in a sum down the columns, as SIMD loops', () => {
+  it('a ReLU gradient and its bias sum (float64 against the kernels too)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 11 }),
+        fc.integer({ min: 2, max: 9 }),
+        fc.constantFrom<'float64' | 'float32'>('float64', 'float32'),
+        fc.integer(),
+        (m, n, dtype, seed) => {
+          const [k1, k2, k3] = T.random.split(T.key(seed), 3) as [T.Key, T.Key, T.Key]
+          const z = T.normal(k1, [m, n], { dtype })
+          const g = T.normal(k2, [m, n], { dtype })
+          const row = T.normal(k3, [n], { dtype })
+          // the gradient is stored (a later product reads it), its column sums are the bias gradient
+          const f = (a: Value, b: Value, c: Value): Value[] => {
+            const d = A.mul(A.where(A.greater(a, 0), b, 0), A.add(c, 2))
+            return [d, A.sum(d, { axis: 0 })]
+          }
+          const got = agree(stage(f, z, g, row), [z, g, row])
+          const want = interpret(stage(f, z, g, row)).run([z, g, row])
+          got.forEach((t, i) => {
+            if (dtype === 'float64' || i === 0) sameBits(t, want[i]!, `kernel ${String(i)}`)
+          })
+          // the column sums against a naive float64 loop
+          const d = T.toArray(got[0] as Tensor)
+          const sums = Array.from({ length: n }, (_, j) => {
+            let s = 0
+            for (let i = 0; i < m; i++) s += d[i * n + j]!
+            return s
+          })
+          const tol = dtype === 'float64' ? 1e-12 : 1e-5
+          T.toArray(got[1] as Tensor).forEach((x, j) => {
+            expect(Math.abs(x - sums[j]!)).toBeLessThanOrEqual(tol * (1 + Math.abs(sums[j]!)) * 8)
+          })
+        },
+      ),
+      params(40),
+    )
+  })
+})

@@ -475,7 +475,7 @@ for (let row = 0; row < ${String(rows)}; row++) { const p = row * ${String(cols)
  * when it reduces everything), or undefined when a load cannot be addressed that way (a broadcast inside a merged
  * dimension) or the reduction is not one the kernel's order covers.
  */
-const consumerStrides = (shape: readonly number[], e: Equation, loads: readonly Var[]): (readonly [number, number])[] | undefined => {
+export const consumerStrides = (shape: readonly number[], e: Equation, loads: readonly Var[]): (readonly [number, number])[] | undefined => {
   const r = reduceShape(e)
   if (r === undefined || r.kind === 'copy') return undefined
   const { of } = collapse(shape, (e.params as ReduceParams).axes)

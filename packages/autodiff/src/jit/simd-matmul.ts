@@ -2,7 +2,9 @@
 /**
  * Small matmuls as WebAssembly SIMD loops: a 2-D product that jit generates as a JS loop (`matmulSource`), or a
  * fused group computed from one (`producerGroupSource`: `relu(x @ W + b)`, a ReLU gradient of a backprop product and
- * the bias gradient summed down its columns), two output columns per `f64x2` instruction.
+ * the bias gradient summed down its columns), two output columns per `f64x2` instruction. The same loop without a
+ * product runs an element-wise group that ends in a sum down the columns of its [rows, cols] view
+ * (`consumerGroupSource`: the ReLU gradient of a large product and its bias gradient).
  *
  * Exactness. The lanes are two neighbouring outputs of a row, and each lane performs exactly the operations the JS
  * loop performs for its output, in the same order: per output the products `A[i,kk]·B[kk,j]`, summed in chunks of 8
@@ -17,9 +19,9 @@
  */
 import { F64, I32, op, simd, uleb, V128, type FuncDef } from '@cotangent/tensor/internal'
 import type { Equation, Var } from '../staging.js'
-import { broadcastStrides, reduceShape, smallMatmul } from './codegen.js'
+import { broadcastStrides, consumerStrides, reduceShape, smallMatmul } from './codegen.js'
 import { exprOf } from './exprs.js'
-import type { Step } from './fuse.js'
+import type { Group, Step } from './fuse.js'
 import type { Plan } from './plan.js'
 import { f64x2, operandsOf, simdMinElements, simdSupported, sizeOf, table, type SimdShape } from './simd.js'
 import { bytesPer } from './storage.js'
@@ -67,55 +69,88 @@ const tree = (terms: readonly Code[]): Code =>
     ? terms[0]!
     : [tree(terms.slice(0, terms.length / 2)), tree(terms.slice(terms.length / 2)), f64x2.add]
 
-/** The SIMD shape of a small matmul step or a group computed from one, or undefined when it keeps its JS loop. */
+type Dims = NonNullable<ReturnType<typeof smallMatmul>>
+
+/**
+ * The SIMD shape of a small matmul step, a group computed from one, or a group that ends in a sum down the columns
+ * of its [rows, cols] view (a bias gradient), or undefined when it keeps its JS loop.
+ */
 export const simdMatmulShape = (st: Step, plan: Plan): SimdShape | undefined => {
   const e = st.kind === 'group' ? st.producer : st.eqn
-  if (e === undefined) return undefined
-  const mm = smallMatmul(e)
-  if (mm === undefined) return undefined
-  const { m, k, n } = mm
-  const dtype = e.out.dtype
-  if ((dtype !== 'float32' && dtype !== 'float64') || n < 2 || k > MAX_K || m * k * n < 4 * simdMinElements())
-    return undefined
-  const [a, b] = e.inputs as readonly Var[]
-  if (a!.dtype !== dtype || b!.dtype !== dtype) return undefined
-  const members = st.kind === 'group' ? st.eqns : []
   const consumer = st.kind === 'group' ? st.consumer : undefined
-  const local = new Set([e.out.id, ...members.map((q) => q.out.id)])
+  const mm = e === undefined ? undefined : smallMatmul(e)
+  if (e !== undefined && mm === undefined) return undefined
+  const r = consumer === undefined ? undefined : reduceShape(consumer)
+  if (mm === undefined && r?.kind !== 'cols') return undefined // a plain group without a column sum: simd.ts
+  const [m, n] = mm !== undefined ? [mm.m, mm.n] : r?.kind === 'cols' ? [r.rows, r.cols] : [0, 0]
+  const dtype = (e ?? consumer)!.out.dtype
+  const work = mm === undefined ? m * n : m * mm.k * n
+  if ((dtype !== 'float32' && dtype !== 'float64') || n < 2 || (mm?.k ?? 0) > MAX_K) return undefined
+  if (work < (mm === undefined ? 1 : 4) * simdMinElements()) return undefined
+  const ab = e === undefined ? [] : (e.inputs as readonly Var[])
+  if (ab.some((v) => v.dtype !== dtype)) return undefined
+  const members = st.kind === 'group' ? st.eqns : []
+  const local = new Set([...(e === undefined ? [] : [e.out.id]), ...members.map((q) => q.out.id)])
   const loads: Var[] = []
   const scalars: Var[] = []
+  const strides = new Map<number, readonly [number, number]>()
   for (const q of members) {
     if (q.out.dtype !== dtype || exprOf(q) === undefined || table[q.prim.name] === undefined) return undefined
     for (const x of q.inputs) {
       if (x.dtype !== dtype && x.dtype !== 'weak') return undefined
       if (x.kind !== 'var' || local.has(x.id) || [...loads, ...scalars].some((v) => v.id === x.id)) continue
-      if (sizeOf(x.shape) === 1) scalars.push(x)
-      else if (broadcastStrides(x.shape, [m, n])[1]! > 1) return undefined
-      else loads.push(x)
+      if (sizeOf(x.shape) === 1) {
+        scalars.push(x)
+        continue
+      }
+      // the load's strides in the [m, n] view (a group's own shape may have more dimensions)
+      const st2 =
+        mm !== undefined
+          ? (broadcastStrides(x.shape, [m, n]) as unknown as readonly [number, number])
+          : consumerStrides((st as Group).shape, consumer!, [x])?.[0]
+      if (st2 === undefined || st2[1] > 1) return undefined
+      strides.set(x.id, st2)
+      loads.push(x)
     }
   }
   if (consumer !== undefined) {
-    const r = reduceShape(consumer)
     const x = consumer.inputs[0]
     if (consumer.prim.name !== 'sum' || r?.kind !== 'cols' || consumer.out.dtype !== dtype) return undefined
     if (x === undefined || x.kind !== 'var' || !local.has(x.id)) return undefined
   }
   if (!simdSupported()) return undefined
-  const values = [e.out, ...members.map((q) => q.out)].filter((v) => plan.materialised.has(v.id))
+  const values = [...(e === undefined ? [] : [e.out]), ...members.map((q) => q.out)].filter((v) =>
+    plan.materialised.has(v.id),
+  )
   const stores = consumer === undefined ? values : [...values, consumer.out]
-  const shape = { dtype, arrays: [a!, b!, ...loads], scalars, stores }
-  return { ...shape, func: (name) => loopFunc(e, members, consumer, shape, values, name) }
+  const shape = { dtype, arrays: [...ab, ...loads], scalars, stores }
+  const view = { m, n, mm, e, strides }
+  return { ...shape, func: (name) => loopFunc(view, members, consumer, shape, values, name) }
+}
+
+/** The [m, n] view a loop walks, the product computed at each element (if any), and the loads' strides in it. */
+interface View {
+  readonly m: number
+  readonly n: number
+  readonly mm: Dims | undefined
+  readonly e: Equation | undefined
+  readonly strides: ReadonlyMap<number, readonly [number, number]>
 }
 
 const loopFunc = (
-  e: Equation,
+  view: View,
   members: readonly Equation[],
   consumer: Equation | undefined,
   s: Omit<SimdShape, 'func'>,
   values: readonly Var[],
   name: string,
 ): FuncDef => {
-  const { m, k, n, ta, tb } = smallMatmul(e)!
+  const { m, n, mm, e } = view
+  const k = mm?.k ?? 0
+  const ta = mm?.ta ?? false
+  const tb = mm?.tb ?? false
+  // the first array parameter after the product's operands
+  const first = mm === undefined ? 0 : 2
   const f32 = s.dtype === 'float32'
   const es = bytesPer(s.dtype)
   const nA = s.arrays.length
@@ -148,11 +183,11 @@ const loopFunc = (
     f64x2.add,
   ])
   const mmLocal = v128()
-  where.set(e.out.id, mmLocal)
+  if (e !== undefined) where.set(e.out.id, mmLocal)
   const memberLocals = members.map(() => v128())
   members.forEach((q, t) => where.set(q.out.id, memberLocals[t]!))
-  const loadLocals = s.arrays.slice(2).map(() => v128())
-  s.arrays.slice(2).forEach((v, t) => where.set(v.id, loadLocals[t]!))
+  const loadLocals = s.arrays.slice(first).map(() => v128())
+  s.arrays.slice(first).forEach((v, t) => where.set(v.id, loadLocals[t]!))
   /** `base + row·rowBytes (+ jB)`. */
   const address = (base: number, rowBytes: number, withJ: boolean): Code => [
     get(base),
@@ -176,14 +211,11 @@ const loopFunc = (
   ]
   /** The element pair at row R without its stores: the product, then the members. */
   const compute: Code = [
-    address(0, ta ? es : k * es, false),
-    op.localSet(AROW),
-    c(0),
-    product,
-    round,
-    op.localSet(mmLocal),
-    s.arrays.slice(2).map((v, t) => {
-      const [s0, s1] = broadcastStrides(v.shape, [m, n])
+    mm === undefined
+      ? []
+      : [address(0, ta ? es : k * es, false), op.localSet(AROW), c(0), product, round, op.localSet(mmLocal)],
+    s.arrays.slice(first).map((v, t) => {
+      const [s0, s1] = view.strides.get(v.id)!
       const load =
         s1 === 1
           ? f32
@@ -192,7 +224,7 @@ const loopFunc = (
           : f32
             ? [f32Load(0), promote, f64x2.splat]
             : op.v128Load64Splat(0)
-      return [address(2 + t, s0! * es, s1 === 1), load, op.localSet(loadLocals[t]!)]
+      return [address(first + t, s0 * es, s1 === 1), load, op.localSet(loadLocals[t]!)]
     }),
     members.map((q, t) => [
       table[q.prim.name]!(
@@ -235,10 +267,9 @@ const loopFunc = (
     const head: Code = [
       op.i32Const(0),
       op.localSet(R),
-      get(1),
-      tb ? [get(JB), op.i32Const(k), i32.mul] : get(JB),
-      i32.add,
-      op.localSet(BCOL),
+      mm === undefined
+        ? []
+        : [get(1), tb ? [get(JB), op.i32Const(k), i32.mul] : get(JB), i32.add, op.localSet(BCOL)],
     ]
     const el = element(half)
     if (x === undefined) return [head, rowLoop(1, el)]
