@@ -55,7 +55,6 @@ const chunksOf = (k: number): (readonly [number, number])[] => {
   return out
 }
 
-/** A balanced sum of the pushed terms (sizes 8, 4, 2, 1), as `sumTree` builds it. */
 /**
  * Code as nested arrays of bytes, flattened once when the function is done: the loops repeat large pieces (the
  * product of an element), and copying them at every level made emitting them cost more than compiling them.
